@@ -1,0 +1,44 @@
+/**
+ * Making a challenge (docs/protocol.md §2): a fresh random id and a 256-bit seed from the CSPRNG, so no
+ * miner can precompute or reuse a result.
+ */
+import { randomBytes } from 'node:crypto';
+import { UsageError } from '../errors.js';
+import { PROTOCOL_VERSION, zChallenge, type Challenge, type Precision } from './types.js';
+
+export interface ChallengeParameters {
+  precision: Precision;
+  m: number;
+  n: number;
+  k: number;
+  deadlineMs: number;
+}
+
+/** A new challenge; throws a UsageError when a parameter is outside the wire schema's bounds. */
+export function createChallenge(parameters: ChallengeParameters): Challenge {
+  const candidate = {
+    version: PROTOCOL_VERSION,
+    id: randomBytes(16).toString('hex'),
+    seed: new Uint8Array(randomBytes(32)),
+    ...parameters,
+  };
+  const parsed = zChallenge.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`Invalid challenge parameter ${issue?.path.join('.')}: ${issue?.message}`, {
+      code: 'E_CHALLENGE_PARAMETERS',
+      hint: 'precision must be one of fp64, fp32, tf32, bf16, fp16, fp8; m in 1..1024; n and k in 1..131072',
+    });
+  }
+  return parsed.data;
+}
+
+/** FLOPs credited for a verified challenge: m GEMMs of 2·n·n·k each. */
+export function challengeFlops(challenge: Pick<Challenge, 'm' | 'n' | 'k'>): number {
+  return 2 * challenge.m * challenge.n * challenge.n * challenge.k;
+}
+
+/** Bytes of result a miner holds until the openings are answered. */
+export function resultSize(challenge: Pick<Challenge, 'precision' | 'm' | 'n'>): number {
+  return challenge.m * challenge.n * challenge.n * (challenge.precision === 'fp64' ? 8 : 4);
+}

@@ -1,0 +1,94 @@
+/**
+ * The commitment: a binary SHA-256 Merkle tree over result rows (docs/protocol.md §5).
+ *
+ * Leaf = SHA-256(0x00 ‖ row bytes), node = SHA-256(0x01 ‖ left ‖ right): the prefixes keep a leaf from
+ * ever being read as a node. A level with an odd count carries its last node up unchanged instead of
+ * duplicating it, so no two different leaf lists share a root by repetition. Levels are stored flat
+ * (32 bytes per node) because a challenge can have millions of leaves.
+ */
+import { createHash } from 'node:crypto';
+
+export const HASH_BYTES = 32;
+const LEAF = Buffer.from([0x00]);
+const NODE = Buffer.from([0x01]);
+
+export function hashLeaf(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(LEAF).update(data).digest());
+}
+
+export function hashNode(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(NODE).update(left).update(right).digest());
+}
+
+/**
+ * All levels of the tree, leaves first, root last; each level is its nodes' hashes concatenated.
+ * `leaves` is the concatenation of the leaf hashes (32·count bytes, count ≥ 1).
+ */
+export function merkleLevels(leaves: Uint8Array): Uint8Array[] {
+  if (leaves.length === 0 || leaves.length % HASH_BYTES !== 0) {
+    throw new RangeError(`leaf hashes must be a non-empty multiple of ${HASH_BYTES} bytes, got ${leaves.length}`);
+  }
+  const levels = [leaves];
+  let level = leaves;
+  while (level.length > HASH_BYTES) {
+    const count = level.length / HASH_BYTES;
+    const next = new Uint8Array(Math.ceil(count / 2) * HASH_BYTES);
+    for (let i = 0; i + 1 < count; i += 2) {
+      const h = createHash('sha256').update(NODE).update(level.subarray(i * HASH_BYTES, (i + 2) * HASH_BYTES)).digest();
+      next.set(h, (i / 2) * HASH_BYTES);
+    }
+    if (count % 2 === 1) next.set(level.subarray((count - 1) * HASH_BYTES), ((count - 1) / 2) * HASH_BYTES);
+    levels.push(next);
+    level = next;
+  }
+  return levels;
+}
+
+/** The root of a tree built by merkleLevels. */
+export function merkleRoot(levels: readonly Uint8Array[]): Uint8Array {
+  return levels[levels.length - 1]!.slice(0, HASH_BYTES);
+}
+
+/** Sibling hashes from leaf `index` up to the root; a level where the node is carried up adds none. */
+export function merkleProof(levels: readonly Uint8Array[], index: number): Uint8Array[] {
+  const count = levels[0]!.length / HASH_BYTES;
+  if (!Number.isInteger(index) || index < 0 || index >= count) throw new RangeError(`leaf ${index} is not in 0..${count - 1}`);
+  const path: Uint8Array[] = [];
+  let i = index;
+  for (let depth = 0; depth < levels.length - 1; depth++) {
+    const level = levels[depth]!;
+    const width = level.length / HASH_BYTES;
+    const sibling = i ^ 1;
+    if (sibling < width) path.push(level.slice(sibling * HASH_BYTES, (sibling + 1) * HASH_BYTES));
+    i >>>= 1;
+  }
+  return path;
+}
+
+/** How many siblings the path of leaf `index` in a tree of `count` leaves has. */
+export function proofLength(index: number, count: number): number {
+  let length = 0;
+  for (let i = index, width = count; width > 1; i = Math.floor(i / 2), width = Math.ceil(width / 2)) {
+    if ((i ^ 1) < width) length++;
+  }
+  return length;
+}
+
+/**
+ * Checks that `leaf` (a leaf hash) sits at `index` of a `count`-leaf tree with root `root`.
+ * False on any malformed argument; never throws.
+ */
+export function verifyProof(leaf: Uint8Array, index: number, count: number, path: readonly Uint8Array[], root: Uint8Array): boolean {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || index < 0 || index >= count) return false;
+  if (leaf.length !== HASH_BYTES || root.length !== HASH_BYTES) return false;
+  if (path.length !== proofLength(index, count)) return false;
+  let hash = leaf;
+  let used = 0;
+  for (let i = index, width = count; width > 1; i = Math.floor(i / 2), width = Math.ceil(width / 2)) {
+    if ((i ^ 1) >= width) continue;
+    const sibling = path[used++]!;
+    if (!(sibling instanceof Uint8Array) || sibling.length !== HASH_BYTES) return false;
+    hash = i % 2 === 0 ? hashNode(hash, sibling) : hashNode(sibling, hash);
+  }
+  return Buffer.from(hash).equals(Buffer.from(root));
+}
