@@ -7,6 +7,22 @@
  * child keys). Fixed-point follows subtensor: I32F32 for proportions, I64F64 for stake normalisation,
  * I96F32 for the rao emission, every stored proportion written as ⌊x × 65535⌋.
  */
+import {
+  type Fixed,
+  ONE,
+  ZERO,
+  div,
+  fromInt,
+  fromNumber,
+  fromU16Proportion,
+  mul,
+  normalize,
+  ratio,
+  sum,
+  toNumber,
+  toU16Proportion,
+  toUint,
+} from './fixed.js';
 
 /** Subnet hyperparameters the epoch reads, in their stored units. */
 export interface YumaParams {
@@ -94,8 +110,291 @@ export function activityCutoffBlocks(activityCutoffFactorMilli: number, tempo: n
   return Math.max(1, Math.floor((activityCutoffFactorMilli * tempo) / 1000));
 }
 
-/** Runs one Yuma epoch over a subnet's state. Pure: the inputs are not modified. */
+
+type Entry = [col: number, value: Fixed];
+type Matrix = Entry[][];
+
+/**
+ * Runs one Yuma epoch over a subnet's state (`epoch_mechanism`, one mechanism). Pure: the inputs are not
+ * modified. Vectors shorter than `stake` are padded as the chain pads them (no permit, block 0, no row).
+ */
 export function epoch(input: YumaInput): YumaOutput {
-  void input;
-  throw new Error('not implemented');
+  const { params } = input;
+  const n = input.stake.length;
+  const current = input.currentBlock;
+  const owner = input.ownerUid !== null && input.ownerUid >= 0 && input.ownerUid < n ? input.ownerUid : null;
+  const lastUpdate = (i: number): number => input.lastUpdate[i] ?? 0;
+  const registeredAt = (j: number): number => input.blockAtRegistration[j] ?? 0;
+
+  // Activity: a uid that has not set weights within the cutoff keeps its stake out of consensus.
+  const active = Array.from({ length: n }, (_, i) => !(lastUpdate(i) + params.activityCutoffBlocks < current));
+
+  // Stake: below StakeThreshold counts as zero (not for the owner), then normalised in I64F64 → I32F32.
+  const threshold = params.stakeThreshold ?? 0n;
+  const filtered = input.stake.map((s, i) => (i !== owner && s < threshold ? 0n : s));
+  const totalStake = filtered.reduce((a, b) => a + b, 0n);
+  const stake = filtered.map((s) => ratio(s, totalStake));
+
+  // Permits: this epoch masks with the stored permits; the new top-k is only stored (one-epoch lag).
+  const oldPermit = Array.from({ length: n }, (_, i) => i === owner || (input.validatorPermit[i] ?? false));
+  const newPermit = isTopkNonzero(stake, params.maxAllowedValidators);
+  if (owner !== null) newPermit[owner] = true;
+
+  const activeStake = normalize(stake.map((s, i) => (active[i] && oldPermit[i] ? s : ZERO)));
+
+  const weights = rowNormalize(maskedWeights(input, n, oldPermit, owner));
+
+  const kappa = div(fromInt(params.kappa), fromInt(65_535));
+  const consensus = weightedMedianCol(activeStake, weights, n, kappa);
+  const clipped = colClip(weights, consensus);
+  const validatorTrust = clipped.map(rowSum);
+  const incentive = normalize(matmul(clipped, activeStake, n));
+
+  const bondsPenalty = div(fromInt(params.bondsPenalty), fromInt(65_535));
+  const weightsForBonds = interpolate(weights, clipped, n, bondsPenalty);
+
+  // Bonds to uids registered since the previous epoch belong to the uid's former holder: drop them.
+  const lastStep = input.lastMechanismStepBlock;
+  const lastTempo = lastStep === 0 ? Math.max(0, current - input.tempo) : lastStep + 1;
+  const storedBonds: Matrix = Array.from({ length: n }, (_, i) =>
+    (input.bonds[i] ?? [])
+      .filter(([j]) => j < n && !(lastTempo <= registeredAt(j)))
+      .map(([j, u]): Entry => [j, params.yuma3 ? fromU16Proportion(u) : fromInt(u)]),
+  );
+
+  const emaAlpha = ONE - ratio(BigInt(params.bondsMovingAverage), 1_000_000n);
+  let emaBonds: Matrix;
+  let dividends: Fixed[];
+  if (params.yuma3) {
+    const liquid = params.liquidAlpha;
+    emaBonds =
+      liquid && consensus.some((c) => c !== ZERO)
+        ? matEmaLiquid(weightsForBonds, storedBonds, consensus, liquid)
+        : matEma(weightsForBonds, storedBonds, emaAlpha, n);
+    const emaNorm = colNormalize(emaBonds, n);
+    const perValidator = emaNorm.map((row) => row.reduce((acc, [j, b]) => acc + mul(b, incentive[j]!), ZERO));
+    dividends = normalize(perValidator.map((d, i) => mul(d, activeStake[i]!)));
+  } else {
+    const bonds = colNormalize(storedBonds, n);
+    const delta = colNormalize(
+      weightsForBonds.map((row, i) => row.map(([j, w]): Entry => [j, mul(w, activeStake[i]!)])),
+      n,
+    );
+    emaBonds = colNormalize(matEma(delta, bonds, emaAlpha, n), n);
+    dividends = normalize(emaBonds.map((row) => row.reduce((acc, [j, b]) => acc + mul(incentive[j]!, b), ZERO)));
+    emaBonds = colMaxUpscale(emaBonds, n);
+  }
+
+  // Emission: incentive and dividends share raoEmission; with neither, validators take it by stake.
+  const combined = incentive.map((x, i) => x + dividends[i]!);
+  const emissionSum = sum(combined);
+  let serverShare = incentive;
+  let validatorShare = dividends;
+  let combinedShare = normalize(combined);
+  if (emissionSum === ZERO) {
+    const fallback = sum(activeStake) === ZERO ? stake : activeStake;
+    validatorShare = fallback;
+    combinedShare = fallback;
+  } else {
+    serverShare = incentive.map((x) => div(x, emissionSum));
+    validatorShare = dividends.map((x) => div(x, emissionSum));
+  }
+  const rao = fromInt(input.raoEmission);
+  const toRao = (share: Fixed): bigint => toUint(mul(share, rao));
+
+  return {
+    active,
+    consensus: consensus.map(toU16Proportion),
+    incentive: incentive.map(toU16Proportion),
+    dividends: dividends.map(toU16Proportion),
+    validatorTrust: validatorTrust.map(toU16Proportion),
+    validatorPermit: newPermit,
+    stakeWeight: stake.map(toU16Proportion),
+    bonds: emaBonds.map((row, i) =>
+      newPermit[i] ? row.map(([j, b]): [number, number] => [j, toU16Proportion(b)]) : [],
+    ),
+    serverEmission: serverShare.map(toRao),
+    validatorEmission: validatorShare.map(toRao),
+    emission: combinedShare.map(toRao),
+  };
+}
+
+/**
+ * `is_topk_nonzero`: true for the k largest nonzero values. The sort is stable and ascending and the
+ * lowest n−k are dropped, so on ties the higher uid wins. With fewer than k uids every nonzero one passes.
+ */
+export function isTopkNonzero(values: readonly Fixed[], k: number): boolean[] {
+  const result = values.map((v) => v !== ZERO);
+  const n = values.length;
+  if (n < k) return result;
+  const order = values.map((_, i) => i).sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : a - b));
+  for (const i of order.slice(0, n - k)) result[i] = false;
+  return result;
+}
+
+/**
+ * The weight matrix the epoch uses, before row normalisation: raw u16 values of permitted validators,
+ * without self-weight (the owner's excepted), without weights set before the target registered, and
+ * (commit-reveal) without weights committed before it registered. Rows are sorted by uid.
+ */
+function maskedWeights(input: YumaInput, n: number, permit: readonly boolean[], owner: number | null): Matrix {
+  const registeredAt = (j: number): number => input.blockAtRegistration[j] ?? 0;
+  return Array.from({ length: n }, (_, i) => {
+    if (!permit[i]) return [];
+    const updated = input.lastUpdate[i] ?? 0;
+    const committed = input.commitBlock?.[i] ?? null;
+    return (input.weights[i] ?? [])
+      .filter(
+        ([j]) =>
+          j < n &&
+          (j !== i || i === owner) &&
+          !(updated <= registeredAt(j)) &&
+          !(committed !== null && committed < registeredAt(j)),
+      )
+      .map(([j, w]): Entry => [j, fromInt(w)])
+      .sort((a, b) => a[0] - b[0]);
+  });
+}
+
+function rowSum(row: readonly Entry[]): Fixed {
+  let s = ZERO;
+  for (const [, v] of row) s += v;
+  return s;
+}
+
+function rowNormalize(m: Matrix): Matrix {
+  return m.map((row) => {
+    const s = rowSum(row);
+    return s > ZERO ? row.map(([j, v]): Entry => [j, div(v, s)]) : row;
+  });
+}
+
+function colNormalize(m: Matrix, n: number): Matrix {
+  const sums: Fixed[] = new Array<Fixed>(n).fill(ZERO);
+  for (const row of m) for (const [j, v] of row) sums[j]! += v;
+  return m.map((row) => row.map(([j, v]): Entry => [j, sums[j] === ZERO ? v : div(v, sums[j]!)]));
+}
+
+function colMaxUpscale(m: Matrix, n: number): Matrix {
+  const max: Fixed[] = new Array<Fixed>(n).fill(ZERO);
+  for (const row of m) for (const [j, v] of row) if (max[j]! < v) max[j] = v;
+  return m.map((row) => row.map(([j, v]): Entry => [j, max[j] === ZERO ? v : div(v, max[j]!)]));
+}
+
+/** r_j = Σ_i s_i × m_ij. */
+function matmul(m: Matrix, s: readonly Fixed[], n: number): Fixed[] {
+  const r: Fixed[] = new Array<Fixed>(n).fill(ZERO);
+  m.forEach((row, i) => {
+    for (const [j, v] of row) r[j]! += mul(s[i]!, v);
+  });
+  return r;
+}
+
+/**
+ * Per column, the κ-quantile of the weights over validators with active stake (stakes renormalised, a
+ * missing weight counting as 0): C_j = min{x : Σ_{i: W_ij ≤ x} s_i > Σs − κ}, or the largest weight
+ * when no x qualifies. This is the value subtensor's deterministic pivot search converges to; fixed-point
+ * addition is exact, so the cumulative sums match it bit for bit.
+ */
+function weightedMedianCol(activeStake: readonly Fixed[], weights: Matrix, n: number, kappa: Fixed): Fixed[] {
+  const voters = activeStake.flatMap((s, i) => (s > ZERO ? [i] : []));
+  const voterStake = normalize(voters.map((i) => activeStake[i]!));
+  const stakeSum = sum(voterStake);
+  const minority = stakeSum - kappa;
+  const columns: [w: Fixed, s: Fixed][][] = Array.from({ length: n }, () => []);
+  voters.forEach((i, k) => {
+    for (const [j, w] of weights[i]!) if (w > ZERO) columns[j]!.push([w, voterStake[k]!]);
+  });
+  return columns.map((entries) => {
+    if (voters.length === 0) return ZERO;
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    let below = stakeSum;
+    for (const [, s] of entries) below -= s;
+    // Validators that gave no (or zero) weight form the group at x = 0.
+    if (entries.length < voters.length && below > minority) return ZERO;
+    for (let k = 0; k < entries.length; ) {
+      const x = entries[k]![0];
+      while (k < entries.length && entries[k]![0] === x) below += entries[k++]![1];
+      if (below > minority) return x;
+    }
+    return entries.length > 0 ? entries[entries.length - 1]![0] : ZERO;
+  });
+}
+
+/** W̄_ij = min(W_ij, C_j); an entry above a column's consensus of 0 is dropped. */
+function colClip(m: Matrix, threshold: readonly Fixed[]): Matrix {
+  return m.map((row) =>
+    row.flatMap(([j, v]): Entry[] => {
+      const th = threshold[j]!;
+      if (th < v) return th > ZERO ? [[j, th]] : [];
+      return [[j, v]];
+    }),
+  );
+}
+
+/** a + ratio × (b − a) entry-wise, keeping positive entries (`interpolate_sparse`). */
+function interpolate(a: Matrix, b: Matrix, n: number, r: Fixed): Matrix {
+  if (r === ZERO) return a;
+  if (r === ONE) return b;
+  return a.map((rowA, i) => {
+    const dense: Fixed[] = new Array<Fixed>(n).fill(ZERO);
+    const denseB: Fixed[] = new Array<Fixed>(n).fill(ZERO);
+    for (const [j, v] of rowA) dense[j] = v;
+    for (const [j, v] of b[i]!) denseB[j] = v;
+    const out: Entry[] = [];
+    for (let j = 0; j < n; j++) {
+      const v = dense[j]! + mul(r, denseB[j]! - dense[j]!);
+      if (v > ZERO) out.push([j, v]);
+    }
+    return out;
+  });
+}
+
+/** α × new + (1 − α) × old entry-wise, keeping positive entries, columns ascending (`mat_ema_sparse`). */
+function matEma(next: Matrix, old: Matrix, alpha: Fixed, n: number): Matrix {
+  const keep = ONE - alpha;
+  return next.map((rowNew, i) => {
+    const rowOld = old[i] ?? [];
+    if (rowNew.length === 0 && rowOld.length === 0) return [];
+    const acc: Fixed[] = new Array<Fixed>(n).fill(ZERO);
+    for (const [j, v] of rowNew) acc[j]! += mul(alpha, v);
+    for (const [j, v] of rowOld) acc[j]! += mul(keep, v);
+    const out: Entry[] = [];
+    for (let j = 0; j < n; j++) if (acc[j]! > ZERO) out.push([j, acc[j]!]);
+    return out;
+  });
+}
+
+/**
+ * Liquid-alpha EMA (Yuma3): a per-entry α from a sigmoid of how far the weight sits from consensus (when
+ * buying) or below the bond (when selling); only entries present in `next` are kept, capped at 1. The
+ * sigmoid's exp is float64 where subtensor uses a fixed-point series, so α may differ in its last bits.
+ */
+function matEmaLiquid(
+  next: Matrix,
+  old: Matrix,
+  consensus: readonly Fixed[],
+  liquid: { low: number; high: number; steepness: number },
+): Matrix {
+  const low = fromU16Proportion(liquid.low);
+  const high = fromU16Proportion(liquid.high);
+  const slope = div(fromInt(liquid.steepness), fromInt(-100));
+  const half = ONE / 2n;
+  const clamp = (x: Fixed, lo: Fixed, hi: Fixed): Fixed => (x < lo ? lo : x > hi ? hi : x);
+  return next.map((rowNew, i) => {
+    const oldByCol = new Map<number, Fixed>((old[i] ?? []).map(([j, v]) => [j, v]));
+    const out: Entry[] = [];
+    for (const [j, w] of rowNew) {
+      const bond = oldByCol.get(j) ?? ZERO;
+      const diff = w >= bond ? clamp(w - consensus[j]!, ZERO, ONE) : clamp(bond - w, ZERO, ONE);
+      const exponent = clamp(mul(slope, diff - half), fromInt(-20), fromInt(20));
+      const sigmoid = div(ONE, ONE + fromNumber(Math.exp(toNumber(exponent))));
+      const alpha = clamp(low + mul(sigmoid, high - low), low, high);
+      const inc = mul(alpha, w);
+      const v = mul(ONE - alpha, bond) + (inc > ZERO ? inc : ZERO);
+      const capped = v < ONE ? v : ONE;
+      if (capped > ZERO) out.push([j, capped]);
+    }
+    return out;
+  });
 }
