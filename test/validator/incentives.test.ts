@@ -1,0 +1,70 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_INCENTIVES, loadIncentives, parseIncentives, rootDeadlineMs } from '../../validator/incentives.js';
+import { FlopnetError } from '../../shared/errors.js';
+
+function errorOf(fn: () => unknown): FlopnetError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(FlopnetError);
+    return error as FlopnetError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('incentive config', () => {
+  it('defaults to fp32 only, EMA 0.1, failed proofs zeroing the score', () => {
+    expect(DEFAULT_INCENTIVES.classes).toEqual({ fp32: { draw: 1, reward: 1 } });
+    expect(DEFAULT_INCENTIVES.ema.alpha).toBe(0.1);
+    expect(DEFAULT_INCENTIVES.failure.failedProof).toBe('zero');
+    expect(DEFAULT_INCENTIVES.burn).toBeUndefined();
+    expect(parseIncentives({})).toEqual(DEFAULT_INCENTIVES);
+  });
+
+  it('fills defaults inside a partial section', () => {
+    const c = parseIncentives({ timeouts: { openingsMs: 500 }, burn: { uid: 0, share: 0.25 } });
+    expect(c.timeouts.openingsMs).toBe(500);
+    expect(c.timeouts.deadlineFactor).toBe(3);
+    expect(c.burn).toEqual({ uid: 0, share: 0.25 });
+    expect(rootDeadlineMs(c)).toBe(3 * 10 * 1000 + 2000);
+  });
+
+  it('names the key, the value found and the form expected', () => {
+    const e = errorOf(() => parseIncentives({ classes: { fp16: { draw: 1, reward: -1 } } }));
+    expect(e.code).toBe('E_INCENTIVES');
+    expect(e.message).toContain('"classes.fp16.reward"');
+    expect(e.message).toContain('≥ 0');
+    expect(e.message).toContain('got -1');
+    expect(errorOf(() => parseIncentives({ burn: { uid: 1 } })).message).toMatch(/"burn\.share".*missing/);
+    expect(errorOf(() => parseIncentives({ ema: { alpha: 0 } })).message).toContain('"ema.alpha"');
+  });
+
+  it('refuses unknown keys with a suggestion instead of silently defaulting', () => {
+    expect(errorOf(() => parseIncentives({ ema: { alpa: 0.2 } })).message).toContain('did you mean "ema.alpha"');
+    expect(errorOf(() => parseIncentives({ classes: { fp17: { draw: 1, reward: 1 } } })).message).toContain('"classes.fp17"');
+  });
+
+  it('refuses a config that pays for nothing', () => {
+    expect(errorOf(() => parseIncentives({ classes: { fp16: { draw: 0, reward: 1 } } })).message).toContain('at least one class');
+  });
+
+  it('loads YAML and JSON files and names the file in errors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flopnet-incentives-'));
+    const yaml = join(dir, 'incentives.yaml');
+    writeFileSync(yaml, 'classes:\n  fp32: { draw: 2, reward: 1 }\n  bf16: { draw: 1, reward: 0.25 }\nema:\n  alpha: 0.3\n');
+    const c = loadIncentives(yaml);
+    expect(c.classes.bf16).toEqual({ draw: 1, reward: 0.25 });
+    expect(c.ema.alpha).toBe(0.3);
+    const json = join(dir, 'bad.json');
+    writeFileSync(json, JSON.stringify({ normalization: { exponent: 'two' } }));
+    const e = errorOf(() => loadIncentives(json));
+    expect(e.message).toContain(json);
+    expect(e.message).toContain('"normalization.exponent"');
+    writeFileSync(json, '{ nope');
+    expect(errorOf(() => loadIncentives(json)).code).toBe('E_INCENTIVES_FILE');
+    expect(errorOf(() => loadIncentives(join(dir, 'missing.yaml'))).hint).toContain('--incentives');
+  });
+});

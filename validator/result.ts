@@ -1,0 +1,47 @@
+/**
+ * The record of one miner's challenge in one round: what was asked, what the validator measured, and
+ * the verdict with its reason. Rounds produce it, the store keeps it, rewards and reports read it.
+ */
+import type { Precision } from '../shared/challenge/types.js';
+
+/**
+ * - `verified`: root in time, every opened row proved and recomputed within tolerance.
+ * - `failed`: the miner answered but the proof did not verify (wrong rows, bad path, late root, ...).
+ * - `no_answer`: no root or openings before the deadline, a refusal, or a malformed answer.
+ * - `unreachable`: the validator could not get a request to the miner at all.
+ */
+export const VERDICTS = ['verified', 'failed', 'no_answer', 'unreachable'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export interface ChallengeShape {
+  precision: Precision;
+  m: number;
+  n: number;
+  k: number;
+}
+
+export interface ChallengeResult {
+  round: number;
+  uid: number;
+  hotkey: string;
+  /** The challenge sent; absent when none could be (unreachable before the challenge). */
+  challenge?: ChallengeShape;
+  /** Validator-clock seconds from sending the challenge to receiving the root, minus the measured RTT. */
+  seconds?: number;
+  /** Round trip measured just before the challenge, milliseconds. */
+  rttMs?: number;
+  /** Verified throughput; 0 unless the verdict is `verified`. */
+  tflops: number;
+  verdict: Verdict;
+  /** Stable reason code: `ok`, a verifier code, or a transport code. */
+  reason: string;
+  /** One human sentence on the reason, for logs and reports. */
+  detail?: string;
+  /** Device name the miner reported, if it did. */
+  device?: string;
+}
+
+/** FLOPs a challenge credits when verified: m GEMMs of (n×k)·(k×n), 2 FLOPs per multiply-add. */
+export function challengeFlops(shape: Pick<ChallengeShape, 'm' | 'n' | 'k'>): number {
+  return 2 * shape.m * shape.n * shape.n * shape.k;
+}

@@ -1,0 +1,368 @@
+/**
+ * The validator's persistent state in SQLite (WAL): scores, every round's results with their reasons,
+ * the throughput that sizes the next challenge, device reports and weight submissions.
+ *
+ * A round is written in ONE transaction (its results, the new scores, throughput and devices), so a
+ * `kill -9` loses at most the round in flight and a restarted validator continues from the last one.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { FlopnetError } from '../../shared/errors.js';
+import { PRECISIONS, zDeviceInfo, type DeviceInfo, type Precision } from '../../shared/challenge/types.js';
+import type { ChallengeResult, Verdict } from '../result.js';
+import type { ScoreEntry, Scores } from '../scores.js';
+import { MIGRATIONS } from './migrations.js';
+
+export interface StoreIdentity {
+  netuid: number;
+  /** The validator's hotkey (ss58). */
+  hotkey: string;
+}
+
+export interface RoundRecord {
+  round: number;
+  block: number;
+  startedAt: number;
+  finishedAt: number;
+}
+
+export interface RecordedResult extends ChallengeResult {
+  reward: number;
+}
+
+export interface WeightSubmission {
+  id: number;
+  kind: 'set' | 'commit';
+  createdAt: number;
+  block: number | undefined;
+  uids: number[];
+  weights: number[];
+  salt: number[] | undefined;
+  versionKey: number;
+  commitHash: string | undefined;
+  status: 'pending' | 'included' | 'revealed' | 'failed' | 'expired';
+  error: string | undefined;
+}
+
+interface ResultRow {
+  round: number;
+  uid: number;
+  hotkey: string;
+  precision: string | null;
+  m: number | null;
+  n: number | null;
+  k: number | null;
+  seconds: number | null;
+  rtt_ms: number | null;
+  tflops: number;
+  reward: number;
+  verdict: Verdict;
+  reason: string;
+  detail: string | null;
+  device: string | null;
+}
+
+interface SubmissionRow {
+  id: number;
+  kind: 'set' | 'commit';
+  created_at: number;
+  block: number | null;
+  uids: string;
+  weights: string;
+  salt: string | null;
+  version_key: number;
+  commit_hash: string | null;
+  status: WeightSubmission['status'];
+  error: string | null;
+}
+
+const isPrecision = (p: string | null): p is Precision => p !== null && (PRECISIONS as readonly string[]).includes(p);
+
+function toResult(row: ResultRow): RecordedResult {
+  return {
+    round: row.round,
+    uid: row.uid,
+    hotkey: row.hotkey,
+    ...(isPrecision(row.precision) && row.m !== null && row.n !== null && row.k !== null
+      ? { challenge: { precision: row.precision, m: row.m, n: row.n, k: row.k } }
+      : {}),
+    ...(row.seconds !== null ? { seconds: row.seconds } : {}),
+    ...(row.rtt_ms !== null ? { rttMs: row.rtt_ms } : {}),
+    tflops: row.tflops,
+    reward: row.reward,
+    verdict: row.verdict,
+    reason: row.reason,
+    ...(row.detail !== null ? { detail: row.detail } : {}),
+    ...(row.device !== null ? { device: row.device } : {}),
+  };
+}
+
+function toSubmission(row: SubmissionRow): WeightSubmission {
+  return {
+    id: row.id,
+    kind: row.kind,
+    createdAt: row.created_at,
+    block: row.block ?? undefined,
+    uids: JSON.parse(row.uids) as number[],
+    weights: JSON.parse(row.weights) as number[],
+    salt: row.salt === null ? undefined : (JSON.parse(row.salt) as number[]),
+    versionKey: row.version_key,
+    commitHash: row.commit_hash ?? undefined,
+    status: row.status,
+    error: row.error ?? undefined,
+  };
+}
+
+export class ValidatorStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+
+  private constructor(path: string, db: Database.Database) {
+    this.path = path;
+    this.db = db;
+  }
+
+  /**
+   * Opens (creating if needed) the database at `path` (`:memory:` for tests), migrates it, and checks
+   * that it belongs to this validator: one file per (netuid, hotkey), so scores are never mixed.
+   */
+  static open(path: string, identity: StoreIdentity): ValidatorStore {
+    const full = path === ':memory:' ? path : resolve(path);
+    let db: Database.Database;
+    try {
+      if (full !== ':memory:') mkdirSync(dirname(full), { recursive: true });
+      db = new Database(full);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+    } catch (error) {
+      throw new FlopnetError(`Cannot open the validator database ${full}: ${(error as Error).message}`, {
+        code: 'E_DB_OPEN',
+        hint: 'check that the directory is writable, or choose another file with --db',
+        cause: error,
+      });
+    }
+    const store = new ValidatorStore(full, db);
+    try {
+      store.migrate();
+      store.claim(identity);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return store;
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    if (current > MIGRATIONS.length) {
+      throw new FlopnetError(`The validator database ${this.path} was written by a newer flopnet (schema ${current}, this one knows ${MIGRATIONS.length})`, {
+        code: 'E_DB_VERSION',
+        hint: 'upgrade flopnet, or point --db at a new file',
+      });
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  private claim(identity: StoreIdentity): void {
+    const get = this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+    const netuid = get.get('netuid')?.value;
+    const hotkey = get.get('hotkey')?.value;
+    if (netuid === undefined && hotkey === undefined) {
+      const put = this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+      this.db.transaction(() => {
+        put.run('netuid', String(identity.netuid));
+        put.run('hotkey', identity.hotkey);
+      })();
+      return;
+    }
+    if (netuid !== String(identity.netuid) || hotkey !== identity.hotkey) {
+      throw new FlopnetError(`The validator database ${this.path} belongs to netuid ${netuid} and hotkey ${hotkey}, not netuid ${identity.netuid} and hotkey ${identity.hotkey}`, {
+        code: 'E_DB_IDENTITY',
+        hint: 'use a separate --db file for each subnet and hotkey',
+      });
+    }
+  }
+
+  /** The number the next round gets: one past the last round written. */
+  nextRound(): number {
+    const row = this.db.prepare<[], { last: number | null }>('SELECT MAX(round) AS last FROM rounds').get();
+    return (row?.last ?? 0) + 1;
+  }
+
+  loadScores(): Map<string, ScoreEntry> {
+    const rows = this.db.prepare<[], ScoreEntry>('SELECT hotkey, uid, score, round FROM scores').all();
+    return new Map(rows.map((r) => [r.hotkey, r]));
+  }
+
+  /** Last verified TFLOPS per miner hotkey and class. */
+  loadThroughput(): Map<string, Map<Precision, number>> {
+    const rows = this.db.prepare<[], { hotkey: string; precision: string; tflops: number }>('SELECT hotkey, precision, tflops FROM throughput').all();
+    const out = new Map<string, Map<Precision, number>>();
+    for (const r of rows) {
+      if (!isPrecision(r.precision)) continue;
+      let byClass = out.get(r.hotkey);
+      if (!byClass) out.set(r.hotkey, (byClass = new Map()));
+      byClass.set(r.precision, r.tflops);
+    }
+    return out;
+  }
+
+  loadDevices(): Map<string, DeviceInfo> {
+    const rows = this.db.prepare<[], { hotkey: string; info: string }>('SELECT hotkey, info FROM devices').all();
+    const out = new Map<string, DeviceInfo>();
+    for (const r of rows) {
+      // A device report came from a miner: re-validate rather than trust what was stored.
+      const parsed = zDeviceInfo.safeParse(JSON.parse(r.info));
+      if (parsed.success) out.set(r.hotkey, parsed.data);
+    }
+    return out;
+  }
+
+  /**
+   * Writes one finished round atomically: the round, every result, the scores that replace the
+   * stored ones, the throughput of each verified result and the devices reported.
+   */
+  recordRound(round: RoundRecord, results: readonly RecordedResult[], scores: Scores, devices: ReadonlyMap<string, DeviceInfo> = new Map()): void {
+    const insertRound = this.db.prepare(
+      'INSERT INTO rounds (round, block, started_at, finished_at, miners, verified) VALUES (@round, @block, @startedAt, @finishedAt, @miners, @verified)',
+    );
+    const insertResult = this.db.prepare(
+      `INSERT INTO results (round, uid, hotkey, precision, m, n, k, seconds, rtt_ms, tflops, reward, verdict, reason, detail, device)
+       VALUES (@round, @uid, @hotkey, @precision, @m, @n, @k, @seconds, @rtt_ms, @tflops, @reward, @verdict, @reason, @detail, @device)`,
+    );
+    const upsertThroughput = this.db.prepare(
+      `INSERT INTO throughput (hotkey, precision, tflops, round) VALUES (?, ?, ?, ?)
+       ON CONFLICT (hotkey, precision) DO UPDATE SET tflops = excluded.tflops, round = excluded.round`,
+    );
+    const upsertDevice = this.db.prepare(
+      `INSERT INTO devices (hotkey, info, round) VALUES (?, ?, ?)
+       ON CONFLICT (hotkey) DO UPDATE SET info = excluded.info, round = excluded.round`,
+    );
+    this.db.transaction(() => {
+      insertRound.run({ ...round, miners: results.length, verified: results.filter((r) => r.verdict === 'verified').length });
+      for (const r of results) {
+        insertResult.run({
+          round: round.round,
+          uid: r.uid,
+          hotkey: r.hotkey,
+          precision: r.challenge?.precision ?? null,
+          m: r.challenge?.m ?? null,
+          n: r.challenge?.n ?? null,
+          k: r.challenge?.k ?? null,
+          seconds: r.seconds ?? null,
+          rtt_ms: r.rttMs ?? null,
+          tflops: r.tflops,
+          reward: r.reward,
+          verdict: r.verdict,
+          reason: r.reason,
+          detail: r.detail ?? null,
+          device: r.device ?? null,
+        });
+        if (r.verdict === 'verified' && r.challenge && r.tflops > 0) upsertThroughput.run(r.hotkey, r.challenge.precision, r.tflops, round.round);
+      }
+      for (const [hotkey, info] of devices) upsertDevice.run(hotkey, JSON.stringify(info), round.round);
+      this.writeScores(scores);
+    })();
+  }
+
+  /** Replaces the stored scores (after a metagraph resync dropped replaced hotkeys). */
+  saveScores(scores: Scores): void {
+    this.db.transaction(() => this.writeScores(scores))();
+  }
+
+  private writeScores(scores: Scores): void {
+    this.db.prepare('DELETE FROM scores').run();
+    const insert = this.db.prepare('INSERT INTO scores (hotkey, uid, score, round) VALUES (@hotkey, @uid, @score, @round)');
+    for (const entry of scores.values()) insert.run(entry);
+    // Miners that left the subnet take their sizing history with them.
+    this.db.prepare('DELETE FROM throughput WHERE hotkey NOT IN (SELECT hotkey FROM scores)').run();
+    this.db.prepare('DELETE FROM devices WHERE hotkey NOT IN (SELECT hotkey FROM scores)').run();
+  }
+
+  /** Results, newest round first; optionally one round's or one miner's. */
+  results(filter: { round?: number; hotkey?: string; limit?: number } = {}): RecordedResult[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: filter.limit ?? -1 };
+    if (filter.round !== undefined) {
+      where.push('round = @round');
+      params['round'] = filter.round;
+    }
+    if (filter.hotkey !== undefined) {
+      where.push('hotkey = @hotkey');
+      params['hotkey'] = filter.hotkey;
+    }
+    const sql = `SELECT * FROM results ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY round DESC, uid ASC LIMIT @limit`;
+    return this.db.prepare<[Record<string, unknown>], ResultRow>(sql).all(params).map(toResult);
+  }
+
+  /** Each miner's most recent result. */
+  latestResults(): RecordedResult[] {
+    return this.db
+      .prepare<[], ResultRow>(
+        `SELECT r.* FROM results r
+         JOIN (SELECT hotkey, MAX(round) AS round FROM results GROUP BY hotkey) last
+           ON last.hotkey = r.hotkey AND last.round = r.round
+         ORDER BY r.uid`,
+      )
+      .all()
+      .map(toResult);
+  }
+
+  rounds(limit = 20): Array<RoundRecord & { miners: number; verified: number }> {
+    return this.db
+      .prepare<[number], RoundRecord & { miners: number; verified: number }>(
+        'SELECT round, block, started_at AS startedAt, finished_at AS finishedAt, miners, verified FROM rounds ORDER BY round DESC LIMIT ?',
+      )
+      .all(limit);
+  }
+
+  addWeightSubmission(s: Omit<WeightSubmission, 'id' | 'error' | 'block'> & { block?: number }): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO weight_submissions (kind, created_at, block, uids, weights, salt, version_key, commit_hash, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        s.kind,
+        s.createdAt,
+        s.block ?? null,
+        JSON.stringify(s.uids),
+        JSON.stringify(s.weights),
+        s.salt ? JSON.stringify(s.salt) : null,
+        s.versionKey,
+        s.commitHash ?? null,
+        s.status,
+      );
+    return Number(info.lastInsertRowid);
+  }
+
+  updateWeightSubmission(id: number, update: { status: WeightSubmission['status']; block?: number; error?: string }): void {
+    this.db
+      .prepare('UPDATE weight_submissions SET status = ?, block = COALESCE(?, block), error = ? WHERE id = ?')
+      .run(update.status, update.block ?? null, update.error ?? null, id);
+  }
+
+  /** Commits included on chain and not yet revealed, oldest first. */
+  pendingCommits(): WeightSubmission[] {
+    return this.db
+      .prepare<[], SubmissionRow>("SELECT * FROM weight_submissions WHERE kind = 'commit' AND status = 'included' ORDER BY id")
+      .all()
+      .map(toSubmission);
+  }
+
+  weightSubmissions(limit = 20): WeightSubmission[] {
+    return this.db.prepare<[number], SubmissionRow>('SELECT * FROM weight_submissions ORDER BY id DESC LIMIT ?').all(limit).map(toSubmission);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The validator database's schema, as an append-only list: migration i brings `user_version` from i
+ * to i + 1. Never edit a shipped migration; add the next one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  CREATE TABLE rounds (
+    round       INTEGER PRIMARY KEY,
+    block       INTEGER NOT NULL,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    miners      INTEGER NOT NULL,
+    verified    INTEGER NOT NULL
+  );
+
+  CREATE TABLE results (
+    round     INTEGER NOT NULL REFERENCES rounds(round),
+    uid       INTEGER NOT NULL,
+    hotkey    TEXT    NOT NULL,
+    precision TEXT,
+    m         INTEGER,
+    n         INTEGER,
+    k         INTEGER,
+    seconds   REAL,
+    rtt_ms    REAL,
+    tflops    REAL    NOT NULL,
+    reward    REAL    NOT NULL,
+    verdict   TEXT    NOT NULL CHECK (verdict IN ('verified', 'failed', 'no_answer', 'unreachable')),
+    reason    TEXT    NOT NULL,
+    detail    TEXT,
+    device    TEXT,
+    PRIMARY KEY (round, hotkey)
+  );
+  CREATE INDEX results_by_hotkey ON results (hotkey, round);
+
+  CREATE TABLE scores (
+    hotkey TEXT PRIMARY KEY,
+    uid    INTEGER NOT NULL,
+    score  REAL    NOT NULL,
+    round  INTEGER NOT NULL
+  );
+
+  -- Last verified throughput per miner and class: the sizing input for its next challenge.
+  CREATE TABLE throughput (
+    hotkey    TEXT    NOT NULL,
+    precision TEXT    NOT NULL,
+    tflops    REAL    NOT NULL,
+    round     INTEGER NOT NULL,
+    PRIMARY KEY (hotkey, precision)
+  );
+
+  CREATE TABLE devices (
+    hotkey TEXT PRIMARY KEY,
+    info   TEXT    NOT NULL,
+    round  INTEGER NOT NULL
+  );
+
+  -- Every weight submission, so a restarted validator reveals the commits it made before.
+  CREATE TABLE weight_submissions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind        TEXT    NOT NULL CHECK (kind IN ('set', 'commit')),
+    created_at  INTEGER NOT NULL,
+    block       INTEGER,
+    uids        TEXT    NOT NULL,
+    weights     TEXT    NOT NULL,
+    salt        TEXT,
+    version_key INTEGER NOT NULL,
+    commit_hash TEXT,
+    status      TEXT    NOT NULL CHECK (status IN ('pending', 'included', 'revealed', 'failed', 'expired')),
+    error       TEXT
+  );
+  `,
+];
