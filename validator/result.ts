@@ -40,8 +40,3 @@ export interface ChallengeResult {
   /** Device name the miner reported, if it did. */
   device?: string;
 }
-
-/** FLOPs a challenge credits when verified: m GEMMs of (n×k)·(k×n), 2 FLOPs per multiply-add. */
-export function challengeFlops(shape: Pick<ChallengeShape, 'm' | 'n' | 'k'>): number {
-  return 2 * shape.m * shape.n * shape.n * shape.k;
-}
