@@ -12,11 +12,11 @@ export const HASH_BYTES = 32;
 const LEAF = Buffer.from([0x00]);
 const NODE = Buffer.from([0x01]);
 
-export function hashLeaf(data: Uint8Array): Uint8Array {
+export function hashLeaf(data: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(createHash('sha256').update(LEAF).update(data).digest());
 }
 
-export function hashNode(left: Uint8Array, right: Uint8Array): Uint8Array {
+export function hashNode(left: Uint8Array, right: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(createHash('sha256').update(NODE).update(left).update(right).digest());
 }
 
@@ -45,15 +45,15 @@ export function merkleLevels(leaves: Uint8Array): Uint8Array[] {
 }
 
 /** The root of a tree built by merkleLevels. */
-export function merkleRoot(levels: readonly Uint8Array[]): Uint8Array {
+export function merkleRoot(levels: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   return levels[levels.length - 1]!.slice(0, HASH_BYTES);
 }
 
 /** Sibling hashes from leaf `index` up to the root; a level where the node is carried up adds none. */
-export function merkleProof(levels: readonly Uint8Array[], index: number): Uint8Array[] {
+export function merkleProof(levels: readonly Uint8Array[], index: number): Uint8Array<ArrayBuffer>[] {
   const count = levels[0]!.length / HASH_BYTES;
   if (!Number.isInteger(index) || index < 0 || index >= count) throw new RangeError(`leaf ${index} is not in 0..${count - 1}`);
-  const path: Uint8Array[] = [];
+  const path: Uint8Array<ArrayBuffer>[] = [];
   let i = index;
   for (let depth = 0; depth < levels.length - 1; depth++) {
     const level = levels[depth]!;

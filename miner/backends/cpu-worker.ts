@@ -1,0 +1,141 @@
+/**
+ * The CPU backend's worker thread: generates input rows, multiplies and hashes result rows in shared
+ * memory, one task (a band of rows of one matrix) per message. Loaded through cpu-worker.mjs, which
+ * registers tsx first so this file runs as TypeScript under `node bin/flopnet.mjs` and under vitest alike.
+ */
+import { randomInt } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
+import { colOfB, rowOfA, type MatrixKey } from '../../shared/challenge/elements.js';
+import { hashLeaf, HASH_BYTES } from '../../shared/challenge/merkle.js';
+import type { Precision } from '../../shared/challenge/types.js';
+import { roundToFp16, roundToMantissa } from './adversary.js';
+
+export type Accumulation = 'fp64' | 'fp32' | 'fp16';
+
+export interface GenerateTask {
+  type: 'generate';
+  precision: Precision;
+  keyA: MatrixKey;
+  keyB: MatrixKey;
+  k: number;
+  /** Rows of A and columns of B (stored as rows of Bᵀ) from..to. */
+  from: number;
+  to: number;
+  a: SharedArrayBuffer;
+  bt: SharedArrayBuffer;
+  /** Round every input to this many mantissa bits (a precision adversary). */
+  roundInputsTo?: number;
+}
+
+export interface GemmTask {
+  type: 'gemm';
+  wide: boolean;
+  n: number;
+  k: number;
+  from: number;
+  to: number;
+  a: SharedArrayBuffer;
+  bt: SharedArrayBuffer;
+  c: SharedArrayBuffer;
+  accumulate: Accumulation;
+  /** Probability that a row is skipped and filled with invented values (lazy / fabricating adversary). */
+  skip?: number;
+  /** Plant a NaN in each row (an adversary). */
+  nan?: boolean;
+}
+
+export interface HashTask {
+  type: 'hash';
+  n: number;
+  /** Bytes per result value. */
+  width: number;
+  from: number;
+  to: number;
+  c: SharedArrayBuffer;
+  leaves: SharedArrayBuffer;
+  /** Leaf index of row 0 of this matrix (j·n). */
+  firstLeaf: number;
+}
+
+export type Task = GenerateTask | GemmTask | HashTask;
+export type TaskMessage = { id: number; task: Task };
+export type TaskReply = { id: number; error?: string };
+
+const vector = (buffer: SharedArrayBuffer, wide: boolean) => (wide ? new Float64Array(buffer) : new Float32Array(buffer));
+
+export function generate(task: GenerateTask): void {
+  const wide = task.precision === 'fp64';
+  const a = vector(task.a, wide);
+  const bt = vector(task.bt, wide);
+  const { k } = task;
+  for (let i = task.from; i < task.to; i++) {
+    const rowA = a.subarray(i * k, (i + 1) * k);
+    const colB = bt.subarray(i * k, (i + 1) * k);
+    rowOfA(task.precision, task.keyA, i, k, rowA);
+    colOfB(task.precision, task.keyB, i, k, colB);
+    if (task.roundInputsTo !== undefined) {
+      for (let l = 0; l < k; l++) {
+        rowA[l] = roundToMantissa(rowA[l]!, task.roundInputsTo);
+        colB[l] = roundToMantissa(colB[l]!, task.roundInputsTo);
+      }
+    }
+  }
+}
+
+/** A stand-in value of the size an honest entry has (≈ √k), for rows a cheater did not compute. */
+const invented = (k: number): number => (randomInt(2_000_001) / 1_000_000 - 1) * Math.sqrt(k);
+
+export function gemm(task: GemmTask): void {
+  const a = vector(task.a, task.wide);
+  const bt = vector(task.bt, task.wide);
+  const c = vector(task.c, task.wide);
+  const { n, k, accumulate } = task;
+  for (let r = task.from; r < task.to; r++) {
+    const out = r * n;
+    if (task.skip !== undefined && randomInt(1_000_000) < task.skip * 1_000_000) {
+      for (let col = 0; col < n; col++) c[out + col] = invented(k);
+      continue;
+    }
+    const rowA = r * k;
+    for (let col = 0; col < n; col++) {
+      const colB = col * k;
+      let acc = 0;
+      if (accumulate === 'fp32') {
+        for (let l = 0; l < k; l++) acc = Math.fround(acc + a[rowA + l]! * bt[colB + l]!);
+      } else if (accumulate === 'fp64') {
+        for (let l = 0; l < k; l++) acc += a[rowA + l]! * bt[colB + l]!;
+      } else {
+        for (let l = 0; l < k; l++) acc = roundToFp16(acc + a[rowA + l]! * bt[colB + l]!);
+      }
+      c[out + col] = acc;
+    }
+    if (task.nan) c[out + (r % n)] = Number.NaN;
+  }
+}
+
+export function hashRows(task: HashTask): void {
+  const bytes = new Uint8Array(task.c);
+  const leaves = new Uint8Array(task.leaves);
+  const rowBytes = task.n * task.width;
+  for (let r = task.from; r < task.to; r++) {
+    leaves.set(hashLeaf(bytes.subarray(r * rowBytes, (r + 1) * rowBytes)), (task.firstLeaf + r) * HASH_BYTES);
+  }
+}
+
+export function runTask(task: Task): void {
+  if (task.type === 'generate') generate(task);
+  else if (task.type === 'gemm') gemm(task);
+  else hashRows(task);
+}
+
+if (parentPort && (workerData as { flopnetCpuWorker?: boolean } | undefined)?.flopnetCpuWorker) {
+  const port = parentPort;
+  port.on('message', ({ id, task }: TaskMessage) => {
+    try {
+      runTask(task);
+      port.postMessage({ id } satisfies TaskReply);
+    } catch (error) {
+      port.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies TaskReply);
+    }
+  });
+}
