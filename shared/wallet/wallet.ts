@@ -154,7 +154,8 @@ export async function loadColdkey(ref: WalletRef & { password?: string }): Promi
 
 // ---- writing ----
 
-function assertAbsent(paths: readonly string[]): void {
+/** Throws E_KEYFILE_EXISTS naming the first of `paths` that exists. */
+export function assertNoKeyfiles(paths: readonly string[]): void {
   const existing = paths.find((p) => existsSync(p));
   if (existing) {
     throw new FlopnetError(`Keyfile ${existing} already exists; not overwriting it`, {
@@ -197,7 +198,7 @@ const pubBytes = (kp: Keypair): Uint8Array => Buffer.from(serializeKeyfile(pubKe
 export async function saveColdkey(ref: WalletRef, kp: Keypair, opts: SaveOptions = {}): Promise<void> {
   const { coldkey, coldkeypub } = walletPaths(ref);
   // Refuse before asking for a password or spending seconds on Argon2.
-  if (!opts.overwrite) assertAbsent([coldkey, coldkeypub]);
+  if (!opts.overwrite) assertNoKeyfiles([coldkey, coldkeypub]);
   const secret = await secretBytes(kp, coldkey, wantsEncryption(opts, true), opts.password);
   writeKeyfiles([
     { path: coldkey, data: secret },
@@ -207,7 +208,7 @@ export async function saveColdkey(ref: WalletRef, kp: Keypair, opts: SaveOptions
 
 export async function saveHotkey(ref: HotkeyRef, kp: Keypair, opts: SaveOptions = {}): Promise<void> {
   const { hotkey, hotkeypub } = walletPaths(ref);
-  if (!opts.overwrite) assertAbsent([hotkey, hotkeypub]);
+  if (!opts.overwrite) assertNoKeyfiles([hotkey, hotkeypub]);
   const secret = await secretBytes(kp, hotkey, wantsEncryption(opts, false), opts.password);
   writeKeyfiles([
     { path: hotkey, data: secret },
@@ -290,7 +291,7 @@ export async function createWallet(opts: CreateWalletOptions): Promise<CreatedWa
   const { hotkey: hotkeyName, coldkeyUri, hotkeyUri, password, ...ref } = opts;
   const paths = walletPaths({ ...ref, ...(hotkeyName ? { hotkey: hotkeyName } : {}) });
   // Check every target before writing any, so a refusal leaves no half-made wallet.
-  if (!opts.overwrite) assertAbsent([paths.coldkey, paths.coldkeypub, ...(hotkeyName ? [paths.hotkey, paths.hotkeypub] : [])]);
+  if (!opts.overwrite) assertNoKeyfiles([paths.coldkey, paths.coldkeypub, ...(hotkeyName ? [paths.hotkey, paths.hotkeypub] : [])]);
   const cold = await createColdkey({ ...ref, ...(coldkeyUri ? { uri: coldkeyUri } : {}), ...(password !== undefined ? { password } : {}) });
   if (!hotkeyName) return { coldkey: cold.coldkey, ...(cold.mnemonic ? { mnemonic: cold.mnemonic } : {}) };
   const hot = await createHotkey({
