@@ -1,0 +1,77 @@
+/**
+ * Runs a challenge on the device, in queue order, and answers with the Merkle root. Results stay held
+ * for the openings (results.ts).
+ */
+import type { DeviceInfo } from '../../shared/challenge/types.js';
+import type { Logger } from '../../shared/log.js';
+import { ProtocolError } from '../../shared/protocol/codec.js';
+import type { ComputeBackend, Execution } from '../backends/backend.js';
+import type { DeviceQueue } from '../queue.js';
+import type { HeldResults } from '../results.js';
+import type { Handler } from './context.js';
+
+export interface ChallengeEvent {
+  validator: string;
+  uid: number;
+  challenge: string;
+  precision: string;
+  m: number;
+  n: number;
+  k: number;
+  /** ms from arrival to commitment, miner's clock (queue wait included). */
+  elapsedMs: number;
+  execution?: Execution;
+  error?: string;
+}
+
+export interface ChallengeHandlerDeps {
+  backend: ComputeBackend;
+  device: DeviceInfo;
+  queue: DeviceQueue;
+  results: HeldResults;
+  log: Logger;
+  onChallenge?: (event: ChallengeEvent) => void;
+}
+
+export function createChallengeHandler(deps: ChallengeHandlerDeps): Handler<'challenge'> {
+  return async (challenge, ctx) => {
+    if (!deps.device.precisions.includes(challenge.precision)) {
+      throw new ProtocolError('E_UNSUPPORTED', `this device does not run ${challenge.precision} (it runs ${deps.device.precisions.join(', ')})`);
+    }
+    deps.results.reserve(challenge.id);
+    const base = {
+      validator: ctx.validator,
+      uid: ctx.neuron.uid,
+      challenge: challenge.id,
+      precision: challenge.precision,
+      m: challenge.m,
+      n: challenge.n,
+      k: challenge.k,
+    };
+    let execution: Execution;
+    try {
+      execution = await deps.queue.submit({
+        validator: ctx.validator,
+        stake: ctx.priority,
+        deadline: ctx.receivedAt + challenge.deadlineMs,
+        run: async (signal) => {
+          const abort = (): void => void deps.backend.release(challenge.id).catch(() => undefined);
+          const result = await deps.backend.execute(challenge, { signal: AbortSignal.any([signal, ctx.signal]) });
+          // A run that finished after its deadline still holds device memory: free it now.
+          if (signal.aborted || ctx.signal.aborted) abort();
+          return result;
+        },
+      });
+    } catch (error) {
+      deps.results.unreserve(challenge.id);
+      const elapsedMs = performance.now() - ctx.receivedAt;
+      const reason = error instanceof ProtocolError ? error : new ProtocolError('E_INTERNAL', `backend failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      deps.onChallenge?.({ ...base, elapsedMs, error: reason.code });
+      throw reason;
+    }
+    deps.results.hold(challenge, ctx.validator);
+    deps.onChallenge?.({ ...base, elapsedMs: performance.now() - ctx.receivedAt, execution });
+    // A copy: the wire type wants its own ArrayBuffer, and 32 bytes cost nothing.
+    return { id: challenge.id, root: new Uint8Array(execution.root) };
+  };
+}
