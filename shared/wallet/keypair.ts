@@ -229,23 +229,23 @@ export function keypairFromKeyfile(data: KeyfileData, path: string): Keypair {
   });
 }
 
-/** The address a keyfile names: ss58Address, else the public key (old pub files), else its secret's. */
+/**
+ * The address a keyfile stands for, by btwallet's rule: its secret if it has one (secretPhrase >
+ * secretSeed > privateKey), else ss58Address, else (old pub files) the public key.
+ */
 export function addressFromKeyfile(data: KeyfileData, path: string): string {
+  if (data.secretPhrase || data.secretSeed || data.privateKey) return keypairFromKeyfile(data, path).ss58Address;
   if (data.ss58Address) {
     try {
-      decodeAddress(data.ss58Address);
       return encodeAddress(decodeAddress(data.ss58Address), SS58_PREFIX);
     } catch {
       throw corruptKeyfile(path, 'its ss58Address is not a valid SS58 address');
     }
   }
   const publicKey = data.publicKey ?? data.accountId;
-  if (publicKey) {
-    const bytes = hexBytes(publicKey, 32);
-    if (!bytes) throw corruptKeyfile(path, 'its publicKey is not 32 bytes of hex');
-    return encodeAddress(bytes, SS58_PREFIX);
-  }
-  return keypairFromKeyfile(data, path).ss58Address;
+  const bytes = publicKey ? hexBytes(publicKey, 32) : undefined;
+  if (!bytes) throw corruptKeyfile(path, 'it has neither an ss58Address nor a 32-byte publicKey');
+  return encodeAddress(bytes, SS58_PREFIX);
 }
 
 const keyring = new Keyring({ type: 'sr25519', ss58Format: SS58_PREFIX });
