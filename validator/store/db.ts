@@ -350,10 +350,13 @@ export class ValidatorStore {
       .run(update.status, update.block ?? null, update.error ?? null, id);
   }
 
-  /** Commits included on chain and not yet revealed, oldest first. */
+  /**
+   * Commits not yet revealed, oldest first: included ones, and ones sent when the process stopped
+   * (`pending`), which may have landed.
+   */
   pendingCommits(): WeightSubmission[] {
     return this.db
-      .prepare<[], SubmissionRow>("SELECT * FROM weight_submissions WHERE kind = 'commit' AND status = 'included' ORDER BY id")
+      .prepare<[], SubmissionRow>("SELECT * FROM weight_submissions WHERE kind = 'commit' AND status IN ('pending', 'included') ORDER BY id")
       .all()
       .map(toSubmission);
   }

@@ -68,10 +68,10 @@ describe('validator store', () => {
     store.close();
   });
 
-  it('keeps commits until they are revealed', () => {
+  it('keeps commits, even ones whose inclusion was never confirmed, until they are revealed', () => {
     const store = ValidatorStore.open(':memory:', identity);
     const id = store.addWeightSubmission({ kind: 'commit', createdAt: 1, uids: [1], weights: [65535], salt: [7, 8], versionKey: 1000, commitHash: '0xab', status: 'pending' });
-    expect(store.pendingCommits()).toEqual([]);
+    expect(store.pendingCommits()).toMatchObject([{ id, status: 'pending' }]);
     store.updateWeightSubmission(id, { status: 'included', block: 12 });
     expect(store.pendingCommits()).toMatchObject([{ id, block: 12, salt: [7, 8], uids: [1], weights: [65535] }]);
     store.updateWeightSubmission(id, { status: 'revealed', block: 25 });
