@@ -1,0 +1,91 @@
+/**
+ * Who may challenge a miner when (docs/protocol.md §11). The block clock is cut into slots of `slotBlocks`
+ * blocks; slot s belongs to the (s mod V)-th permitted validator in uid order, the same for everyone who
+ * reads the same metagraph. A validator challenges only in its own slots, so a miner serves one validator at
+ * a time and its measured throughput does not depend on how many validators there are.
+ *
+ * The miner's side (orderQueue) runs one challenge per device at a time: the slot owner first, then the rest
+ * first come, first served; when more wait than it can hold, the lowest-stake senders are turned away,
+ * and a validator outside its slot is never penalised for that.
+ */
+
+export interface ScheduleValidator {
+  uid: number;
+  hotkey: string;
+  validatorPermit: boolean;
+}
+
+export interface Slot {
+  /** floor(block / slotBlocks). */
+  index: number;
+  startBlock: number;
+  /** First block of the next slot. */
+  endBlock: number;
+  /** The validator that owns the slot; undefined when no neuron has a permit. */
+  owner: { uid: number; hotkey: string } | undefined;
+}
+
+/** Default slot length: 5 blocks (60 s at 12 s blocks) holds a 10 s challenge, its openings and retries. */
+export const DEFAULT_SLOT_BLOCKS = 5;
+
+function permitted(validators: readonly ScheduleValidator[]): ScheduleValidator[] {
+  return validators.filter((v) => v.validatorPermit).sort((a, b) => a.uid - b.uid);
+}
+
+/** The slot containing `block` and its owner. */
+export function slotAt(validators: readonly ScheduleValidator[], block: number, slotBlocks = DEFAULT_SLOT_BLOCKS): Slot {
+  const length = Math.max(1, Math.floor(slotBlocks));
+  const index = Math.floor(Math.max(0, block) / length);
+  const eligible = permitted(validators);
+  const owner = eligible.length === 0 ? undefined : eligible[index % eligible.length]!;
+  return {
+    index,
+    startBlock: index * length,
+    endBlock: (index + 1) * length,
+    owner: owner && { uid: owner.uid, hotkey: owner.hotkey },
+  };
+}
+
+/** The first slot at or after `block` that `hotkey` owns; undefined if it holds no permit. */
+export function nextSlotOf(
+  validators: readonly ScheduleValidator[],
+  hotkey: string,
+  block: number,
+  slotBlocks = DEFAULT_SLOT_BLOCKS,
+): Slot | undefined {
+  const eligible = permitted(validators);
+  const position = eligible.findIndex((v) => v.hotkey === hotkey);
+  if (position < 0) return undefined;
+  const length = Math.max(1, Math.floor(slotBlocks));
+  const current = Math.floor(Math.max(0, block) / length);
+  const ahead = (position - (current % eligible.length) + eligible.length) % eligible.length;
+  return slotAt(validators, (current + ahead) * length, length);
+}
+
+export interface QueuedChallenge {
+  /** Sender's hotkey. */
+  hotkey: string;
+  /** Sender's stake (any unit, compared only). */
+  stake: number | bigint;
+  /** Arrival order (time or sequence number). */
+  arrivedAt: number;
+  /** The sender owns the current slot. */
+  inSlot: boolean;
+}
+
+/**
+ * The miner's queue policy for one device: which waiting challenges to run, in order, and which to turn away
+ * ("busy", naming the slot owner) when more than `capacity` wait.
+ */
+export function orderQueue<T extends QueuedChallenge>(queue: readonly T[], capacity: number): { run: T[]; reject: T[] } {
+  const keep = Math.max(0, Math.floor(capacity));
+  const byArrival = [...queue].sort((a, b) => a.arrivedAt - b.arrivedAt);
+  const byPriority = [...byArrival].sort((a, b) => {
+    if (a.inSlot !== b.inSlot) return a.inSlot ? -1 : 1;
+    if (a.stake !== b.stake) return a.stake > b.stake ? -1 : 1;
+    return a.arrivedAt - b.arrivedAt;
+  });
+  const kept = new Set(byPriority.slice(0, keep));
+  const run = byArrival.filter((q) => kept.has(q)).sort((a, b) => (a.inSlot === b.inSlot ? a.arrivedAt - b.arrivedAt : a.inSlot ? -1 : 1));
+  return { run, reject: byArrival.filter((q) => !kept.has(q)) };
+}

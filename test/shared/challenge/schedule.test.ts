@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { nextSlotOf, orderQueue, slotAt, type ScheduleValidator } from '../../../shared/challenge/schedule.js';
+
+const validators: ScheduleValidator[] = [
+  { uid: 7, hotkey: 'v7', validatorPermit: true },
+  { uid: 2, hotkey: 'v2', validatorPermit: true },
+  { uid: 4, hotkey: 'm4', validatorPermit: false },
+  { uid: 9, hotkey: 'v9', validatorPermit: true },
+];
+
+describe('slots', () => {
+  it('rotate over permitted validators in uid order, slotBlocks blocks each', () => {
+    const owners = Array.from({ length: 8 }, (_, s) => slotAt(validators, s * 5 + 2, 5).owner?.hotkey);
+    expect(owners).toEqual(['v2', 'v7', 'v9', 'v2', 'v7', 'v9', 'v2', 'v7']);
+    expect(slotAt(validators, 12, 5)).toMatchObject({ index: 2, startBlock: 10, endBlock: 15 });
+    expect(slotAt([], 12, 5).owner).toBeUndefined();
+  });
+
+  it('give exactly one owner per block, whatever the order the metagraph lists them in', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray(validators, { minLength: 1 }), fc.nat(10 ** 7), fc.integer({ min: 1, max: 50 }), (list, block, slotBlocks) => {
+        const a = slotAt(list, block, slotBlocks).owner;
+        const b = slotAt([...list].reverse(), block, slotBlocks).owner;
+        expect(a).toEqual(b);
+        if (list.some((v) => v.validatorPermit)) expect(list.find((v) => v.hotkey === a?.hotkey)?.validatorPermit).toBe(true);
+      }),
+    );
+  });
+
+  it('tell a validator when its next slot starts', () => {
+    expect(nextSlotOf(validators, 'v9', 11, 5)).toMatchObject({ startBlock: 10, owner: { hotkey: 'v9' } });
+    expect(nextSlotOf(validators, 'v2', 11, 5)).toMatchObject({ startBlock: 15, owner: { hotkey: 'v2' } });
+    expect(nextSlotOf(validators, 'm4', 11, 5)).toBeUndefined();
+    fc.assert(
+      fc.property(fc.nat(10 ** 6), fc.constantFrom('v2', 'v7', 'v9'), (block, hotkey) => {
+        const slot = nextSlotOf(validators, hotkey, block, 5)!;
+        expect(slot.owner?.hotkey).toBe(hotkey);
+        expect(slot.endBlock).toBeGreaterThan(block);
+        expect(slot.startBlock - block).toBeLessThan(15);
+      }),
+    );
+  });
+});
+
+describe('orderQueue', () => {
+  it('runs the slot owner first, then FIFO; over capacity it turns away the lowest stake', () => {
+    const q = [
+      { hotkey: 'a', stake: 10, arrivedAt: 1, inSlot: false },
+      { hotkey: 'b', stake: 1, arrivedAt: 2, inSlot: false },
+      { hotkey: 'c', stake: 5, arrivedAt: 3, inSlot: true },
+      { hotkey: 'd', stake: 50, arrivedAt: 4, inSlot: false },
+    ];
+    expect(orderQueue(q, 10).run.map((x) => x.hotkey)).toEqual(['c', 'a', 'b', 'd']);
+    const { run, reject } = orderQueue(q, 3);
+    expect(run.map((x) => x.hotkey)).toEqual(['c', 'a', 'd']);
+    expect(reject.map((x) => x.hotkey)).toEqual(['b']);
+    expect(orderQueue(q, 1).run.map((x) => x.hotkey)).toEqual(['c']);
+  });
+});
