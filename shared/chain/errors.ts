@@ -239,3 +239,33 @@ export function poolRejection(call: string, error: unknown): ChainRejectedError 
   for (const [re, ex] of rules) if (re.test(text)) return new ChainRejectedError(call, text, { ...ex, cause: error });
   return new ChainRejectedError(call, text, { code: 'E_CHAIN_REJECTED', hint: 'the node refused the transaction; its reason is above', cause: error });
 }
+
+export class SubnetNotFoundError extends ChainError {
+  override name = 'SubnetNotFoundError';
+  constructor(netuid: number, endpoint: string) {
+    super(`subnet ${netuid} does not exist on ${endpoint}`, {
+      code: 'E_SUBNET_NOT_FOUND',
+      hint: 'check --netuid: `flopnet subnet show` lists the subnets; `flopnet subnet create` makes one',
+    });
+  }
+}
+
+export class NotRegisteredError extends ChainError {
+  override name = 'NotRegisteredError';
+  constructor(hotkey: string, netuid: number) {
+    super(`hotkey ${hotkey} is not registered on subnet ${netuid}`, {
+      code: 'E_NOT_REGISTERED',
+      hint: `register it first: flopnet register --netuid ${netuid} --wallet.name NAME --wallet.hotkey HOTKEY`,
+    });
+  }
+}
+
+export class InsufficientBalanceError extends ChainError {
+  override name = 'InsufficientBalanceError';
+  constructor(address: string, need: string, have: string, what: string) {
+    super(`${address} has ${have} but ${what} needs ${need}`, {
+      code: 'E_BALANCE',
+      hint: 'fund the coldkey (on a local devnet: `flopnet wallet faucet` or a transfer from //Alice), or use a smaller amount',
+    });
+  }
+}
