@@ -84,7 +84,7 @@ export class DeviceQueue {
         const reason = new ProtocolError('E_DEADLINE', 'the challenge deadline passed while it ran');
         controller.abort(reason);
         entry.reject(reason);
-      }, remaining);
+      }, Math.min(remaining, 2_147_483_647)); // setTimeout fires at once past 2^31−1 ms
       this.running = { entry, controller, timer };
       const finish = (): void => {
         clearTimeout(timer);

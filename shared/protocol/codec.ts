@@ -2,7 +2,7 @@
  * Bytes ⇄ typed frames. Decoding never trusts its input: a size bound first, then msgpack, then the
  * frame schema; any failure is a ProtocolError with a reason code, never another kind of throw.
  */
-import { Packr } from 'msgpackr';
+import { C1, Packr } from 'msgpackr';
 import type { z } from 'zod';
 import { FlopnetError } from '../errors.js';
 import {
@@ -53,13 +53,17 @@ function unpack(bytes: Uint8Array, maxBytes: number): unknown {
     throw new ProtocolError('E_FRAME_TOO_LARGE', `frame of ${bytes.length} bytes exceeds the limit of ${maxBytes}`);
   }
   if (bytes.length === 0) throw new ProtocolError('E_MALFORMED', 'empty frame');
+  let value: unknown;
   try {
-    return packr.unpack(bytes);
+    value = packr.unpack(bytes);
   } catch (error) {
     throw new ProtocolError('E_MALFORMED', `not a msgpack value: ${error instanceof Error ? error.message : String(error)}`.slice(0, 200), {
       cause: error,
     });
   }
+  // 0xc1 is "never used" in msgpack; msgpackr yields a marker object for it instead of failing.
+  if (value === C1) throw new ProtocolError('E_MALFORMED', 'not a msgpack value: reserved byte 0xc1');
+  return value;
 }
 
 function schemaMessage(error: z.ZodError): string {

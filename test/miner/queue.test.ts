@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { DeviceQueue, type QueueJob } from '../../miner/queue.js';
+import { ProtocolError } from '../../shared/protocol/codec.js';
+
+/** A job that runs until released by hand, recording the order jobs start in. */
+function harness() {
+  const started: string[] = [];
+  const gates = new Map<string, () => void>();
+  const job = (name: string, stake: bigint, deadline = Infinity): QueueJob<string> => ({
+    validator: name,
+    stake,
+    deadline,
+    run: (signal) =>
+      new Promise<string>((resolve, reject) => {
+        started.push(name);
+        gates.set(name, () => resolve(name));
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      }),
+  });
+  const finish = async (name: string): Promise<void> => {
+    gates.get(name)!();
+    await new Promise((r) => setImmediate(r));
+  };
+  return { started, job, finish };
+}
+const code = (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e) => (e instanceof ProtocolError ? e.code : String(e)));
+
+describe('device queue', () => {
+  it('runs one job at a time, first in first out', async () => {
+    const { started, job, finish } = harness();
+    const q = new DeviceQueue({ capacity: 4 });
+    const results = ['a', 'b', 'c'].map((n, i) => q.submit(job(n, BigInt(3 - i))));
+    expect(started).toEqual(['a']);
+    await finish('a');
+    expect(started).toEqual(['a', 'b']);
+    await finish('b');
+    await finish('c');
+    expect(await Promise.all(results)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('when full, a higher-stake newcomer displaces the lowest-stake waiter; a lower one is refused', async () => {
+    const { started, job, finish } = harness();
+    const q = new DeviceQueue({ capacity: 2 });
+    const running = q.submit(job('run', 1n));
+    const low = code(q.submit(job('low', 5n)));
+    const mid = q.submit(job('mid', 10n));
+    const refused = code(q.submit(job('lower', 4n)));
+    const high = q.submit(job('high', 50n));
+    expect(await refused).toBe('E_BUSY');
+    expect(await low).toBe('E_BUSY');
+    await finish('run');
+    await finish('mid');
+    await finish('high');
+    expect(started).toEqual(['run', 'mid', 'high']);
+    await Promise.all([running, mid, high]);
+  });
+
+  it('drops a waiter whose deadline passed, and aborts a run at its deadline', async () => {
+    const { started, job, finish } = harness();
+    let now = 0;
+    const q = new DeviceQueue({ capacity: 4, now: () => now });
+    const first = q.submit(job('first', 1n));
+    const late = code(q.submit(job('late', 1n, 10)));
+    const next = code(q.submit(job('next', 1n, 1_000 + 50)));
+    now = 1_000;
+    await finish('first');
+    expect(await late).toBe('E_DEADLINE');
+    expect(started).toEqual(['first', 'next']);
+    expect(await next).toBe('E_DEADLINE'); // its 50 ms run timer fires
+    await first;
+  });
+
+  it('close refuses the waiting and aborts the running', async () => {
+    const { job } = harness();
+    const q = new DeviceQueue({ capacity: 4 });
+    const a = code(q.submit(job('a', 1n)));
+    const b = code(q.submit(job('b', 1n)));
+    q.close();
+    expect([await a, await b]).toEqual(['E_SHUTTING_DOWN', 'E_SHUTTING_DOWN']);
+    expect(await code(q.submit(job('c', 1n)))).toBe('E_SHUTTING_DOWN');
+  });
+});
