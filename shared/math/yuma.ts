@@ -111,8 +111,17 @@ export function activityCutoffBlocks(activityCutoffFactorMilli: number, tempo: n
 }
 
 
-type Entry = [col: number, value: Fixed];
-type Matrix = Entry[][];
+/**
+ * A sparse row: parallel column and value arrays. Kept as plain arrays and loops because this is the hot
+ * path (a 64 × 192 weight matrix is about 12 000 entries, each touched by a dozen BigInt operations).
+ */
+interface Row {
+  cols: number[];
+  vals: Fixed[];
+}
+type Matrix = Row[];
+
+const emptyRow = (): Row => ({ cols: [], vals: [] });
 
 /**
  * Runs one Yuma epoch over a subnet's state (`epoch_mechanism`, one mechanism). Pure: the inputs are not
@@ -147,7 +156,7 @@ export function epoch(input: YumaInput): YumaOutput {
   const kappa = div(fromInt(params.kappa), fromInt(65_535));
   const consensus = weightedMedianCol(activeStake, weights, n, kappa);
   const clipped = colClip(weights, consensus);
-  const validatorTrust = clipped.map(rowSum);
+  const validatorTrust = clipped.map((row) => sum(row.vals));
   const incentive = normalize(matmul(clipped, activeStake, n));
 
   const bondsPenalty = div(fromInt(params.bondsPenalty), fromInt(65_535));
@@ -156,11 +165,15 @@ export function epoch(input: YumaInput): YumaOutput {
   // Bonds to uids registered since the previous epoch belong to the uid's former holder: drop them.
   const lastStep = input.lastMechanismStepBlock;
   const lastTempo = lastStep === 0 ? Math.max(0, current - input.tempo) : lastStep + 1;
-  const storedBonds: Matrix = Array.from({ length: n }, (_, i) =>
-    (input.bonds[i] ?? [])
-      .filter(([j]) => j < n && !(lastTempo <= registeredAt(j)))
-      .map(([j, u]): Entry => [j, params.yuma3 ? fromU16Proportion(u) : fromInt(u)]),
-  );
+  const storedBonds: Matrix = Array.from({ length: n }, (_, i) => {
+    const row = emptyRow();
+    for (const [j, u] of input.bonds[i] ?? []) {
+      if (j >= n || lastTempo <= registeredAt(j)) continue;
+      row.cols.push(j);
+      row.vals.push(params.yuma3 ? fromU16Proportion(u) : fromInt(u));
+    }
+    return row;
+  });
 
   const emaAlpha = ONE - ratio(BigInt(params.bondsMovingAverage), 1_000_000n);
   let emaBonds: Matrix;
@@ -171,17 +184,13 @@ export function epoch(input: YumaInput): YumaOutput {
       liquid && consensus.some((c) => c !== ZERO)
         ? matEmaLiquid(weightsForBonds, storedBonds, consensus, liquid)
         : matEma(weightsForBonds, storedBonds, emaAlpha, n);
-    const emaNorm = colNormalize(emaBonds, n);
-    const perValidator = emaNorm.map((row) => row.reduce((acc, [j, b]) => acc + mul(b, incentive[j]!), ZERO));
+    const perValidator = dot(colNormalize(emaBonds, n), incentive);
     dividends = normalize(perValidator.map((d, i) => mul(d, activeStake[i]!)));
   } else {
     const bonds = colNormalize(storedBonds, n);
-    const delta = colNormalize(
-      weightsForBonds.map((row, i) => row.map(([j, w]): Entry => [j, mul(w, activeStake[i]!)])),
-      n,
-    );
+    const delta = colNormalize(rowScale(weightsForBonds, activeStake), n);
     emaBonds = colNormalize(matEma(delta, bonds, emaAlpha, n), n);
-    dividends = normalize(emaBonds.map((row) => row.reduce((acc, [j, b]) => acc + mul(incentive[j]!, b), ZERO)));
+    dividends = normalize(dot(emaBonds, incentive));
     emaBonds = colMaxUpscale(emaBonds, n);
   }
 
@@ -211,7 +220,7 @@ export function epoch(input: YumaInput): YumaOutput {
     validatorPermit: newPermit,
     stakeWeight: stake.map(toU16Proportion),
     bonds: emaBonds.map((row, i) =>
-      newPermit[i] ? row.map(([j, b]): [number, number] => [j, toU16Proportion(b)]) : [],
+      newPermit[i] ? row.cols.map((j, k): [number, number] => [j, toU16Proportion(row.vals[k]!)]) : [],
     ),
     serverEmission: serverShare.map(toRao),
     validatorEmission: validatorShare.map(toRao),
@@ -227,7 +236,9 @@ export function isTopkNonzero(values: readonly Fixed[], k: number): boolean[] {
   const result = values.map((v) => v !== ZERO);
   const n = values.length;
   if (n < k) return result;
-  const order = values.map((_, i) => i).sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : a - b));
+  const order = values
+    .map((_, i) => i)
+    .sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : a - b));
   for (const i of order.slice(0, n - k)) result[i] = false;
   return result;
 }
@@ -240,54 +251,84 @@ export function isTopkNonzero(values: readonly Fixed[], k: number): boolean[] {
 function maskedWeights(input: YumaInput, n: number, permit: readonly boolean[], owner: number | null): Matrix {
   const registeredAt = (j: number): number => input.blockAtRegistration[j] ?? 0;
   return Array.from({ length: n }, (_, i) => {
-    if (!permit[i]) return [];
+    if (!permit[i]) return emptyRow();
     const updated = input.lastUpdate[i] ?? 0;
     const committed = input.commitBlock?.[i] ?? null;
-    return (input.weights[i] ?? [])
-      .filter(
-        ([j]) =>
-          j < n &&
-          (j !== i || i === owner) &&
-          !(updated <= registeredAt(j)) &&
-          !(committed !== null && committed < registeredAt(j)),
-      )
-      .map(([j, w]): Entry => [j, fromInt(w)])
-      .sort((a, b) => a[0] - b[0]);
+    const kept = (input.weights[i] ?? []).filter(
+      ([j]) =>
+        j < n &&
+        (j !== i || i === owner) &&
+        !(updated <= registeredAt(j)) &&
+        !(committed !== null && committed < registeredAt(j)),
+    );
+    kept.sort((a, b) => a[0] - b[0]);
+    return { cols: kept.map(([j]) => j), vals: kept.map(([, w]) => BigInt(w) << 32n) };
   });
 }
 
-function rowSum(row: readonly Entry[]): Fixed {
-  let s = ZERO;
-  for (const [, v] of row) s += v;
-  return s;
-}
-
+/** Each row divided by its sum (rows summing to 0 unchanged). */
 function rowNormalize(m: Matrix): Matrix {
   return m.map((row) => {
-    const s = rowSum(row);
-    return s > ZERO ? row.map(([j, v]): Entry => [j, div(v, s)]) : row;
+    const s = sum(row.vals);
+    if (s <= ZERO) return row;
+    const vals = new Array<Fixed>(row.vals.length);
+    for (let k = 0; k < vals.length; k++) vals[k] = (row.vals[k]! << 32n) / s;
+    return { cols: row.cols, vals };
   });
 }
 
+/** Each entry divided by its column's sum (columns summing to 0 unchanged). */
 function colNormalize(m: Matrix, n: number): Matrix {
-  const sums: Fixed[] = new Array<Fixed>(n).fill(ZERO);
-  for (const row of m) for (const [j, v] of row) sums[j]! += v;
-  return m.map((row) => row.map(([j, v]): Entry => [j, sums[j] === ZERO ? v : div(v, sums[j]!)]));
+  const sums = new Array<Fixed>(n).fill(ZERO);
+  for (const row of m) for (let k = 0; k < row.cols.length; k++) sums[row.cols[k]!] += row.vals[k]!;
+  return m.map((row) => {
+    const vals = new Array<Fixed>(row.vals.length);
+    for (let k = 0; k < vals.length; k++) {
+      const s = sums[row.cols[k]!]!;
+      vals[k] = s === ZERO ? row.vals[k]! : (row.vals[k]! << 32n) / s;
+    }
+    return { cols: row.cols, vals };
+  });
 }
 
+/** Each entry divided by its column's maximum (`inplace_col_max_upscale_sparse`). */
 function colMaxUpscale(m: Matrix, n: number): Matrix {
-  const max: Fixed[] = new Array<Fixed>(n).fill(ZERO);
-  for (const row of m) for (const [j, v] of row) if (max[j]! < v) max[j] = v;
-  return m.map((row) => row.map(([j, v]): Entry => [j, max[j] === ZERO ? v : div(v, max[j]!)]));
+  const max = new Array<Fixed>(n).fill(ZERO);
+  for (const row of m) {
+    for (let k = 0; k < row.cols.length; k++) if (max[row.cols[k]!]! < row.vals[k]!) max[row.cols[k]!] = row.vals[k]!;
+  }
+  return m.map((row) => {
+    const vals = new Array<Fixed>(row.vals.length);
+    for (let k = 0; k < vals.length; k++) {
+      const top = max[row.cols[k]!]!;
+      vals[k] = top === ZERO ? row.vals[k]! : (row.vals[k]! << 32n) / top;
+    }
+    return { cols: row.cols, vals };
+  });
 }
 
-/** r_j = Σ_i s_i × m_ij. */
+/** Row i scaled by s_i (`row_hadamard_sparse`). */
+function rowScale(m: Matrix, s: readonly Fixed[]): Matrix {
+  return m.map((row, i) => ({ cols: row.cols, vals: row.vals.map((v) => (v * s[i]!) >> 32n) }));
+}
+
+/** r_j = Σ_i s_i × m_ij (`matmul_sparse`). */
 function matmul(m: Matrix, s: readonly Fixed[], n: number): Fixed[] {
-  const r: Fixed[] = new Array<Fixed>(n).fill(ZERO);
+  const r = new Array<Fixed>(n).fill(ZERO);
   m.forEach((row, i) => {
-    for (const [j, v] of row) r[j]! += mul(s[i]!, v);
+    const si = s[i]!;
+    for (let k = 0; k < row.cols.length; k++) r[row.cols[k]!] += (si * row.vals[k]!) >> 32n;
   });
   return r;
+}
+
+/** d_i = Σ_j m_ij × v_j (`matmul_transpose_sparse`; also the row sums of `mat_vec_mul_sparse`). */
+function dot(m: Matrix, v: readonly Fixed[]): Fixed[] {
+  return m.map((row) => {
+    let acc = ZERO;
+    for (let k = 0; k < row.cols.length; k++) acc += (row.vals[k]! * v[row.cols[k]!]!) >> 32n;
+    return acc;
+  });
 }
 
 /**
@@ -301,35 +342,54 @@ function weightedMedianCol(activeStake: readonly Fixed[], weights: Matrix, n: nu
   const voterStake = normalize(voters.map((i) => activeStake[i]!));
   const stakeSum = sum(voterStake);
   const minority = stakeSum - kappa;
-  const columns: [w: Fixed, s: Fixed][][] = Array.from({ length: n }, () => []);
+  const scores: Fixed[][] = Array.from({ length: n }, () => []);
+  const stakes: Fixed[][] = Array.from({ length: n }, () => []);
   voters.forEach((i, k) => {
-    for (const [j, w] of weights[i]!) if (w > ZERO) columns[j]!.push([w, voterStake[k]!]);
-  });
-  return columns.map((entries) => {
-    if (voters.length === 0) return ZERO;
-    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    let below = stakeSum;
-    for (const [, s] of entries) below -= s;
-    // Validators that gave no (or zero) weight form the group at x = 0.
-    if (entries.length < voters.length && below > minority) return ZERO;
-    for (let k = 0; k < entries.length; ) {
-      const x = entries[k]![0];
-      while (k < entries.length && entries[k]![0] === x) below += entries[k++]![1];
-      if (below > minority) return x;
+    const row = weights[i]!;
+    for (let e = 0; e < row.cols.length; e++) {
+      if (row.vals[e]! <= ZERO) continue;
+      scores[row.cols[e]!]!.push(row.vals[e]!);
+      stakes[row.cols[e]!]!.push(voterStake[k]!);
     }
-    return entries.length > 0 ? entries[entries.length - 1]![0] : ZERO;
   });
+  const consensus = new Array<Fixed>(n).fill(ZERO);
+  if (voters.length === 0) return consensus;
+  for (let j = 0; j < n; j++) {
+    const w = scores[j]!;
+    const s = stakes[j]!;
+    const order = w.map((_, k) => k).sort((a, b) => (w[a]! < w[b]! ? -1 : w[a]! > w[b]! ? 1 : 0));
+    let below = stakeSum;
+    for (const x of s) below -= x;
+    // Validators that gave no (or zero) weight form the group at x = 0.
+    if (w.length < voters.length && below > minority) continue;
+    let found = w.length > 0 ? w[order[order.length - 1]!]! : ZERO;
+    for (let k = 0; k < order.length; ) {
+      const x = w[order[k]!]!;
+      while (k < order.length && w[order[k]!] === x) below += s[order[k++]!]!;
+      if (below > minority) {
+        found = x;
+        break;
+      }
+    }
+    consensus[j] = found;
+  }
+  return consensus;
 }
 
 /** W̄_ij = min(W_ij, C_j); an entry above a column's consensus of 0 is dropped. */
 function colClip(m: Matrix, threshold: readonly Fixed[]): Matrix {
-  return m.map((row) =>
-    row.flatMap(([j, v]): Entry[] => {
+  return m.map((row) => {
+    const out = emptyRow();
+    for (let k = 0; k < row.cols.length; k++) {
+      const j = row.cols[k]!;
+      const v = row.vals[k]!;
       const th = threshold[j]!;
-      if (th < v) return th > ZERO ? [[j, th]] : [];
-      return [[j, v]];
-    }),
-  );
+      if (th < v && th <= ZERO) continue;
+      out.cols.push(j);
+      out.vals.push(th < v ? th : v);
+    }
+    return out;
+  });
 }
 
 /** a + ratio × (b − a) entry-wise, keeping positive entries (`interpolate_sparse`). */
@@ -337,14 +397,17 @@ function interpolate(a: Matrix, b: Matrix, n: number, r: Fixed): Matrix {
   if (r === ZERO) return a;
   if (r === ONE) return b;
   return a.map((rowA, i) => {
-    const dense: Fixed[] = new Array<Fixed>(n).fill(ZERO);
-    const denseB: Fixed[] = new Array<Fixed>(n).fill(ZERO);
-    for (const [j, v] of rowA) dense[j] = v;
-    for (const [j, v] of b[i]!) denseB[j] = v;
-    const out: Entry[] = [];
+    const dense = new Array<Fixed>(n).fill(ZERO);
+    const denseB = new Array<Fixed>(n).fill(ZERO);
+    rowA.cols.forEach((j, k) => (dense[j] = rowA.vals[k]!));
+    b[i]!.cols.forEach((j, k) => (denseB[j] = b[i]!.vals[k]!));
+    const out = emptyRow();
     for (let j = 0; j < n; j++) {
       const v = dense[j]! + mul(r, denseB[j]! - dense[j]!);
-      if (v > ZERO) out.push([j, v]);
+      if (v > ZERO) {
+        out.cols.push(j);
+        out.vals.push(v);
+      }
     }
     return out;
   });
@@ -354,13 +417,18 @@ function interpolate(a: Matrix, b: Matrix, n: number, r: Fixed): Matrix {
 function matEma(next: Matrix, old: Matrix, alpha: Fixed, n: number): Matrix {
   const keep = ONE - alpha;
   return next.map((rowNew, i) => {
-    const rowOld = old[i] ?? [];
-    if (rowNew.length === 0 && rowOld.length === 0) return [];
-    const acc: Fixed[] = new Array<Fixed>(n).fill(ZERO);
-    for (const [j, v] of rowNew) acc[j]! += mul(alpha, v);
-    for (const [j, v] of rowOld) acc[j]! += mul(keep, v);
-    const out: Entry[] = [];
-    for (let j = 0; j < n; j++) if (acc[j]! > ZERO) out.push([j, acc[j]!]);
+    const rowOld = old[i] ?? emptyRow();
+    if (rowNew.cols.length === 0 && rowOld.cols.length === 0) return emptyRow();
+    const acc = new Array<Fixed>(n).fill(ZERO);
+    for (let k = 0; k < rowNew.cols.length; k++) acc[rowNew.cols[k]!] += (alpha * rowNew.vals[k]!) >> 32n;
+    for (let k = 0; k < rowOld.cols.length; k++) acc[rowOld.cols[k]!] += (keep * rowOld.vals[k]!) >> 32n;
+    const out = emptyRow();
+    for (let j = 0; j < n; j++) {
+      if (acc[j]! > ZERO) {
+        out.cols.push(j);
+        out.vals.push(acc[j]!);
+      }
+    }
     return out;
   });
 }
@@ -382,9 +450,11 @@ function matEmaLiquid(
   const half = ONE / 2n;
   const clamp = (x: Fixed, lo: Fixed, hi: Fixed): Fixed => (x < lo ? lo : x > hi ? hi : x);
   return next.map((rowNew, i) => {
-    const oldByCol = new Map<number, Fixed>((old[i] ?? []).map(([j, v]) => [j, v]));
-    const out: Entry[] = [];
-    for (const [j, w] of rowNew) {
+    const rowOld = old[i] ?? emptyRow();
+    const oldByCol = new Map<number, Fixed>(rowOld.cols.map((j, k) => [j, rowOld.vals[k]!]));
+    const out = emptyRow();
+    rowNew.cols.forEach((j, k) => {
+      const w = rowNew.vals[k]!;
       const bond = oldByCol.get(j) ?? ZERO;
       const diff = w >= bond ? clamp(w - consensus[j]!, ZERO, ONE) : clamp(bond - w, ZERO, ONE);
       const exponent = clamp(mul(slope, diff - half), fromInt(-20), fromInt(20));
@@ -393,8 +463,11 @@ function matEmaLiquid(
       const inc = mul(alpha, w);
       const v = mul(ONE - alpha, bond) + (inc > ZERO ? inc : ZERO);
       const capped = v < ONE ? v : ONE;
-      if (capped > ZERO) out.push([j, capped]);
-    }
+      if (capped > ZERO) {
+        out.cols.push(j);
+        out.vals.push(capped);
+      }
+    });
     return out;
   });
 }
