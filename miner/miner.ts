@@ -35,6 +35,8 @@ export interface MinerOptions {
   holdMs?: number;
   /** Bound on ping, device and open requests (default 30 s). */
   requestTimeoutMs?: number;
+  /** Slot length of the challenge schedule, blocks (default: the protocol's). */
+  slotBlocks?: number;
   log?: Logger;
   /** Wall clock for the replay window (tests). */
   now?: () => number;
@@ -94,6 +96,7 @@ export class Miner {
       rateLimiter: new RateLimiter(policy),
       maxFrameBytes: limits.maxFrameBytes,
       requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
+      ...(o.slotBlocks !== undefined ? { slotBlocks: o.slotBlocks } : {}),
       log,
       ...(o.now ? { now: o.now } : {}),
       handlers: {

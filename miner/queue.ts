@@ -1,15 +1,19 @@
 /**
- * One challenge on the device at a time. Waiting challenges run first in, first out; when the queue is
- * full, a newcomer with more stake displaces the lowest-stake waiter (which is refused E_BUSY), otherwise
- * the newcomer is refused. A challenge whose deadline passes while it waits is dropped (E_DEADLINE):
- * running it would only burn the device for an answer its validator no longer accepts.
+ * One challenge on the device at a time, waiting challenges ordered by the protocol's queue policy
+ * (shared/challenge/schedule.ts orderQueue, docs/protocol.md): the owner of the current slot first, then
+ * first come, first served; when more wait than `capacity`, the lowest-stake senders are refused E_BUSY.
+ * A challenge whose deadline passes while it waits is dropped (E_DEADLINE): running it would only burn
+ * the device for an answer its validator no longer accepts.
  */
+import { orderQueue } from '../shared/challenge/schedule.js';
 import { ProtocolError } from '../shared/protocol/codec.js';
 
 export interface QueueJob<T> {
-  /** The validator's hotkey, for logs. */
+  /** The validator's hotkey. */
   validator: string;
   stake: bigint;
+  /** The validator owns the current slot of the challenge schedule. */
+  inSlot: boolean;
   /** Monotonic ms (performance.now()) after which the result is worthless. */
   deadline: number;
   run(signal: AbortSignal): Promise<T>;
@@ -17,6 +21,10 @@ export interface QueueJob<T> {
 
 interface Entry {
   job: QueueJob<unknown>;
+  hotkey: string;
+  stake: bigint;
+  inSlot: boolean;
+  arrivedAt: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -28,9 +36,10 @@ export interface QueueOptions {
 }
 
 export class DeviceQueue {
-  private readonly waiting: Entry[] = [];
-  private running: { entry: Entry; controller: AbortController; timer: NodeJS.Timeout } | undefined;
+  private waiting: Entry[] = [];
+  private running: { entry: Entry; controller: AbortController } | undefined;
   private closed = false;
+  private arrivals = 0;
   private readonly capacity: number;
   private readonly now: () => number;
 
@@ -49,23 +58,30 @@ export class DeviceQueue {
   }
 
   submit<T>(job: QueueJob<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new ProtocolError('E_SHUTTING_DOWN', 'the miner is shutting down'));
+    if (this.closed) return Promise.reject(shuttingDown());
     return new Promise<T>((resolve, reject) => {
-      const entry: Entry = { job, resolve: resolve as (v: unknown) => void, reject };
-      if (this.waiting.length >= this.capacity && this.running) {
-        // Lowest stake, and among equals the latest arrival, is displaced first.
-        let victim = -1;
-        for (let i = 0; i < this.waiting.length; i++) {
-          if (victim < 0 || this.waiting[i]!.job.stake <= this.waiting[victim]!.job.stake) victim = i;
-        }
-        if (victim < 0 || this.waiting[victim]!.job.stake >= job.stake) {
-          reject(busy(this.waiting.length));
-          return;
-        }
-        const [displaced] = this.waiting.splice(victim, 1);
-        displaced!.reject(busy(this.waiting.length, 'displaced by a validator with more stake'));
+      this.waiting.push({
+        job,
+        hotkey: job.validator,
+        stake: job.stake,
+        inSlot: job.inSlot,
+        arrivedAt: this.arrivals++,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
+      // With the device idle, the newcomer starts at once and never counts against the capacity.
+      const capacity = this.running ? this.capacity : this.capacity + 1;
+      const { run, reject: refused } = orderQueue(this.waiting, capacity);
+      this.waiting = run;
+      const owner = run.find((e) => e.inSlot) ?? this.running?.entry;
+      for (const entry of refused) {
+        entry.reject(
+          new ProtocolError('E_BUSY', `the device queue is full (${this.capacity} waiting, lowest stake refused first)`, {
+            retryAfterMs: 1_000,
+            hint: owner?.inSlot ? `the current slot belongs to ${owner.hotkey}` : 'retry in your own slot of the challenge schedule',
+          }),
+        );
       }
-      this.waiting.push(entry);
       this.next();
     });
   }
@@ -85,7 +101,7 @@ export class DeviceQueue {
         controller.abort(reason);
         entry.reject(reason);
       }, Math.min(remaining, 2_147_483_647)); // setTimeout fires at once past 2^31−1 ms
-      this.running = { entry, controller, timer };
+      this.running = { entry, controller };
       const finish = (): void => {
         clearTimeout(timer);
         this.running = undefined;
@@ -108,7 +124,7 @@ export class DeviceQueue {
   /** Refuses everything waiting and aborts the running challenge. */
   close(): void {
     this.closed = true;
-    const reason = new ProtocolError('E_SHUTTING_DOWN', 'the miner is shutting down');
+    const reason = shuttingDown();
     for (const entry of this.waiting.splice(0)) entry.reject(reason);
     if (this.running) {
       this.running.controller.abort(reason);
@@ -117,6 +133,4 @@ export class DeviceQueue {
   }
 }
 
-function busy(waiting: number, why = 'the device queue is full'): ProtocolError {
-  return new ProtocolError('E_BUSY', `${why} (${waiting} waiting)`, { retryAfterMs: 1_000 });
-}
+const shuttingDown = (): ProtocolError => new ProtocolError('E_SHUTTING_DOWN', 'the miner is shutting down');

@@ -53,6 +53,7 @@ export function createChallengeHandler(deps: ChallengeHandlerDeps): Handler<'cha
       execution = await deps.queue.submit({
         validator: ctx.validator,
         stake: ctx.priority,
+        inSlot: ctx.inSlot,
         deadline: ctx.receivedAt + challenge.deadlineMs,
         run: async (signal) => {
           const abort = (): void => void deps.backend.release(challenge.id).catch(() => undefined);

@@ -11,6 +11,8 @@ export interface RequestContext {
   neuron: Neuron;
   /** Higher goes first when the device is contended (stake, rao). */
   priority: bigint;
+  /** The validator owns the current slot of the challenge schedule: its challenge goes first. */
+  inSlot: boolean;
   /** Monotonic ms (performance.now()) when the frame arrived. */
   receivedAt: number;
   /** Aborted when the request times out or the miner shuts down. */

@@ -6,9 +6,10 @@ import { ProtocolError } from '../../shared/protocol/codec.js';
 function harness() {
   const started: string[] = [];
   const gates = new Map<string, () => void>();
-  const job = (name: string, stake: bigint, deadline = Infinity): QueueJob<string> => ({
+  const job = (name: string, stake: bigint, deadline = Infinity, inSlot = false): QueueJob<string> => ({
     validator: name,
     stake,
+    inSlot,
     deadline,
     run: (signal) =>
       new Promise<string>((resolve, reject) => {
@@ -53,6 +54,22 @@ describe('device queue', () => {
     await finish('high');
     expect(started).toEqual(['run', 'mid', 'high']);
     await Promise.all([running, mid, high]);
+  });
+
+  it('runs the slot owner\'s challenge next, ahead of earlier arrivals and more stake', async () => {
+    const { started, job, finish } = harness();
+    const q = new DeviceQueue({ capacity: 2 });
+    const running = q.submit(job('run', 1n));
+    const rich = q.submit(job('rich', 100n));
+    const owner = q.submit(job('owner', 1n, Infinity, true));
+    // Full: the owner is never the one turned away.
+    const refused = code(q.submit(job('late', 50n)));
+    expect(await refused).toBe('E_BUSY');
+    await finish('run');
+    await finish('owner');
+    await finish('rich');
+    expect(started).toEqual(['run', 'owner', 'rich']);
+    await Promise.all([running, rich, owner]);
   });
 
   it('drops a waiter whose deadline passed, and aborts a run at its deadline', async () => {
