@@ -50,6 +50,8 @@ export interface SizingInput {
   tflops?: number;
   /** FLOPs of the last verified challenge at this precision, to limit the ramp. */
   previousFlops?: number;
+  /** Work of the first challenge to a miner never verified (default SIZING.startFlops). */
+  startFlops?: number;
   random?: RandomUnit;
 }
 
@@ -80,7 +82,7 @@ export function sizeChallenge(input: SizingInput): ChallengeSize {
   const targetSeconds = input.targetSeconds ?? 10;
   const known = input.tflops !== undefined && input.tflops > 0 && Number.isFinite(input.tflops);
   const rate = known ? input.tflops! * 1e12 : SIZING.startFlopsPerSecond;
-  let flops = known ? rate * targetSeconds : SIZING.startFlops;
+  let flops = known ? rate * targetSeconds : (input.startFlops ?? SIZING.startFlops);
   if (input.previousFlops !== undefined && input.previousFlops > 0) flops = Math.min(flops, input.previousFlops * SIZING.rampFactor);
   flops *= 1 + SIZING.jitter * (2 * random() - 1);
 
