@@ -47,6 +47,8 @@ export interface ConnectOptions {
   txTimeoutMs?: number;
   /** Cap of the reconnect backoff (default 30 s); the first retry comes after 0.5 s. */
   maxBackoffMs?: number;
+  /** Give up connecting after this many refused attempts, before the timeout (default: retry until the timeout). */
+  maxAttempts?: number;
 }
 
 /** Decorates a context with the actions; each method is the action with the client bound first. */
@@ -113,6 +115,8 @@ export async function connect(options: ConnectOptions): Promise<ChainClient> {
   let backoff = 500;
   let retryTimer: NodeJS.Timeout | undefined;
   let wasConnected = false;
+  let failedAttempts = 0;
+  let giveUp: ((error: Error) => void) | undefined;
   provider.on('connected', () => {
     if (wasConnected) log.info('reconnected');
     wasConnected = true;
@@ -121,7 +125,14 @@ export async function connect(options: ConnectOptions): Promise<ChainClient> {
   provider.on('disconnected', () => {
     if (closing) return;
     if (wasConnected) log.warn(`connection lost; retrying in ${backoff / 1000} s`);
-    else log.debug(`no connection yet; retrying in ${backoff / 1000} s`);
+    else {
+      failedAttempts++;
+      if (options.maxAttempts !== undefined && failedAttempts >= options.maxAttempts) {
+        giveUp?.(new ChainConnectionError(endpoint, `cannot reach subtensor at ${endpoint}: ${failedAttempts} attempts failed${lastError ? ` (${lastError})` : ''}`));
+        return;
+      }
+      log.debug(`no connection yet; retrying in ${backoff / 1000} s`);
+    }
     clearTimeout(retryTimer);
     retryTimer = setTimeout(() => {
       if (!closing) provider.connect().catch(() => undefined);
@@ -168,6 +179,7 @@ export async function connect(options: ConnectOptions): Promise<ChainClient> {
         );
       }),
       new Promise<never>((_, reject) => {
+        giveUp = reject;
         onAbort = () => reject(signal?.reason ?? new Error('aborted'));
         signal?.addEventListener('abort', onAbort, { once: true });
       }),
