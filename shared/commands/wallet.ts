@@ -371,12 +371,8 @@ const showCommand = defineCommand({
   },
 });
 
-export const walletCommand = defineGroup('wallet', 'create, restore, list and show btcli-compatible wallets', [
-  createCommand,
-  newColdkeyCommand,
-  newHotkeyCommand,
-  regenColdkeyCommand,
-  regenHotkeyCommand,
-  listCommand,
-  showCommand,
-]);
+const subcommands = [createCommand, newColdkeyCommand, newHotkeyCommand, regenColdkeyCommand, regenHotkeyCommand, listCommand, showCommand];
+// btcli also answers to `btcli w ...` and to the underscore spellings (new_hotkey, regen_coldkey).
+for (const sub of subcommands) if (sub.name().includes('-')) sub.alias(sub.name().replace(/-/g, '_'));
+
+export const walletCommand = defineGroup('wallet', 'create, restore, list and show btcli-compatible wallets', subcommands).alias('w');

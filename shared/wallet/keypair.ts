@@ -12,6 +12,7 @@ import type { KeyringPair } from '@polkadot/keyring/types';
 import { hexToU8a, isHex, u8aToHex } from '@polkadot/util';
 import {
   base64Decode,
+  cryptoWaitReady,
   decodeAddress,
   encodeAddress,
   keyExtractSuri,
@@ -149,7 +150,7 @@ const jsonBackupSchema = z.object({
 });
 
 /** A polkadot-js account export (version 3, scrypt + xsalsa20-poly1305, sr25519), as btcli's `--json`. */
-export function keypairFromJsonBackup(text: string, password: string, path: string): Keypair {
+export async function keypairFromJsonBackup(text: string, password: string, path: string): Promise<Keypair> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -171,6 +172,8 @@ export function keypairFromJsonBackup(text: string, password: string, path: stri
     });
   }
   let pair: { publicKey: Uint8Array; secretKey: Uint8Array };
+  // With the wasm build ready, scrypt takes a fraction of a second instead of several in plain JS.
+  await cryptoWaitReady();
   try {
     pair = decodePair(password, base64Decode(parsed.data.encoded), types as never);
   } catch {

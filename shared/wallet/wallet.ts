@@ -227,7 +227,7 @@ export interface KeySource {
   nWords?: MnemonicWords;
 }
 
-export function keypairFromSource(source: KeySource): Keypair {
+export async function keypairFromSource(source: KeySource): Promise<Keypair> {
   if (source.mnemonic !== undefined) return keypairFromMnemonic(source.mnemonic);
   if (source.seed !== undefined) return keypairFromSeed(parseSeed(source.seed));
   if (source.uri !== undefined) return keypairFromUri(source.uri);
@@ -273,7 +273,7 @@ export interface CreatedWallet {
 export async function createColdkey(
   opts: WalletRef & KeySource & SaveOptions,
 ): Promise<{ coldkey: string; mnemonic?: string }> {
-  const kp = keypairFromSource(opts);
+  const kp = await keypairFromSource(opts);
   await saveColdkey(opts, kp, { ...opts, usePassword: opts.usePassword ?? opts.uri === undefined });
   return { coldkey: kp.ss58Address, ...(kp.mnemonic && opts.mnemonic === undefined ? { mnemonic: kp.mnemonic } : {}) };
 }
@@ -281,7 +281,7 @@ export async function createColdkey(
 export async function createHotkey(
   opts: HotkeyRef & KeySource & SaveOptions,
 ): Promise<{ hotkey: string; mnemonic?: string }> {
-  const kp = keypairFromSource(opts);
+  const kp = await keypairFromSource(opts);
   await saveHotkey(opts, kp, opts);
   return { hotkey: kp.ss58Address, ...(kp.mnemonic && opts.mnemonic === undefined ? { mnemonic: kp.mnemonic } : {}) };
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DEV_PHRASE } from '@polkadot/keyring';
+import { DEV_PHRASE, Keyring } from '@polkadot/keyring';
 import { hexToU8a, stringToU8a, u8aToHex } from '@polkadot/util';
-import { sr25519Verify } from '@polkadot/util-crypto';
+import { cryptoWaitReady, sr25519Verify } from '@polkadot/util-crypto';
 import {
   addressFromKeyfile,
   canonicalPrivateKey,
   keyfileFromKeypair,
+  keypairFromJsonBackup,
   keypairFromKeyfile,
   keypairFromMnemonic,
   keypairFromPrivateKey,
@@ -115,5 +116,19 @@ describe('keyfile ↔ keypair', () => {
     expect(pair.address).toBe(ALICE);
     const message = stringToU8a('flopnet');
     expect(sr25519Verify(message, pair.sign(message), original.publicKey)).toBe(true);
+  });
+});
+
+describe('polkadot-js JSON backups (btcli regen --json)', () => {
+  it('restores the account; a wrong password or another format fails with its own code', async () => {
+    await cryptoWaitReady();
+    const pair = new Keyring({ type: 'sr25519' }).addFromUri('//Dave');
+    const backup = JSON.stringify(pair.toJson('backup-pw'));
+    const kp = await keypairFromJsonBackup(backup, 'backup-pw', 'b.json');
+    expect(kp.ss58Address).toBe(pair.address);
+    await expect(keypairFromJsonBackup(backup, 'nope', 'b.json')).rejects.toMatchObject({ code: 'E_WRONG_PASSWORD' });
+    const ed25519 = JSON.stringify(new Keyring({ type: 'ed25519' }).addFromUri('//Dave').toJson('x'));
+    await expect(keypairFromJsonBackup(ed25519, 'x', 'b.json')).rejects.toMatchObject({ code: 'E_BAD_JSON_BACKUP' });
+    await expect(keypairFromJsonBackup('{"truncated', 'x', 'b.json')).rejects.toMatchObject({ code: 'E_BAD_JSON_BACKUP' });
   });
 });

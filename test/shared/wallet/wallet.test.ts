@@ -152,6 +152,23 @@ describe('errors name the file and the next step', () => {
     expect(() => loadHotkey({ name: 'a', hotkey: 'h', path })).toThrow(expect.objectContaining({ code: 'E_KEYFILE_ENCRYPTED', hint: expect.stringContaining('loadHotkeyAsync') }));
   });
 
+  it('an encrypted coldkey with no password, no BT_PW_ variable and no terminal fails without waiting', async () => {
+    await createWallet({ name: 'a', path, coldkeyUri: '//Alice' });
+    writeFileSync(join(path, 'a/coldkey'), Buffer.concat([Buffer.from('$NACL'), Buffer.alloc(80)]));
+    const tty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
+    Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true });
+    try {
+      await expect(loadColdkey({ name: 'a', path })).rejects.toMatchObject({
+        code: 'E_NO_PASSWORD',
+        message: expect.stringContaining(join(path, 'a/coldkey')),
+        hint: expect.stringContaining('BT_PW_'),
+      });
+    } finally {
+      if (tty) Object.defineProperty(process.stdin, 'isTTY', tty);
+      else delete (process.stdin as { isTTY?: boolean }).isTTY;
+    }
+  });
+
   it.each([
     ['Ansible Vault', '$ANSIBLE_VAULT;1.1;AES256\n6162'],
     ['Fernet', 'gAAAAABkxyz'],
