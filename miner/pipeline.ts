@@ -91,7 +91,7 @@ export class Pipeline {
         validator: frame.sender,
         neuron,
         priority: priority(neuron),
-        inSlot: slotAt(metagraph!.neurons, metagraph!.block, this.o.slotBlocks ?? DEFAULT_SLOT_BLOCKS).owner?.hotkey === frame.sender,
+        inSlot: slotAt(metagraph!.neurons, this.o.metagraph.block?.() ?? metagraph!.block, this.o.slotBlocks ?? DEFAULT_SLOT_BLOCKS).owner?.hotkey === frame.sender,
         receivedAt,
         signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
       };

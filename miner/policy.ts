@@ -6,10 +6,12 @@
 import type { Metagraph, Neuron } from '../shared/chain/types.js';
 import { ProtocolError } from '../shared/protocol/codec.js';
 
-/** Where the miner reads the chain's view from; MetagraphSync (shared/chain) satisfies it. */
+/** Where the miner reads the chain's view from (the CLI adapts shared/chain's MetagraphSync). */
 export interface MetagraphSource {
   /** The latest snapshot, or undefined before the first sync. */
   current(): Metagraph | undefined;
+  /** The latest block seen, for the challenge schedule's slots; defaults to the snapshot's block. */
+  block?(): number;
 }
 
 export interface PolicyOptions {

@@ -1,10 +1,138 @@
-import { FlopnetError } from '../../shared/errors.js';
+/**
+ * `flopnet miner`: loads the hotkey, registers it when asked, syncs the metagraph, serves the axon,
+ * publishes it on chain, and answers challenges until Ctrl-C.
+ */
+import { z } from 'zod';
 import { defineCommand } from '../../shared/cli/command.js';
+import { axonOptions, netuidOption, subtensorOptions, walletOptions } from '../../shared/config/common.js';
+import { defineOptions, zBool, zNumber } from '../../shared/config/options.js';
+import { FlopnetError, UsageError } from '../../shared/errors.js';
+import { createLogger, type Logger } from '../../shared/log.js';
+import { coldkeyOf, hotkeyOf, withClient } from '../../shared/chain/cli.js';
+import type { ChainClient } from '../../shared/chain/client.js';
+import { MetagraphSync } from '../../shared/chain/metagraph.js';
+import { taoToRao } from '../../shared/chain/units.js';
+import { createSigner } from '../../shared/protocol/signing.js';
+import { BACKEND_KINDS, createBackend } from '../backends/index.js';
+import { Miner, type MinerStats } from '../miner.js';
+import { StatusLine, formatStatus } from '../status.js';
+
+export const minerOptions = defineOptions({
+  ...netuidOption,
+  ...walletOptions,
+  ...subtensorOptions,
+  ...axonOptions,
+  backend: {
+    key: 'backend',
+    arg: '<kind>',
+    description: 'compute backend: auto | cpu | gpujs | cuda',
+    schema: z.enum(BACKEND_KINDS, 'auto, cpu, gpujs or cuda'),
+    default: 'auto' as (typeof BACKEND_KINDS)[number],
+  },
+  register: {
+    key: 'register',
+    description: 'register the hotkey first (burned_register, paid by the coldkey) when it is not registered',
+    schema: zBool,
+    default: false,
+  },
+  minStake: {
+    key: 'min-stake',
+    arg: '<TAO>',
+    description: 'also serve registered hotkeys without a validator permit that hold at least this stake',
+    schema: zNumber(0, 21_000_000),
+    aliases: ['--min_stake'],
+  },
+});
+
+export interface MinerResult {
+  netuid: number;
+  uid: number;
+  hotkey: string;
+  axon: { ip: string; port: number };
+  stats: MinerStats;
+}
+
+/** Publishes the axon unless the chain already holds this address (serve_axon is rate limited). */
+async function publishAxon(client: ChainClient, hotkey: ReturnType<typeof hotkeyOf>, netuid: number, ip: string, port: number, current: { ip: string; port: number } | undefined, signal: AbortSignal, log: Logger): Promise<void> {
+  if (current && current.ip === ip && current.port === port) {
+    log.info('axon already published', { ip, port });
+    return;
+  }
+  await client.serveAxon({ hotkey, netuid, ip, port, signal });
+  log.info('axon published on chain', { ip, port });
+}
 
 export const minerCommand = defineCommand({
   name: 'miner',
   description: 'run a miner: serve FLOPS challenges from a compute backend',
-  action: () => {
-    throw new FlopnetError('flopnet miner is not built yet', { code: 'E_NOT_IMPLEMENTED' });
+  options: minerOptions,
+  examples: [
+    'flopnet miner --netuid 1 --wallet.name miner --axon.port 8091 --axon.external_ip 203.0.113.7',
+    'flopnet miner --netuid 1 --register --backend cpu --subtensor.chain_endpoint ws://127.0.0.1:9944 --axon.external_ip 127.0.0.1',
+  ],
+  action: async ({ options, log: baseLog, signal, output }) => {
+    const { netuid } = options;
+    if (netuid === undefined) throw new UsageError('flopnet miner needs --netuid', { hint: 'flopnet miner --netuid 1 --axon.external_ip <your public IP>' });
+    const externalIp = options.axonExternalIp;
+    if (externalIp === undefined) {
+      throw new UsageError('flopnet miner needs --axon.external_ip: the address validators reach this miner at', {
+        hint: 'pass your public IP, e.g. --axon.external_ip 203.0.113.7 (the chain refuses 127.0.0.1 outside a devnet)',
+      });
+    }
+    // A live status line on a terminal; logs then go above it.
+    const tty = process.stderr.isTTY && !options.json && !options.loggingJson;
+    const status = tty ? new StatusLine(process.stderr) : undefined;
+    const log = status
+      ? createLogger({ level: baseLog.level, format: 'text', component: 'miner', write: (line) => status.log(line) })
+      : baseLog;
+
+    const hotkey = hotkeyOf(options);
+    const backend = await createBackend(options.backend, log.child('backend'));
+    try {
+      await withClient(options, log, signal, async (client) => {
+        let uid = await client.getUid({ netuid, hotkey: hotkey.address });
+        if (uid === undefined) {
+          if (!options.register) {
+            throw new FlopnetError(`hotkey ${hotkey.address} is not registered on subnet ${netuid}`, {
+              code: 'E_NOT_REGISTERED',
+              hint: `run flopnet register --netuid ${netuid} --wallet.name ${options.walletName} --wallet.hotkey ${options.walletHotkey}, or add --register`,
+            });
+          }
+          ({ uid } = await client.burnedRegister({ coldkey: await coldkeyOf(options), hotkey: hotkey.address, netuid, signal }));
+          log.info('registered', { netuid, uid, hotkey: hotkey.address });
+        }
+
+        const sync = new MetagraphSync(client, { netuid, everyBlocks: 1, log: log.child('metagraph') });
+        let block = (await sync.start()).block;
+        const unsubscribe = await client.subscribeBlocks((b) => (block = Math.max(block, b.number)));
+        const miner = await Miner.start({
+          signer: createSigner(hotkey),
+          backend,
+          metagraph: { current: () => sync.metagraph, block: () => block },
+          port: options.axonPort,
+          policy: { minStake: options.minStake === undefined ? undefined : taoToRao(options.minStake) },
+          log,
+        });
+        const statusTimer = status && setInterval(() => status.update(formatStatus(miner.stats(), sync.neuron(hotkey.address)?.uid, block)), 500);
+        try {
+          const published = sync.neuron(hotkey.address)?.axon;
+          await publishAxon(client, hotkey, netuid, externalIp, miner.port, published, signal, log);
+          log.info('miner running: Ctrl-C stops it', { netuid, uid, hotkey: hotkey.address, port: miner.port, device: miner.device.name });
+          if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        } finally {
+          clearInterval(statusTimer);
+          status?.clear();
+          unsubscribe();
+          sync.stop();
+          await miner.close();
+        }
+        output<MinerResult>(
+          { netuid, uid: uid!, hotkey: hotkey.address, axon: { ip: externalIp, port: miner.port }, stats: miner.stats() },
+          (r) => `miner stopped: ${r.stats.challenges.ok} challenges answered, ${r.stats.challenges.failed} failed, ${r.stats.served} requests served`,
+        );
+      });
+    } finally {
+      await backend.close();
+    }
   },
 });
