@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { UsageError } from '../shared/errors.js';
 import { suggest } from '../shared/config/file.js';
 import { PRECISIONS, zPrecision, type Precision } from '../shared/challenge/types.js';
+import { SIZING } from '../shared/challenge/sizing.js';
 
 /** What happens to a miner's score after a round that earned it nothing. */
 export const FAILURE_ACTIONS = ['zero', 'decay'] as const;
@@ -55,15 +56,17 @@ export const zIncentives = z
       .prefault({}),
     /** Challenges are sized so a miner's expected time at its last verified throughput is this. */
     targetChallengeSeconds: z.number('a number').gt(0, 'a number of seconds > 0').max(600, 'at most 600 seconds').prefault(10),
+    /** Work of the first challenge to a miner never verified; later ones ramp up from its result. */
+    firstChallengeFlops: z.number('a number').min(1e3, 'at least 1000 FLOPs').max(1e18, 'at most 1e18 FLOPs').prefault(SIZING.startFlops),
     timeouts: z
       .strictObject({
-        /** Root deadline = deadlineFactor × targetChallengeSeconds + deadlineGraceMs. */
-        deadlineFactor: z.number('a number').min(1, 'a number ≥ 1').max(100).prefault(3),
-        deadlineGraceMs: z.number('a number').int('an integer number of milliseconds').min(0).max(600_000).prefault(2_000),
+        /** Root deadline = deadlineFactor × the challenge's expected time, at least minDeadlineMs. */
+        deadlineFactor: z.number('a number').min(1, 'a number ≥ 1').max(100, 'at most 100').prefault(3),
+        minDeadlineMs: z.number('a number').int('an integer number of milliseconds').min(100, 'at least 100 ms').max(600_000).prefault(5_000),
         /** Budget for the miner to return the opened rows. */
-        openingsMs: z.number('a number').int('an integer number of milliseconds').min(100).max(600_000).prefault(10_000),
-        /** Budget for the round-trip probe and device-info request before a challenge. */
-        probeMs: z.number('a number').int('an integer number of milliseconds').min(100).max(60_000).prefault(3_000),
+        openingsMs: z.number('a number').int('an integer number of milliseconds').min(100, 'at least 100 ms').max(600_000).prefault(10_000),
+        /** Budget for the device-info and round-trip probes before a challenge. */
+        probeMs: z.number('a number').int('an integer number of milliseconds').min(100, 'at least 100 ms').max(60_000).prefault(3_000),
       })
       .prefault({}),
     /** Optional share of every weight vector sent to one uid (the owner's), burning that emission. */
@@ -103,8 +106,9 @@ const KNOWN_KEYS = [
   'failure.noAnswer',
   'failure.unreachable',
   'targetChallengeSeconds',
+  'firstChallengeFlops',
   'timeouts.deadlineFactor',
-  'timeouts.deadlineGraceMs',
+  'timeouts.minDeadlineMs',
   'timeouts.openingsMs',
   'timeouts.probeMs',
   'burn.uid',
@@ -184,7 +188,8 @@ export function classEntries(incentives: Incentives): Array<[Precision, ClassInc
   });
 }
 
-/** Root deadline for a challenge, in milliseconds. */
-export function rootDeadlineMs(incentives: Incentives): number {
-  return Math.round(incentives.timeouts.deadlineFactor * incentives.targetChallengeSeconds * 1000 + incentives.timeouts.deadlineGraceMs);
+/** Root deadline for a challenge expected to take `expectedSeconds`, in milliseconds. */
+export function rootDeadlineMs(incentives: Incentives, expectedSeconds: number): number {
+  const { deadlineFactor, minDeadlineMs } = incentives.timeouts;
+  return Math.round(Math.min(3_600_000, Math.max(minDeadlineMs, deadlineFactor * expectedSeconds * 1000)));
 }

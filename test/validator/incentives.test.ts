@@ -29,7 +29,8 @@ describe('incentive config', () => {
     expect(c.timeouts.openingsMs).toBe(500);
     expect(c.timeouts.deadlineFactor).toBe(3);
     expect(c.burn).toEqual({ uid: 0, share: 0.25 });
-    expect(rootDeadlineMs(c)).toBe(3 * 10 * 1000 + 2000);
+    expect(rootDeadlineMs(c, 10)).toBe(30_000);
+    expect(rootDeadlineMs(c, 0.1)).toBe(5_000);
   });
 
   it('names the key, the value found and the form expected', () => {

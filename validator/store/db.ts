@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { FlopnetError } from '../../shared/errors.js';
 import { PRECISIONS, zDeviceInfo, type DeviceInfo, type Precision } from '../../shared/challenge/types.js';
+import { challengeFlops } from '../../shared/challenge/challenge.js';
 import type { ChallengeResult, Verdict } from '../result.js';
 import type { ScoreEntry, Scores } from '../scores.js';
 import { MIGRATIONS } from './migrations.js';
@@ -18,6 +19,12 @@ export interface StoreIdentity {
   netuid: number;
   /** The validator's hotkey (ss58). */
   hotkey: string;
+}
+
+/** A miner's last verified throughput at one class, and the FLOPs of that challenge (to limit the ramp). */
+export interface Throughput {
+  tflops: number;
+  flops: number;
 }
 
 export interface RoundRecord {
@@ -202,15 +209,17 @@ export class ValidatorStore {
     return new Map(rows.map((r) => [r.hotkey, r]));
   }
 
-  /** Last verified TFLOPS per miner hotkey and class. */
-  loadThroughput(): Map<string, Map<Precision, number>> {
-    const rows = this.db.prepare<[], { hotkey: string; precision: string; tflops: number }>('SELECT hotkey, precision, tflops FROM throughput').all();
-    const out = new Map<string, Map<Precision, number>>();
+  /** Last verified throughput per miner hotkey and class, with the FLOPs of that challenge. */
+  loadThroughput(): Map<string, Map<Precision, Throughput>> {
+    const rows = this.db
+      .prepare<[], { hotkey: string; precision: string; tflops: number; flops: number }>('SELECT hotkey, precision, tflops, flops FROM throughput')
+      .all();
+    const out = new Map<string, Map<Precision, Throughput>>();
     for (const r of rows) {
       if (!isPrecision(r.precision)) continue;
       let byClass = out.get(r.hotkey);
       if (!byClass) out.set(r.hotkey, (byClass = new Map()));
-      byClass.set(r.precision, r.tflops);
+      byClass.set(r.precision, { tflops: r.tflops, flops: r.flops });
     }
     return out;
   }
@@ -239,8 +248,8 @@ export class ValidatorStore {
        VALUES (@round, @uid, @hotkey, @precision, @m, @n, @k, @seconds, @rtt_ms, @tflops, @reward, @verdict, @reason, @detail, @device)`,
     );
     const upsertThroughput = this.db.prepare(
-      `INSERT INTO throughput (hotkey, precision, tflops, round) VALUES (?, ?, ?, ?)
-       ON CONFLICT (hotkey, precision) DO UPDATE SET tflops = excluded.tflops, round = excluded.round`,
+      `INSERT INTO throughput (hotkey, precision, tflops, flops, round) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (hotkey, precision) DO UPDATE SET tflops = excluded.tflops, flops = excluded.flops, round = excluded.round`,
     );
     const upsertDevice = this.db.prepare(
       `INSERT INTO devices (hotkey, info, round) VALUES (?, ?, ?)
@@ -266,7 +275,9 @@ export class ValidatorStore {
           detail: r.detail ?? null,
           device: r.device ?? null,
         });
-        if (r.verdict === 'verified' && r.challenge && r.tflops > 0) upsertThroughput.run(r.hotkey, r.challenge.precision, r.tflops, round.round);
+        if (r.verdict === 'verified' && r.challenge && r.tflops > 0) {
+          upsertThroughput.run(r.hotkey, r.challenge.precision, r.tflops, challengeFlops(r.challenge), round.round);
+        }
       }
       for (const [hotkey, info] of devices) upsertDevice.run(hotkey, JSON.stringify(info), round.round);
       this.writeScores(scores);

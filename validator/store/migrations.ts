@@ -50,6 +50,7 @@ export const MIGRATIONS: readonly string[] = [
     hotkey    TEXT    NOT NULL,
     precision TEXT    NOT NULL,
     tflops    REAL    NOT NULL,
+    flops     REAL    NOT NULL,
     round     INTEGER NOT NULL,
     PRIMARY KEY (hotkey, precision)
   );

@@ -35,7 +35,7 @@ describe('validator store', () => {
     const b = ValidatorStore.open(path, identity);
     expect(b.nextRound()).toBe(2);
     expect(b.loadScores().get('m1')).toEqual({ hotkey: 'm1', uid: 1, score: 0.05, round: 1 });
-    expect(b.loadThroughput().get('m1')?.get('fp32')).toBe(0.5);
+    expect(b.loadThroughput().get('m1')?.get('fp32')).toEqual({ tflops: 0.5, flops: 2 * 64 * 64 * 64 });
     expect(b.loadThroughput().has('m2')).toBe(false);
     expect(b.loadDevices().get('m1')?.name).toBe('test cpu');
     const failed = b.results({ hotkey: 'm2' })[0]!;

@@ -1,0 +1,195 @@
+/**
+ * One round, with every input explicit: ask each serving miner for its device, measure the round trip,
+ * send every miner its challenge at the same moment (so one device behind several hotkeys splits its
+ * throughput between them instead of multiplying it), time each root on the validator's clock minus the
+ * measured round trip, then request openings and verify them. Every miner gets a result with its reason.
+ *
+ * Openings are requested only after all roots are in, so verification work never delays the timing of
+ * another miner's root.
+ */
+import { createChallenge, challengeFlops } from '../shared/challenge/challenge.js';
+import { cryptoRandomInt, pickRows, type RandomInt } from '../shared/challenge/openings.js';
+import { cryptoRandomUnit, sizeChallenge, type RandomUnit } from '../shared/challenge/sizing.js';
+import type { Challenge, DeviceInfo, OpeningRequest, Precision } from '../shared/challenge/types.js';
+import type { Op } from '../shared/protocol/messages.js';
+import { verifyOpenings } from '../shared/challenge/verify.js';
+import { silentLogger, type Logger } from '../shared/log.js';
+import type { AxonTarget, CallFailure, CallResult, Dendrite } from './dendrite.js';
+import { classEntries, rootDeadlineMs, type Incentives } from './incentives.js';
+import type { ChallengeResult } from './result.js';
+import type { Throughput } from './store/db.js';
+
+/**
+ * The round trip subtracted from a challenge's time is capped at this share of it: a miner that slows
+ * its answers to the probe can inflate its throughput by at most 1 / (1 − share).
+ */
+export const MAX_RTT_SHARE = 0.1;
+
+/** Shortest credited time, so a clock quirk can never divide by zero. */
+const MIN_SECONDS = 1e-4;
+
+export interface RoundInput {
+  round: number;
+  /** The serving miners (axons from the metagraph), the validator itself excluded. */
+  miners: ReadonlyArray<AxonTarget & { uid: number }>;
+  incentives: Incentives;
+  /** Last verified throughput per miner hotkey and class: the sizing input. */
+  history: ReadonlyMap<string, ReadonlyMap<Precision, Throughput>>;
+  dendrite: Pick<Dendrite, 'forward'>;
+  /** Randomness for class draws, sizing jitter and opened rows; CSPRNG unless a test injects one. */
+  random?: { unit?: RandomUnit; int?: RandomInt };
+  /** Rows opened per challenge (default: the protocol's). */
+  openedRows?: number;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+export interface RoundOutput {
+  results: ChallengeResult[];
+  /** Devices the miners reported this round. */
+  devices: Map<string, DeviceInfo>;
+}
+
+/**
+ * The class asked of a miner: drawn with the config's draw weights among the classes its device
+ * supports and the config pays for; undefined when there is none. `unit` is uniform in [0, 1).
+ */
+export function drawClass(incentives: Incentives, supported: readonly Precision[], unit: number): Precision | undefined {
+  const candidates = classEntries(incentives).filter(([p, c]) => c.draw > 0 && c.reward > 0 && supported.includes(p));
+  const total = candidates.reduce((sum, [, c]) => sum + c.draw, 0);
+  let point = unit * total;
+  for (const [precision, c] of candidates) {
+    if (point < c.draw) return precision;
+    point -= c.draw;
+  }
+  return candidates.at(-1)?.[0];
+}
+
+/** Seconds credited for a root: send → receipt on the validator's clock, minus the (capped) round trip. */
+export function creditedSeconds(elapsedMs: number, rttMs: number): number {
+  const rtt = Math.min(Math.max(0, rttMs), MAX_RTT_SHARE * elapsedMs);
+  return Math.max(MIN_SECONDS, (elapsedMs - rtt) / 1000);
+}
+
+/** A failed call's verdict: never sent → unreachable; sent and refused, late or garbled → no answer. */
+function failureVerdict(failure: CallFailure<Op>): 'unreachable' | 'no_answer' {
+  return failure.sentAt === undefined ? 'unreachable' : 'no_answer';
+}
+
+export async function runRound(input: RoundInput): Promise<RoundOutput> {
+  const { round, incentives, dendrite, signal } = input;
+  const log = input.log ?? silentLogger;
+  const unit = input.random?.unit ?? cryptoRandomUnit;
+  const int = input.random?.int ?? cryptoRandomInt;
+  const results = new Map<string, ChallengeResult>();
+  const devices = new Map<string, DeviceInfo>();
+  const base = (t: AxonTarget) => ({ round, uid: t.uid!, hotkey: t.hotkey, tflops: 0 });
+  const fail = (t: AxonTarget, call: CallFailure<Op>, what: string): void => {
+    results.set(t.hotkey, {
+      ...base(t),
+      verdict: failureVerdict(call),
+      reason: call.code,
+      detail: `${what}: ${call.message}`,
+      ...(devices.get(t.hotkey) ? { device: devices.get(t.hotkey)!.name } : {}),
+    });
+  };
+  const probe = { deadlineMs: incentives.timeouts.probeMs, ...(signal ? { signal } : {}) };
+
+  // 1. Device reports, then the round trip measured just before the challenge.
+  let live: AxonTarget[] = [...input.miners];
+  const reports = await dendrite.forward(live, 'device', {}, probe);
+  live = live.filter((t, i) => {
+    const r = reports[i]!;
+    if (!r.ok) return fail(t, r, 'device report'), false;
+    devices.set(t.hotkey, r.value);
+    return true;
+  });
+
+  // 2. A class and a size per miner, from the config and its last verified throughput.
+  const challenges = new Map<string, Challenge>();
+  const expected = new Map<string, number>();
+  live = live.filter((t) => {
+    const device = devices.get(t.hotkey)!;
+    const precision = drawClass(incentives, device.precisions, unit());
+    if (!precision) {
+      results.set(t.hotkey, {
+        ...base(t),
+        verdict: 'no_answer',
+        reason: 'unsupported_class',
+        detail: `the device supports ${device.precisions.join(', ') || 'no class'}; the incentive config pays for ${classEntries(incentives).map(([p]) => p).join(', ')}`,
+        device: device.name,
+      });
+      return false;
+    }
+    const last = input.history.get(t.hotkey)?.get(precision);
+    const size = sizeChallenge({
+      precision,
+      memoryBytes: device.memoryBytes,
+      targetSeconds: incentives.targetChallengeSeconds,
+      startFlops: incentives.firstChallengeFlops,
+      ...(last ? { tflops: last.tflops, previousFlops: last.flops } : {}),
+      random: unit,
+    });
+    // Sizing guesses the pace of a miner never verified; its deadline must not be tighter than sizing's.
+    const deadlineMs = last ? rootDeadlineMs(incentives, size.expectedSeconds) : Math.max(size.deadlineMs, rootDeadlineMs(incentives, size.expectedSeconds));
+    challenges.set(t.hotkey, createChallenge({ precision, m: size.m, n: size.n, k: size.k, deadlineMs }));
+    expected.set(t.hotkey, size.expectedSeconds);
+    return true;
+  });
+
+  const pings = await dendrite.forward(live, 'ping', {}, probe);
+  const rtt = new Map<string, number>();
+  live = live.filter((t, i) => {
+    const r = pings[i]!;
+    if (!r.ok) return fail(t, r, 'round-trip probe'), false;
+    rtt.set(t.hotkey, r.elapsedMs);
+    return true;
+  });
+
+  // 3. Every challenge at the same moment (the dendrite signs all, then sends all in one turn).
+  log.debug('sending challenges', { round, miners: live.length });
+  const roots = await dendrite.forward(live, 'challenge', (t) => challenges.get(t.hotkey)!, signal ? { signal } : {});
+  const committed: Array<{ target: AxonTarget; root: CallResult<'challenge'> & { ok: true }; seconds: number; request: OpeningRequest }> = [];
+  live.forEach((t, i) => {
+    const r = roots[i]!;
+    if (!r.ok) return fail(t, r, 'challenge');
+    const challenge = challenges.get(t.hotkey)!;
+    committed.push({ target: t, root: r, seconds: creditedSeconds(r.elapsedMs, rtt.get(t.hotkey)!), request: pickRows(challenge, input.openedRows, int) });
+  });
+
+  // 4. Openings, after every root is in, then verification.
+  const openings = await dendrite.forward(
+    committed.map((c) => c.target),
+    'open',
+    (t) => committed.find((c) => c.target.hotkey === t.hotkey)!.request,
+    { deadlineMs: incentives.timeouts.openingsMs, ...(signal ? { signal } : {}) },
+  );
+  committed.forEach((c, i) => {
+    const t = c.target;
+    const challenge = challenges.get(t.hotkey)!;
+    const shape = { precision: challenge.precision, m: challenge.m, n: challenge.n, k: challenge.k };
+    const timing = { seconds: c.seconds, rttMs: rtt.get(t.hotkey)!, device: devices.get(t.hotkey)!.name, challenge: shape };
+    const o = openings[i]!;
+    if (!o.ok) {
+      // A miner that committed a root and cannot open it has not proved anything: a failed proof.
+      results.set(t.hotkey, { ...base(t), ...timing, verdict: 'failed', reason: 'no_openings', detail: `openings: ${o.code}: ${o.message}` });
+      return;
+    }
+    const verdict = verifyOpenings(challenge, c.root.value, c.request, o.value, { elapsedMs: c.seconds * 1000, random: int });
+    if (!verdict.ok) {
+      results.set(t.hotkey, { ...base(t), ...timing, verdict: 'failed', reason: verdict.reason, ...(verdict.detail ? { detail: verdict.detail } : {}) });
+      return;
+    }
+    const tflops = challengeFlops(challenge) / c.seconds / 1e12;
+    results.set(t.hotkey, {
+      ...base(t),
+      ...timing,
+      tflops,
+      verdict: 'verified',
+      reason: 'ok',
+      detail: `expected ${expected.get(t.hotkey)!.toFixed(2)} s, took ${c.seconds.toFixed(2)} s`,
+    });
+  });
+
+  return { results: input.miners.map((t) => results.get(t.hotkey)!), devices };
+}
