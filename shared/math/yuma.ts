@@ -448,16 +448,18 @@ function matEmaLiquid(
   const high = fromU16Proportion(liquid.high);
   const slope = div(fromInt(liquid.steepness), fromInt(-100));
   const half = ONE / 2n;
+  const [minExp, maxExp] = [fromInt(-20), fromInt(20)];
   const clamp = (x: Fixed, lo: Fixed, hi: Fixed): Fixed => (x < lo ? lo : x > hi ? hi : x);
+  const oldByCol = new Array<Fixed>(consensus.length).fill(ZERO);
   return next.map((rowNew, i) => {
     const rowOld = old[i] ?? emptyRow();
-    const oldByCol = new Map<number, Fixed>(rowOld.cols.map((j, k) => [j, rowOld.vals[k]!]));
+    rowOld.cols.forEach((j, k) => (oldByCol[j] = rowOld.vals[k]!));
     const out = emptyRow();
     rowNew.cols.forEach((j, k) => {
       const w = rowNew.vals[k]!;
-      const bond = oldByCol.get(j) ?? ZERO;
+      const bond = oldByCol[j]!;
       const diff = w >= bond ? clamp(w - consensus[j]!, ZERO, ONE) : clamp(bond - w, ZERO, ONE);
-      const exponent = clamp(mul(slope, diff - half), fromInt(-20), fromInt(20));
+      const exponent = clamp(mul(slope, diff - half), minExp, maxExp);
       const sigmoid = div(ONE, ONE + fromNumber(Math.exp(toNumber(exponent))));
       const alpha = clamp(low + mul(sigmoid, high - low), low, high);
       const inc = mul(alpha, w);
@@ -468,6 +470,7 @@ function matEmaLiquid(
         out.vals.push(capped);
       }
     });
+    for (const j of rowOld.cols) oldByCol[j] = ZERO;
     return out;
   });
 }
