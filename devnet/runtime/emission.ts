@@ -6,7 +6,9 @@
  * then {@link distribute}.
  *
  * Simplified as shared/research/subtensor.md §6.4 allows: no pools or prices (root proportion 0, so no
- * root dividends), no child keys, one mechanism.
+ * root dividends and no chain buys), no child keys, one mechanism. Also not modelled: AutoStakeDestination
+ * (miners' emission always goes to their own hotkey), RecycleOrBurn (recycled and burned alike are
+ * reported as `burned`), MinerBurned, miner collateral and owner-cut locks, conviction owner changes.
  */
 import { ONE, ZERO, div, fromInt, mul, toUint } from '../../shared/math/fixed.js';
 import type { YumaOutput } from '../../shared/math/yuma.js';

@@ -1,11 +1,25 @@
 /**
  * Yuma consensus: one subnet epoch as subtensor runs it at HEAD (`epoch/run_epoch.rs::epoch_mechanism`),
  * as a pure function. Plain data in, plain data out, no I/O, so the devnet's block step and an incentive
- * simulator call the same code.
+ * simulator call the same code:
  *
- * Scope (what is bit-exact): one mechanism, stake = the hotkey's alpha on the subnet (no root stake, no
- * child keys). Fixed-point follows subtensor: I32F32 for proportions, I64F64 for stake normalisation,
- * I96F32 for the rao emission, every stored proportion written as ⌊x × 65535⌋.
+ *   const out = epoch({ currentBlock, stake, weights, bonds, lastUpdate, blockAtRegistration,
+ *                       validatorPermit, ownerUid, lastMechanismStepBlock, tempo, raoEmission, params });
+ *   // out.incentive / out.dividends / out.consensus …: u16 as stored; out.serverEmission …: rao.
+ *   // Feed out.bonds and out.validatorPermit back in as the next epoch's bonds and validatorPermit.
+ *
+ * Steps, in subtensor's order: activity cutoff; stake normalisation with StakeThreshold (owner exempt);
+ * masking with the permits stored by the previous epoch (owner forced), new top-k permits only stored;
+ * active stake; weight masks (permit rows, diagonal except the owner's, weights older than the target's
+ * registration, commit-reveal) and row normalisation; κ-quantile consensus; clipping; validator trust;
+ * incentive; bonds (Yuma3 or classic) with the registered-since-last-epoch mask; dividends; the emission
+ * split with its zero fallback; ⌊x × 65535⌋ outputs.
+ *
+ * Bit-exact with subtensor (BigInt fixed-point, see ./fixed.ts) for one mechanism where stake is the
+ * hotkey's alpha (no root stake, no child keys). Not modelled: root stake × TaoWeight and child-key
+ * stake inheritance (pass the combined stake rounded to rao if you need them), several mechanisms per
+ * subnet, Rank/Trust/PruningScores (removed at HEAD). Liquid alpha uses float64 `exp` for its sigmoid, so
+ * bonds under liquid alpha can differ from the chain's in their last u16 unit.
  */
 import {
   type Fixed,
