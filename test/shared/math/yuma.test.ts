@@ -178,6 +178,19 @@ describe('epoch: masks', () => {
     expect(out.bonds[0]!.map(([j]) => j)).toEqual([1]);
   });
 
+  it('with commit-reveal, drops weights committed before the target registered', () => {
+    // Validator 0 committed at block 500 and revealed at 990 (LastUpdate 990). Miner 2 registered at
+    // 600: the reveal is newer, but the weights were chosen before the miner existed.
+    const base = subnet({
+      stake: [TAO, 0n, 0n],
+      validatorPermit: [true, false, false],
+      blockAtRegistration: [1, 1, 600],
+      weights: [[[1, 65_535], [2, 65_535]], [], []],
+    });
+    expect(epoch(base).incentive).toEqual([0, 32_767, 32_767]);
+    expect(epoch({ ...base, commitBlock: [500, null, null] }).incentive).toEqual([0, 65_535, 0]);
+  });
+
   it('drops stored bonds to a uid registered since the last epoch', () => {
     // Last epoch at block 900, so uids registered at ≥ 901 are new; miner 2 registered at 950.
     // The stored bond row of validator 0 still points at miner 2's previous holder.
