@@ -130,6 +130,7 @@ export function runTask(task: Task): void {
 
 if (parentPort && (workerData as { flopnetCpuWorker?: boolean } | undefined)?.flopnetCpuWorker) {
   const port = parentPort;
+  port.postMessage({ id: 0 } satisfies TaskReply); // loaded: the pool starts timing work only after this
   port.on('message', ({ id, task }: TaskMessage) => {
     try {
       runTask(task);

@@ -40,19 +40,37 @@ class WorkerPool {
   private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void; worker: Worker }>();
   private nextId = 1;
   private closed = false;
+  /** Resolves when every worker has loaded its code (reply id 0). */
+  readonly ready: Promise<void>;
 
   constructor(size: number, log: Logger) {
+    const loaded: Promise<void>[] = [];
     for (let i = 0; i < size; i++) {
       const worker = new Worker(new URL('./cpu-worker.mjs', import.meta.url), { workerData: { flopnetCpuWorker: true } });
+      loaded.push(
+        new Promise((resolve, reject) => {
+          worker.once('message', () => resolve());
+          worker.once('error', reject);
+        }),
+      );
       worker.on('message', (reply: TaskReply) => this.settle(worker, reply));
       worker.on('error', (error) => {
         log.error('cpu worker failed', { error });
         this.failAll(new FlopnetError(`CPU worker thread failed: ${error.message}`, { code: 'E_BACKEND_WORKER', cause: error }));
       });
-      worker.unref();
       this.workers.push(worker);
-      this.idle.push(worker);
     }
+    this.ready = Promise.all(loaded).then(() => {
+      for (const worker of this.workers) {
+        worker.unref();
+        this.idle.push(worker);
+      }
+      this.dispatch();
+    });
+    // Surfaced through run(): a worker that fails to load rejects every task.
+    this.ready.catch((error: Error) =>
+      this.failAll(new FlopnetError(`CPU worker thread failed to start: ${error.message}`, { code: 'E_BACKEND_WORKER', cause: error })),
+    );
   }
 
   get size(): number {
@@ -144,12 +162,18 @@ export class CpuBackend implements ComputeBackend {
     };
   }
 
-  async execute(challenge: Challenge, options: ExecuteOptions = {}): Promise<Execution> {
+  /** Starts the worker threads and waits until their code is loaded, so the first challenge is not slowed. */
+  async start(): Promise<void> {
     if (this.closed) throw new FlopnetError('the CPU backend is closed', { code: 'E_BACKEND_CLOSED' });
+    this.pool ??= new WorkerPool(this.threads, this.log);
+    await this.pool.ready;
+  }
+
+  async execute(challenge: Challenge, options: ExecuteOptions = {}): Promise<Execution> {
+    await this.start();
+    const pool = this.pool!;
     const { signal, onProgress } = options;
     const started = performance.now();
-    this.pool ??= new WorkerPool(this.threads, this.log);
-    const pool = this.pool;
     const adversary = this.adversary;
     const { precision, m, n, k } = challenge;
     const wide = precision === 'fp64';

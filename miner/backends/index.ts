@@ -21,8 +21,11 @@ export interface CreateBackendOptions {
 export async function createBackend(kind: BackendKind, log: Logger, options: CreateBackendOptions = {}): Promise<ComputeBackend> {
   switch (kind) {
     case 'auto':
-    case 'cpu':
-      return new CpuBackend({ ...options, log });
+    case 'cpu': {
+      const backend = new CpuBackend({ ...options, log });
+      await backend.start();
+      return backend;
+    }
     case 'gpujs':
     case 'cuda':
       throw new FlopnetError(`the ${kind} backend is not available in this build`, {

@@ -19,7 +19,7 @@ export const SIZING = {
   preferredDim: 16384,
   /** k stays inside the range the tolerance was calibrated on (precision-calibration.md). */
   maxK: 65536,
-  /** Dimensions above this are multiples of it (GEMM tile friendly, and still ~1.5% jitter steps). */
+  /** Dimensions above this are multiples of it (GEMM tile friendly; steps of 64 still give many shapes). */
   granule: 64,
   /** Share of the reported device memory one GEMM's inputs and result may use. */
   memoryFraction: 0.5,
@@ -71,9 +71,10 @@ export function gemmWorkingSet(precision: Precision, n: number, k: number): numb
   return 2 * n * k * INPUT_BYTES[precision] + n * n * RESULT_BYTES[precision];
 }
 
+/** Rounded down (to a multiple of the granule above it), so a shape never exceeds the work it was sized for. */
 const roundDim = (x: number) => {
   const g = SIZING.granule;
-  return x < g ? Math.max(1, Math.round(x)) : Math.max(g, Math.round(x / g) * g);
+  return x < g ? Math.max(1, Math.floor(x)) : Math.floor(x / g) * g;
 };
 
 /** The shape (m, n, k) and deadline of the next challenge for one miner at one precision. */
@@ -82,9 +83,8 @@ export function sizeChallenge(input: SizingInput): ChallengeSize {
   const targetSeconds = input.targetSeconds ?? 10;
   const known = input.tflops !== undefined && input.tflops > 0 && Number.isFinite(input.tflops);
   const rate = known ? input.tflops! * 1e12 : SIZING.startFlopsPerSecond;
-  let flops = known ? rate * targetSeconds : (input.startFlops ?? SIZING.startFlops);
+  let flops = (known ? rate * targetSeconds : (input.startFlops ?? SIZING.startFlops)) * (1 + SIZING.jitter * (2 * random() - 1));
   if (input.previousFlops !== undefined && input.previousFlops > 0) flops = Math.min(flops, input.previousFlops * SIZING.rampFactor);
-  flops *= 1 + SIZING.jitter * (2 * random() - 1);
 
   // Largest square-ish dims the device memory allows.
   const budget = (Number.isFinite(input.memoryBytes) ? Math.max(0, input.memoryBytes) : 0) * SIZING.memoryFraction;
@@ -95,7 +95,8 @@ export function sizeChallenge(input: SizingInput): ChallengeSize {
   const base = Math.min(dimCap, Math.cbrt(flops / 2));
   const n = roundDim(base * (0.85 + 0.15 * random()));
   let k = roundDim(base * (0.85 + 0.15 * random()));
-  let m = Math.max(1, Math.min(MAX_GEMMS, Math.round(flops / (2 * n * n * k))));
+  // Whole GEMMs, rounded down so the ramp limit holds.
+  const m = Math.max(1, Math.min(MAX_GEMMS, Math.floor(flops / (2 * n * n * k))));
   if (m === MAX_GEMMS && 2 * m * n * n * k < flops) {
     // Even MAX_GEMMS square GEMMs are too little work: lengthen k (its working set grows linearly).
     let kMax = Math.min(SIZING.maxK, MAX_DIM);

@@ -138,7 +138,7 @@ function check(
   if (commitment.data.id !== challenge.id) return tally.verdict('id_mismatch', `commitment is for ${JSON.stringify(commitment.data.id)}`);
 
   if (options.elapsedMs !== undefined && !(options.elapsedMs <= challenge.deadlineMs)) {
-    return tally.verdict('late', `root after ${options.elapsedMs} ms, deadline ${challenge.deadlineMs} ms`);
+    return tally.verdict('late', `root after ${options.elapsedMs.toFixed(1)} ms, deadline ${challenge.deadlineMs} ms`);
   }
 
   const request = zOpeningRequest.safeParse(rawRequest);
