@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { defineCommand, defineGroup } from '../cli/command.js';
 import { walletOptions } from '../config/common.js';
 import { defineOptions, zBool, zInt } from '../config/options.js';
@@ -69,8 +70,8 @@ const regenOptions = defineOptions({
 const { walletName, walletHotkey, walletPath } = walletOptions;
 
 /** Adds btcli's negated switches beside the boolean specs: `--no-use-password` and `--no-overwrite`. */
-function withNegation(command: Command, _flag: '--no-use-password', description: string): Command {
-  command.addOption(new Option('--no-use-password', description));
+function withNegations(command: Command, noPasswordHelp: string): Command {
+  command.addOption(new Option('--no-use-password', noPasswordHelp));
   command.addOption(new Option('--no-overwrite', 'keep existing keyfiles (the default)').hideHelp());
   return command;
 }
@@ -161,11 +162,16 @@ const summaryLine = (r: WalletResult): string =>
   (r.data.coldkey_ss58 ? `, coldkey ss58: (${r.data.coldkey_ss58})` : '') +
   (r.data.hotkey ? `, hotkey: (${r.data.hotkey}), hotkey ss58: (${r.data.hotkey_ss58 ?? '?'})` : '');
 
+/** Argon2i takes seconds; say why the command pauses (the prompt, if any, follows). */
+function noteEncryption(log: Logger, kind: 'coldkey' | 'hotkey', encrypted: boolean): void {
+  if (encrypted) log.info(`the ${kind} will be encrypted with a password (Argon2i key derivation takes a few seconds)`);
+}
+
 function fresh(opts: { uri?: string | undefined; nWords: number }): KeySource {
   return opts.uri !== undefined ? { uri: opts.uri } : { nWords: opts.nWords as MnemonicWords };
 }
 
-const createCommand = withNegation(
+const createCommand = withNegations(
   defineCommand({
     name: 'create',
     description: 'create a wallet: a new coldkey (encrypted by default) and hotkey (plaintext by default)',
@@ -180,7 +186,7 @@ const createCommand = withNegation(
       // Refuse before anything is written, so a clash leaves no half-made wallet.
       if (!o.overwrite) assertNoKeyfiles([paths.coldkey, paths.coldkeypub, paths.hotkey, paths.hotkeypub]);
       const usePassword = o.usePassword ?? o.uri === undefined;
-      if (usePassword) log.info('encrypting the coldkey (Argon2i: a few seconds)');
+      noteEncryption(log, 'coldkey', usePassword);
       const cold = await createColdkey({ ...ref, ...fresh(o), usePassword, overwrite: o.overwrite });
       // btcli's --uri gives the hotkey the same dev account; a random mnemonic otherwise.
       const hot = await createHotkey({ ...ref, hotkey: o.walletHotkey, ...fresh(o), usePassword: false, overwrite: o.overwrite });
@@ -192,21 +198,22 @@ const createCommand = withNegation(
       output(result, () => `${text}${text ? '\n' : ''}Coldkey created\nHotkey created\n${summaryLine(result)}`);
     },
   }),
-  '--no-use-password',
   'store the coldkey unencrypted (scripts, CI, devnets)',
 );
 
-const newColdkeyCommand = withNegation(
+const newColdkeyCommand = withNegations(
   defineCommand({
     name: 'new-coldkey',
     description: 'create a new coldkey in a wallet (encrypted by default)',
     options: { walletName, walletPath, ...nWordsOption, ...usePasswordOption, ...overwriteOption, ...uriOption },
-    action: async ({ options: o, output }) => {
+    action: async ({ options: o, log, output }) => {
+      const usePassword = o.usePassword ?? o.uri === undefined;
+      noteEncryption(log, 'coldkey', usePassword);
       const cold = await createColdkey({
         name: o.walletName,
         path: o.walletPath,
         ...fresh(o),
-        usePassword: o.usePassword ?? o.uri === undefined,
+        usePassword,
         overwrite: o.overwrite,
       });
       const result = walletResult(o.walletName, o.walletPath, null, undefined, cold.coldkey);
@@ -214,17 +221,17 @@ const newColdkeyCommand = withNegation(
       output(result, () => `${text}${text ? '\n' : ''}Coldkey created\n${summaryLine(result)}`);
     },
   }),
-  '--no-use-password',
   'store the coldkey unencrypted',
 );
 
-const newHotkeyCommand = withNegation(
+const newHotkeyCommand = withNegations(
   defineCommand({
     name: 'new-hotkey',
     description: 'create a new hotkey in an existing wallet (plaintext unless --use-password)',
     options: { walletName, walletHotkey, walletPath, ...nWordsOption, ...usePasswordOption, ...overwriteOption, ...uriOption },
     examples: ['flopnet wallet new-hotkey --wallet.name miner --wallet.hotkey h2'],
-    action: async ({ options: o, output }) => {
+    action: async ({ options: o, log, output }) => {
+      noteEncryption(log, 'hotkey', o.usePassword ?? false);
       const hot = await createHotkey({
         name: o.walletName,
         path: o.walletPath,
@@ -238,7 +245,6 @@ const newHotkeyCommand = withNegation(
       output(result, () => `${text}${text ? '\n' : ''}Hotkey created\n${summaryLine(result)}`);
     },
   }),
-  '--no-use-password',
   'store the hotkey unencrypted (the default)',
 );
 
@@ -276,7 +282,7 @@ async function regenSource(kind: 'coldkey' | 'hotkey', o: RegenFlags): Promise<K
 }
 
 const regenColdkeyCommand = acceptBtcliJsonFlag(
-  withNegation(
+  withNegations(
     defineCommand({
       name: 'regen-coldkey',
       description: 'restore a coldkey from its mnemonic, seed or polkadot-js JSON backup (encrypted by default)',
@@ -285,11 +291,13 @@ const regenColdkeyCommand = acceptBtcliJsonFlag(
         'flopnet wallet regen-coldkey --wallet.name miner --mnemonic "word1 word2 ... word12"',
         'flopnet wallet regen-coldkey --wallet.name miner --json backup.json --json-password PW   # as in btcli',
       ],
-      action: async ({ options: o, output }) => {
+      action: async ({ options: o, log, output }) => {
+        const source = await regenSource('coldkey', o);
+        noteEncryption(log, 'coldkey', o.usePassword ?? true);
         const cold = await createColdkey({
           name: o.walletName,
           path: o.walletPath,
-          ...(await regenSource('coldkey', o)),
+          ...source,
           usePassword: o.usePassword ?? true,
           overwrite: o.overwrite,
         });
@@ -297,24 +305,25 @@ const regenColdkeyCommand = acceptBtcliJsonFlag(
         output(result, () => `✅ Regenerated coldkey successfully!\n${summaryLine(result)}`);
       },
     }),
-    '--no-use-password',
-    'store the coldkey unencrypted',
+      'store the coldkey unencrypted',
   ),
 );
 
 const regenHotkeyCommand = acceptBtcliJsonFlag(
-  withNegation(
+  withNegations(
     defineCommand({
       name: 'regen-hotkey',
       description: 'restore a hotkey from its mnemonic, seed or polkadot-js JSON backup (plaintext unless --use-password)',
       options: { walletName, walletHotkey, walletPath, ...regenOptions, ...usePasswordOption, ...overwriteOption },
       examples: ['flopnet wallet regen-hotkey --wallet.name miner --wallet.hotkey default --seed 0x...'],
-      action: async ({ options: o, output }) => {
+      action: async ({ options: o, log, output }) => {
+        const source = await regenSource('hotkey', o);
+        noteEncryption(log, 'hotkey', o.usePassword ?? false);
         const hot = await createHotkey({
           name: o.walletName,
           path: o.walletPath,
           hotkey: o.walletHotkey,
-          ...(await regenSource('hotkey', o)),
+          ...source,
           usePassword: o.usePassword ?? false,
           overwrite: o.overwrite,
         });
@@ -322,8 +331,7 @@ const regenHotkeyCommand = acceptBtcliJsonFlag(
         output(result, () => `✅ Regenerated hotkey successfully!\n${summaryLine(result)}`);
       },
     }),
-    '--no-use-password',
-    'store the hotkey unencrypted (the default)',
+      'store the hotkey unencrypted (the default)',
   ),
 );
 
