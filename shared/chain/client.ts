@@ -10,6 +10,7 @@
  *   before the next transaction (extensions.ts).
  */
 import { ApiPromise, WsProvider } from '@polkadot/api';
+import { rpc as authorRpc } from '@polkadot/types/interfaces/author/rpc';
 import { silentLogger, type Logger } from '../log.js';
 import { ChainConnectionError } from './errors.js';
 import { deriveSignedExtensions, metadataExtensions, type ExtensionDefs } from './extensions.js';
@@ -149,7 +150,19 @@ export async function connect(options: ConnectOptions): Promise<ChainClient> {
   // Filled once metadata is known; polkadot-js reads this object again for every registry it builds.
   const extensions: ExtensionDefs = {};
   await provider.connect().catch(() => undefined);
-  const api = new ApiPromise({ provider, noInitWarn: true, signedExtensions: extensions, throwOnConnect: false });
+  const api = new ApiPromise({
+    provider,
+    noInitWarn: true,
+    signedExtensions: extensions,
+    throwOnConnect: false,
+    // A refused extrinsic becomes a ChainRejectedError; polkadot-js would also print it to stderr.
+    rpc: {
+      author: {
+        submitAndWatchExtrinsic: { ...authorRpc.submitAndWatchExtrinsic, noErrorLog: true },
+        submitExtrinsic: { ...authorRpc.submitExtrinsic, noErrorLog: true },
+      },
+    } as never,
+  });
   api.on('error', () => undefined);
   // polkadot-js rejects this on the first failed attempt; we wait on isReady and retry instead.
   api.isReadyOrError.catch(() => undefined);

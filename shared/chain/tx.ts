@@ -18,11 +18,14 @@ import type { ChainContext, Signer } from './context.js';
 
 export type Extrinsic = SubmittableExtrinsic<'promise'>;
 
-/** The same value under the names different runtimes gave an argument. */
+/**
+ * The same value under the names different runtimes gave an argument. Keys and names are compared in
+ * camelCase, as polkadot-js presents metadata argument names (`ip_type` → `ipType`).
+ */
 const ARG_ALIASES: Readonly<Record<string, readonly string[]>> = {
-  amount: ['amount_staked', 'amount_unstaked'],
-  amount_staked: ['amount'],
-  amount_unstaked: ['amount'],
+  amount: ['amountStaked', 'amountUnstaked'],
+  amountStaked: ['amount'],
+  amountUnstaked: ['amount'],
   dests: ['uids'],
   weights: ['values'],
   uids: ['dests'],
@@ -53,18 +56,20 @@ export function callArgNames(ctx: ChainContext, pallet: string, call: string): s
   return fn ? fn.meta.args.map((a) => a.name.toString()) : undefined;
 }
 
-/** Orders named values as the runtime's signature wants them; pure, so it is tested without a chain. */
+/** Orders named values (snake_case or camelCase keys) as the runtime's signature wants them; pure, so it is tested without a chain. */
 export function orderArgs(
   signature: ReadonlyArray<{ name: string; type: string }>,
   values: Readonly<Record<string, unknown>>,
   label: string,
   spec?: number,
 ): unknown[] {
+  const byName = new Map(Object.entries(values).map(([k, v]) => [stringCamelCase(k), v]));
   return signature.map(({ name }) => {
-    for (const key of [name, stringCamelCase(name), ...(ARG_ALIASES[name] ?? [])]) {
-      if (values[key] !== undefined) return values[key];
+    const camel = stringCamelCase(name);
+    for (const key of [camel, ...(ARG_ALIASES[camel] ?? [])]) {
+      if (byName.get(key) !== undefined) return byName.get(key);
     }
-    if (name in ARG_DEFAULTS) return ARG_DEFAULTS[name];
+    if (camel in ARG_DEFAULTS) return ARG_DEFAULTS[camel];
     const sig = signature.map((a) => `${a.name}: ${a.type}`).join(', ');
     throw new CallUnsupportedError(
       `${label} that flopnet can fill: it takes (${sig}) and flopnet has no value for "${name}"`,

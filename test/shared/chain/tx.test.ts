@@ -39,3 +39,11 @@ describe('orderArgs (calls built by argument name)', () => {
     expect(run).toThrow(/spec_version 425.*SubtensorModule\.new_call.*netuid: u16, mystery: u8.*"mystery"/);
   });
 });
+
+describe('orderArgs with names as polkadot-js presents them (camelCase)', () => {
+  it('matches snake_case values to camelCase metadata names', () => {
+    const serveAxon = ['netuid', 'version', 'ip', 'port', 'ipType', 'protocol', 'placeholder1', 'placeholder2'].map((name) => ({ name, type: 'u8' }));
+    expect(orderArgs(serveAxon, { netuid: 1, version: 0, ip: 5n, port: 80, ip_type: 4, protocol: 4, placeholder1: 0, placeholder2: 0 }, 'x')).toEqual([1, 0, 5n, 80, 4, 4, 0, 0]);
+    expect(orderArgs([{ name: 'amount', type: 'u64' }], { amount_unstaked: 7n }, 'x')).toEqual([7n]);
+  });
+});
