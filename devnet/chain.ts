@@ -1,0 +1,323 @@
+/**
+ * The chain: runtime + head state + blocks + pool + block producer. RPC handlers only talk to this.
+ *
+ * Head state is one map; each block keeps an undo log (previous values of the keys it wrote), so
+ * any of the last BLOCK_HASH_COUNT blocks can be read (`api.at(hash)`, events at the inBlock hash)
+ * without copying the state per block.
+ */
+import { EventEmitter } from 'node:events';
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { u8aToHex, hexToU8a } from '@polkadot/util';
+import { blake2AsU8a } from '@polkadot/util-crypto';
+import { Keyring } from '@polkadot/keyring';
+import { z } from 'zod';
+import { FlopnetError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import { createRuntime, type Runtime } from './runtime/runtime.js';
+import { MapState, type StateReader } from './runtime/storage.js';
+import { buildBlock, headerHash, type Header } from './runtime/block-builder.js';
+import { BlockProducer, TxPool, type BlockMode, type PoolEntry } from './runtime/pool.js';
+import { BLOCK_HASH_COUNT } from './pallets/system.js';
+import { TAO } from './pallets/subtensor.js';
+
+export interface Block {
+  number: number;
+  hash: string;
+  header: Header;
+  extrinsics: string[];
+  /** Previous values of the keys this block wrote (undefined = absent); null once pruned. */
+  undo: Map<string, Uint8Array | undefined> | null;
+}
+
+export interface DevAccount {
+  name: string;
+  uri: string;
+  address: string;
+  publicKey: string;
+  /** Free balance at genesis, rao. */
+  balance: bigint;
+}
+
+/** Localnet's endowment: Alice, Bob, Charlie 1 000 000 TAO; the others 2 000 TAO. Alice is sudo. */
+export const DEV_ACCOUNTS: readonly { name: string; balance: bigint }[] = [
+  { name: 'Alice', balance: 1_000_000n * TAO },
+  { name: 'Bob', balance: 1_000_000n * TAO },
+  { name: 'Charlie', balance: 1_000_000n * TAO },
+  { name: 'Dave', balance: 2_000n * TAO },
+  { name: 'Eve', balance: 2_000n * TAO },
+  { name: 'Ferdie', balance: 2_000n * TAO },
+];
+
+export interface ChainOptions {
+  blockMode: BlockMode;
+  blockTimeMs: number;
+  /** Accept 127.0.0.1 / ::1 axons (subtensor refuses them). Default false. */
+  allowLoopbackAxons: boolean;
+  /** Tempo of new subnets; default 10 as a fast-runtime localnet. */
+  defaultTempo: number;
+  /** subtensor's pool-level checks (Custom errors); default true. */
+  poolChecks: boolean;
+  /** Delay between an extrinsic's inBlock and finalized statuses (a client drops InBlock if they come together). */
+  finalityDelayMs: number;
+  log?: Logger;
+}
+
+export const DEFAULT_CHAIN_OPTIONS: ChainOptions = {
+  blockMode: 'interval',
+  blockTimeMs: 250,
+  allowLoopbackAxons: false,
+  defaultTempo: 10,
+  poolChecks: true,
+  finalityDelayMs: 250,
+};
+
+const savedStateSchema = z.object({
+  version: z.literal(1),
+  genesisHash: z.string().regex(/^0x[0-9a-f]{64}$/),
+  head: z.object({
+    number: z.number().int().nonnegative(),
+    parentHash: z.string().regex(/^0x[0-9a-f]{64}$/),
+    stateRoot: z.string().regex(/^0x[0-9a-f]{64}$/),
+    extrinsicsRoot: z.string().regex(/^0x[0-9a-f]{64}$/),
+  }),
+  storage: z.record(z.string().regex(/^0x([0-9a-f]{2})+$/), z.string().regex(/^0x([0-9a-f]{2})*$/)),
+});
+export type SavedState = z.infer<typeof savedStateSchema>;
+
+let cachedRuntime: { key: string; runtime: Runtime } | undefined;
+
+export class Chain extends EventEmitter {
+  readonly runtime: Runtime;
+  readonly head = new MapState();
+  readonly pool: TxPool;
+  readonly producer: BlockProducer;
+  readonly genesisHash: string;
+  private readonly blocks = new Map<number, Block>();
+  private readonly byHash = new Map<string, Block>();
+  private best!: Block;
+  private readonly finalityTimers = new Set<NodeJS.Timeout>();
+  readonly options: ChainOptions;
+
+  constructor(options: Partial<ChainOptions> = {}, saved?: SavedState) {
+    super();
+    this.setMaxListeners(0);
+    this.options = { ...DEFAULT_CHAIN_OPTIONS, ...options };
+    const key = JSON.stringify([this.options.allowLoopbackAxons, this.options.defaultTempo]);
+    // Building the runtime (metadata encoding) is the slow part of start-up; tests start many devnets.
+    if (cachedRuntime?.key !== key) cachedRuntime = { key, runtime: createRuntime(this.options) };
+    this.runtime = cachedRuntime.runtime;
+    if (saved) {
+      for (const [k, v] of Object.entries(saved.storage)) this.head.map.set(k, hexToU8a(v));
+      const header: Header = {
+        parentHash: hexToU8a(saved.head.parentHash),
+        number: saved.head.number,
+        stateRoot: hexToU8a(saved.head.stateRoot),
+        extrinsicsRoot: hexToU8a(saved.head.extrinsicsRoot),
+      };
+      this.genesisHash = saved.genesisHash;
+      this.addBlock(header, [], null);
+    } else {
+      this.genesis();
+      const header: Header = { parentHash: new Uint8Array(32), number: 0, stateRoot: this.stateRootOfHead(), extrinsicsRoot: blake2AsU8a(new Uint8Array(), 256) };
+      this.genesisHash = u8aToHex(headerHash(header));
+      this.addBlock(header, [], null);
+      // Block 0's hash is known from genesis, as frame_system stores it.
+      this.runtime.system.BlockHash.set(this.head, 0, hexToU8a(this.genesisHash));
+    }
+    this.pool = new TxPool(this.runtime, () => this.view(), { poolChecks: this.options.poolChecks });
+    this.producer = new BlockProducer(this.options.blockMode, this.options.blockTimeMs, () => this.newBlock(), () => this.pool.pending.length);
+  }
+
+  static load(file: string, options: Partial<ChainOptions> = {}): Chain {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Chain(options);
+      throw new FlopnetError(`cannot read devnet state ${file}: ${(error as Error).message}`, {
+        code: 'E_DEVNET_STATE',
+        hint: 'delete the file to start a fresh chain, or pass another --state path',
+        cause: error,
+      });
+    }
+    const parsed = savedStateSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new FlopnetError(`${file} is not a flopnet devnet state file (${parsed.error.issues[0]?.message ?? 'invalid'})`, {
+        code: 'E_DEVNET_STATE',
+        hint: 'delete the file to start a fresh chain, or pass another --state path',
+      });
+    }
+    return new Chain(options, parsed.data);
+  }
+
+  /** Writes storage + head atomically (temp file + rename). */
+  save(file: string): void {
+    const h = this.best.header;
+    const data: SavedState = {
+      version: 1,
+      genesisHash: this.genesisHash,
+      head: { number: h.number, parentHash: u8aToHex(h.parentHash), stateRoot: u8aToHex(h.stateRoot), extrinsicsRoot: u8aToHex(h.extrinsicsRoot) },
+      storage: Object.fromEntries([...this.head.map].map(([k, v]) => [k, u8aToHex(v)])),
+    };
+    writeFileSync(`${file}.tmp`, JSON.stringify(data));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private genesis(): void {
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    const st = this.head;
+    const { system, balances, sudo, subtensor } = this.runtime;
+    let issuance = 0n;
+    for (const a of DEV_ACCOUNTS) {
+      const pair = keyring.addFromUri(`//${a.name}`);
+      system.Account.set(st, pair.publicKey, { nonce: 0, consumers: 0, providers: 1, sufficients: 0, data: { free: a.balance, reserved: 0n, frozen: 0n, flags: 1n << 127n } });
+      issuance += a.balance;
+    }
+    balances.TotalIssuance.set(st, issuance);
+    subtensor.storage.TotalIssuance.set(st, issuance);
+    sudo.Key.set(st, keyring.addFromUri('//Alice').publicKey);
+    subtensor.genesis(st);
+  }
+
+  private stateRootOfHead(): Uint8Array {
+    const keys = [...this.head.map.keys()].sort();
+    return blake2AsU8a(Buffer.concat(keys.flatMap((k) => [Buffer.from(k.slice(2), 'hex'), Buffer.from(this.head.map.get(k)!)])), 256);
+  }
+
+  private addBlock(header: Header, extrinsics: string[], undo: Block['undo']): Block {
+    const block: Block = { number: header.number, hash: u8aToHex(headerHash(header)), header, extrinsics, undo };
+    this.blocks.set(block.number, block);
+    this.byHash.set(block.hash, block);
+    this.best = block;
+    const old = this.blocks.get(block.number - BLOCK_HASH_COUNT);
+    if (old) old.undo = null;
+    return block;
+  }
+
+  view() {
+    return {
+      state: this.head,
+      genesisHash: hexToU8a(this.genesisHash),
+      bestNumber: this.best.number,
+      blockHash: (n: number) => {
+        const b = this.blocks.get(n);
+        return b && this.best.number - n < BLOCK_HASH_COUNT ? hexToU8a(b.hash) : undefined;
+      },
+      specVersion: this.runtime.version.specVersion,
+      transactionVersion: this.runtime.version.transactionVersion,
+    };
+  }
+
+  get bestBlock(): Block {
+    return this.best;
+  }
+
+  blockByNumber(n: number): Block | undefined {
+    return this.blocks.get(n);
+  }
+
+  blockByHash(hash: string): Block | undefined {
+    return this.byHash.get(hash.toLowerCase());
+  }
+
+  /** State as of a block (default best). Throws once the block's undo history is pruned. */
+  stateAt(hash?: string | null): StateReader {
+    if (!hash || hash.toLowerCase() === this.best.hash) return this.head;
+    const block = this.blockByHash(hash);
+    if (!block) throw new FlopnetError(`Unknown block ${hash}`, { code: 'E_UNKNOWN_BLOCK' });
+    const newer: Block[] = [];
+    for (let n = this.best.number; n > block.number; n--) {
+      const b = this.blocks.get(n)!;
+      if (!b.undo) throw new FlopnetError(`State already discarded for ${hash}`, { code: 'E_STATE_DISCARDED' });
+      newer.push(b);
+    }
+    const head = this.head;
+    return {
+      get(key: string) {
+        let found = false;
+        let value: Uint8Array | undefined;
+        for (const b of newer) {
+          if (b.undo!.has(key)) {
+            found = true;
+            value = b.undo!.get(key);
+          }
+        }
+        return found ? value : head.get(key);
+      },
+    };
+  }
+
+  /** All keys present at a block, sorted (for state_getKeysPaged). */
+  keysAt(hash: string | null | undefined, prefix: string): string[] {
+    let keys: Set<string>;
+    if (!hash || hash.toLowerCase() === this.best.hash) {
+      keys = new Set(this.head.map.keys());
+    } else {
+      const reader = this.stateAt(hash);
+      keys = new Set(this.head.map.keys());
+      const block = this.blockByHash(hash)!;
+      for (let n = this.best.number; n > block.number; n--) for (const k of this.blocks.get(n)!.undo!.keys()) keys.add(k);
+      for (const k of [...keys]) if (reader.get(k) === undefined) keys.delete(k);
+    }
+    return [...keys].filter((k) => k.startsWith(prefix)).sort();
+  }
+
+  submit(hex: string): PoolEntry {
+    const entry = this.pool.submit(hex);
+    this.producer.submitted();
+    return entry;
+  }
+
+  /** Builds one block from the pool (one extrinsic per block in instant mode). */
+  newBlock(): Block {
+    const entries = this.pool.take(this.options.blockMode === 'instant' ? 1 : Infinity);
+    const parent = this.best;
+    const built = buildBlock(
+      this.runtime,
+      this.head,
+      { number: parent.number, hash: hexToU8a(parent.hash), stateRoot: parent.header.stateRoot },
+      entries.map((e) => e.x),
+      (msg, fields) => this.options.log?.error(msg, fields),
+    );
+    const undo = new Map<string, Uint8Array | undefined>();
+    for (const [k, v] of built.changes) {
+      undo.set(k, this.head.map.get(k));
+      this.head.set(k, v);
+    }
+    const block = this.addBlock(built.header, built.extrinsics.map((x) => u8aToHex(x)), undo);
+    this.emit('block', block);
+    for (const [i, entry] of entries.entries()) {
+      const outcome = built.outcomes[i]!;
+      if (!outcome.included) {
+        for (const w of entry.watchers) w('invalid');
+        continue;
+      }
+      for (const w of entry.watchers) w({ inBlock: block.hash });
+      const timer = setTimeout(() => {
+        this.finalityTimers.delete(timer);
+        for (const w of entry.watchers) w({ finalized: block.hash });
+      }, this.options.finalityDelayMs);
+      this.finalityTimers.add(timer);
+    }
+    return block;
+  }
+
+  start(): void {
+    this.producer.start();
+  }
+
+  stop(): void {
+    this.producer.stop();
+    for (const t of this.finalityTimers) clearTimeout(t);
+    this.finalityTimers.clear();
+  }
+
+  /** Dev accounts with their genesis balances (Alice is the sudo key). */
+  static devAccounts(): DevAccount[] {
+    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    return DEV_ACCOUNTS.map((a) => {
+      const pair = keyring.addFromUri(`//${a.name}`);
+      return { name: a.name, uri: `//${a.name}`, address: pair.address, publicKey: u8aToHex(pair.publicKey), balance: a.balance };
+    });
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * AdminUtils (index 19): hyperparameter setters with subtensor HEAD's call indices and the split
+ * between root-only setters and those the subnet owner may call (owner path rate-limited per
+ * hyperparameter), and the admin freeze window before each epoch (§1.5).
+ */
+import { Pallet, DispatchFailure, type DispatchContext, type RuntimeTypes } from '../runtime/pallet.js';
+import type { SubtensorPallet } from './subtensor.js';
+
+type Who = 'root' | 'owner';
+
+export function adminUtilsPallet(rt: RuntimeTypes, sub: SubtensorPallet) {
+  const p = new Pallet(rt, 'AdminUtils', 19, ['pallet_admin_utils', 'pallet']);
+  const { c } = p;
+  const s = sub.storage;
+  const subnetDoesNotExist = p.error('SubnetDoesNotExist', 0);
+  const maxValidatorsLargerThanMaxUids = p.error('MaxValidatorsLargerThanMaxUIds', 1);
+  const maxAllowedUidsLessThanCurrentUids = p.error('MaxAllowedUIdsLessThanCurrentUIds', 2);
+  const bondsMovingAverageMaxReached = p.error('BondsMovingAverageMaxReached', 3);
+  const valueNotInBounds = p.error('ValueNotInBounds', 5);
+  const minAllowedUidsLessThanMin = p.error('MaxAllowedUidsLessThanMinAllowedUids', 6);
+
+  const ensureRoot = (ctx: DispatchContext): void => {
+    if (ctx.origin.kind !== 'root') throw DispatchFailure.badOrigin();
+  };
+  const block = (ctx: DispatchContext): bigint => BigInt(ctx.block);
+
+  /** A per-subnet setter: origin rule, optional freeze-window gate, then existence, then `apply`. */
+  const subnetSetter = (
+    name: string,
+    index: number,
+    arg: [string, number, string],
+    who: Who,
+    window: boolean,
+    apply: (ctx: DispatchContext, netuid: number, value: any, by: Who) => void,
+    ownerLimitTempos?: number,
+  ): void => {
+    p.call(name, index, [['netuid', c.u16, 'NetUid'], arg], (ctx, a) => {
+      const netuid = a['netuid'] as number;
+      const by: Who = who === 'root' ? (ensureRoot(ctx), 'root') : sub.ensureOwnerOrRoot(ctx, netuid, index, ownerLimitTempos);
+      if (!sub.exists(ctx.state, netuid)) subnetDoesNotExist();
+      if (window) sub.ensureAdminWindowOpen(ctx.state, netuid, block(ctx));
+      apply(ctx, netuid, a[arg[0]], by);
+    });
+  };
+  const globalSetter = (name: string, index: number, arg: [string, number, string], apply: (ctx: DispatchContext, value: any) => void): void => {
+    p.call(name, index, [arg], (ctx, a) => {
+      ensureRoot(ctx);
+      apply(ctx, a[arg[0]]);
+    });
+  };
+  const u16 = (n: string): [string, number, string] => [n, c.u16, 'u16'];
+  const u64 = (n: string): [string, number, string] => [n, c.u64, 'u64'];
+  const bool = (n: string): [string, number, string] => [n, c.bool, 'bool'];
+
+  subnetSetter('sudo_set_serving_rate_limit', 3, u64('serving_rate_limit'), 'owner', true, (ctx, n, v) => s.ServingRateLimit.set(ctx.state, n, v));
+  subnetSetter('sudo_set_weights_version_key', 6, u64('weights_version_key'), 'owner', true, (ctx, n, v) => {
+    s.WeightsVersionKey.set(ctx.state, n, v);
+    ctx.emit('SubtensorModule', 'WeightsVersionKeySet', [n, v]);
+  }, 5);
+  subnetSetter('sudo_set_weights_set_rate_limit', 7, u64('weights_set_rate_limit'), 'root', false, (ctx, n, v) => {
+    s.WeightsSetRateLimit.set(ctx.state, n, v);
+    ctx.emit('SubtensorModule', 'WeightsSetRateLimitSet', [n, v]);
+  });
+  subnetSetter('sudo_set_immunity_period', 13, u16('immunity_period'), 'owner', true, (ctx, n, v) => s.ImmunityPeriod.set(ctx.state, n, v));
+  subnetSetter('sudo_set_min_allowed_weights', 14, u16('min_allowed_weights'), 'owner', true, (ctx, n, v) => s.MinAllowedWeights.set(ctx.state, n, v));
+  subnetSetter('sudo_set_max_allowed_uids', 15, u16('max_allowed_uids'), 'owner', true, (ctx, n, v: number) => {
+    if (v < (s.MinAllowedUids.get(ctx.state, n) as number)) minAllowedUidsLessThanMin();
+    if (v < (s.SubnetworkN.get(ctx.state, n) as number)) maxAllowedUidsLessThanCurrentUids();
+    if (v > 256) valueNotInBounds();
+    s.MaxAllowedUids.set(ctx.state, n, v);
+  });
+  subnetSetter('sudo_set_kappa', 16, u16('kappa'), 'root', false, (ctx, n, v) => {
+    s.Kappa.set(ctx.state, n, v);
+    ctx.emit('SubtensorModule', 'KappaSet', [n, v]);
+  });
+  subnetSetter('sudo_set_rho', 17, u16('rho'), 'owner', true, (ctx, n, v) => s.Rho.set(ctx.state, n, v));
+  subnetSetter('sudo_set_activity_cutoff', 18, u16('activity_cutoff'), 'owner', true, (ctx, n, v: number) => {
+    if (v < 360) valueNotInBounds();
+    s.ActivityCutoff.set(ctx.state, n, v);
+    ctx.emit('SubtensorModule', 'ActivityCutoffSet', [n, v]);
+  });
+  subnetSetter('sudo_set_network_registration_allowed', 19, bool('registration_allowed'), 'root', false, (ctx, n, v) => s.NetworkRegistrationAllowed.set(ctx.state, n, v));
+  subnetSetter('sudo_set_min_burn', 22, u64('min_burn'), 'owner', true, (ctx, n, v: bigint) => {
+    if (v >= 1_000_000_000n || v >= (s.MaxBurn.get(ctx.state, n) as bigint)) valueNotInBounds();
+    s.MinBurn.set(ctx.state, n, v);
+  });
+  subnetSetter('sudo_set_max_burn', 23, u64('max_burn'), 'owner', true, (ctx, n, v: bigint) => {
+    if (v <= 100_000_000n || v <= (s.MinBurn.get(ctx.state, n) as bigint)) valueNotInBounds();
+    s.MaxBurn.set(ctx.state, n, v);
+  });
+  subnetSetter('sudo_set_max_allowed_validators', 25, u16('max_allowed_validators'), 'root', true, (ctx, n, v: number) => {
+    if (v > (s.MaxAllowedUids.get(ctx.state, n) as number)) maxValidatorsLargerThanMaxUids();
+    s.MaxAllowedValidators.set(ctx.state, n, v);
+  });
+  subnetSetter('sudo_set_bonds_moving_average', 26, u64('bonds_moving_average'), 'owner', true, (ctx, n, v: bigint, by) => {
+    if (by === 'owner' && v > 975_000n) bondsMovingAverageMaxReached();
+    s.BondsMovingAverage.set(ctx.state, n, v);
+  });
+  subnetSetter('sudo_set_tempo', 30, u16('tempo'), 'root', true, (ctx, n, v: number) => {
+    s.Tempo.set(ctx.state, n, v);
+    s.LastEpochBlock.set(ctx.state, n, block(ctx));
+    ctx.emit('SubtensorModule', 'TempoSet', [n, v]);
+  });
+  subnetSetter('sudo_set_commit_reveal_weights_enabled', 49, bool('enabled'), 'owner', true, (ctx, n, v) => s.CommitRevealWeightsEnabled.set(ctx.state, n, v));
+  subnetSetter('sudo_set_liquid_alpha_enabled', 50, bool('enabled'), 'owner', true, (ctx, n, v) => s.LiquidAlphaOn.set(ctx.state, n, v));
+  p.call('sudo_set_alpha_values', 51, [['netuid', c.u16, 'NetUid'], u16('alpha_low'), u16('alpha_high')], (ctx, a) => {
+    const netuid = a['netuid'] as number;
+    sub.ensureOwnerOrRoot(ctx, netuid, 51);
+    if (!sub.exists(ctx.state, netuid)) subnetDoesNotExist();
+    sub.ensureAdminWindowOpen(ctx.state, netuid, block(ctx));
+    const low = a['alpha_low'] as number;
+    const high = a['alpha_high'] as number;
+    if (low < 1638 || low > high || high < 1638) valueNotInBounds();
+    s.AlphaValues.set(ctx.state, netuid, [low, high]);
+  });
+  subnetSetter('sudo_set_commit_reveal_weights_interval', 57, u64('interval'), 'owner', true, (ctx, n, v: bigint) => {
+    if (v < 1n || v > 100n) valueNotInBounds();
+    s.RevealPeriodEpochs.set(ctx.state, n, v);
+  });
+  subnetSetter('sudo_set_bonds_penalty', 60, u16('bonds_penalty'), 'owner', true, (ctx, n, v) => s.BondsPenalty.set(ctx.state, n, v));
+  subnetSetter('sudo_set_subtoken_enabled', 66, bool('subtoken_enabled'), 'root', true, (ctx, n, v) => s.SubtokenEnabled.set(ctx.state, n, v));
+  subnetSetter('sudo_set_yuma3_enabled', 69, bool('enabled'), 'owner', true, (ctx, n, v) => s.Yuma3On.set(ctx.state, n, v));
+  subnetSetter('sudo_set_subnet_emission_enabled', 94, bool('enabled'), 'root', false, (ctx, n, v) => s.SubnetEmissionEnabled.set(ctx.state, n, v));
+
+  globalSetter('sudo_set_subnet_owner_cut', 28, u16('subnet_owner_cut'), (ctx, v) => s.SubnetOwnerCut.set(ctx.state, v));
+  globalSetter('sudo_set_network_rate_limit', 29, u64('rate_limit'), (ctx, v) => s.NetworkRateLimit.set(ctx.state, v));
+  globalSetter('sudo_set_network_min_lock_cost', 36, u64('lock_cost'), (ctx, v) => s.NetworkMinLockCost.set(ctx.state, v));
+  globalSetter('sudo_set_lock_reduction_interval', 38, u64('interval'), (ctx, v) => s.NetworkLockReductionInterval.set(ctx.state, v));
+  globalSetter('sudo_set_stake_threshold', 42, u64('min_stake'), (ctx, v) => s.StakeThreshold.set(ctx.state, v));
+  globalSetter('sudo_set_admin_freeze_window', 74, u16('window'), (ctx, v) => s.AdminFreezeWindow.set(ctx.state, v));
+  globalSetter('sudo_set_owner_hparam_rate_limit', 75, u16('epochs'), (ctx, v) => s.OwnerHyperparamRateLimit.set(ctx.state, v));
+  globalSetter('sudo_set_start_call_delay', 85, u64('delay'), (ctx, v) => s.StartCallDelay.set(ctx.state, v));
+  globalSetter('sudo_set_max_epochs_per_block', 96, [ 'max_epochs', c.u8, 'u8' ], (ctx, v: number) => {
+    if (v < 1) valueNotInBounds();
+    s.MaxEpochsPerBlock.set(ctx.state, v);
+  });
+
+  return { pallet: p };
+}
