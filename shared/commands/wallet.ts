@@ -342,7 +342,7 @@ function renderTree(wallets: readonly WalletSummary[]): string {
     lines.push(`${lastWallet ? '└──' : '├──'} Coldkey ${w.name}  ss58_address ${w.ss58_address ?? '?'}`);
     w.hotkeys.forEach((h, j) => {
       const branch = j === w.hotkeys.length - 1 ? '└──' : '├──';
-      const addr = h.ss58_address ?? '<ENCRYPTED>';
+      const addr = h.ss58_address ?? (h.encrypted ? '<ENCRYPTED>' : '?');
       lines.push(`${lastWallet ? '    ' : '│   '}${branch} Hotkey ${h.name}  ss58_address ${addr}${h.pubOnly ? ' (hotkeypub only)' : ''}`);
     });
   });

@@ -319,6 +319,8 @@ export interface HotkeySummary {
   ss58_address: string | null;
   /** Only `<name>pub.txt` exists, without the secret file. */
   pubOnly: boolean;
+  /** No pub file and the hotkey file is encrypted (btcli shows `<ENCRYPTED>`). */
+  encrypted: boolean;
 }
 export interface WalletSummary {
   name: string;
@@ -352,13 +354,14 @@ function listHotkeys(ref: WalletRef): HotkeySummary[] {
     if (base) names.add(base);
   }
   return [...names].sort().map((name) => {
-    let ss58: string | null;
+    let ss58: string | null = null;
+    let encrypted = false;
     try {
       ss58 = readHotkeyPub({ ...ref, hotkey: name });
-    } catch {
-      ss58 = null;
+    } catch (error) {
+      encrypted = error instanceof FlopnetError && error.code === 'E_KEYFILE_ENCRYPTED';
     }
-    return { name, ss58_address: ss58, pubOnly: !isFile(join(hotkeysDir, name)) };
+    return { name, ss58_address: ss58, pubOnly: !isFile(join(hotkeysDir, name)), encrypted };
   });
 }
 

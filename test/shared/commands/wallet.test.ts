@@ -158,10 +158,16 @@ describe('flopnet wallet errors', () => {
     expect(JSON.parse(json.stdout).error.code).toBe('E_WALLET_NOT_FOUND');
   });
 
-  it('an unknown flag is a usage error (exit 2)', async () => {
-    const run = await flopnet('show', '--wallet.path', path, '--no-such-flag');
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--no-such-flag');
+  it('an unknown flag or a bad --n-words is a usage error (exit 2) naming it', async () => {
+    const [unknown, words] = await Promise.all([
+      flopnet('show', '--wallet.path', path, '--no-such-flag'),
+      flopnet('create', '--wallet.path', path, '--wallet.name', 'bad', '--n-words', '13', '--no-use-password'),
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--no-such-flag');
+    expect(words.code).toBe(2);
+    expect(words.stderr).toContain('--n-words');
+    expect(words.stderr).toContain('12, 15, 18, 21 or 24');
   });
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { stringToU8a } from '@polkadot/util';
 import { decodeAddress, encodeAddress, sr25519Verify } from '@polkadot/util-crypto';
 import {
+  createColdkey,
   createHotkey,
   createWallet,
   listWallets,
@@ -102,19 +103,21 @@ describe('reading wallets btcli wrote', () => {
     await createWallet({ name: 'a', path, hotkey: 'h1', coldkeyUri: '//Alice', hotkeyUri: '//Bob' });
     writeFileSync(join(path, 'a/hotkeys/onlypubpub.txt'), `{"accountId":"${ALICE_PUB}","publicKey":"${ALICE_PUB}","ss58Address":"${ALICE}"}`);
     writeFileSync(join(path, 'a/hotkeys/locked'), Buffer.concat([Buffer.from('$NACL'), Buffer.alloc(80)]));
+    writeFileSync(join(path, 'a/hotkeys/broken'), '{"ss58Address": "5Gr');
     mkdirSync(join(path, 'empty'));
     expect(listWallets(path)).toEqual([
       {
         name: 'a',
         ss58_address: ALICE,
         hotkeys: [
-          { name: 'h1', ss58_address: BOB, pubOnly: false },
-          { name: 'locked', ss58_address: null, pubOnly: false },
-          { name: 'onlypub', ss58_address: ALICE, pubOnly: true },
+          { name: 'broken', ss58_address: null, pubOnly: false, encrypted: false },
+          { name: 'h1', ss58_address: BOB, pubOnly: false, encrypted: false },
+          { name: 'locked', ss58_address: null, pubOnly: false, encrypted: true },
+          { name: 'onlypub', ss58_address: ALICE, pubOnly: true, encrypted: false },
         ],
       },
       { name: 'empty', ss58_address: null, hotkeys: [] },
-      { name: 'py', ss58_address: ALICE, hotkeys: [{ name: 'default', ss58_address: BTWALLET_SS58, pubOnly: false }] },
+      { name: 'py', ss58_address: ALICE, hotkeys: [{ name: 'default', ss58_address: BTWALLET_SS58, pubOnly: false, encrypted: false }] },
     ]);
     expect(listWallets(join(path, 'nowhere'))).toEqual([]);
   });
@@ -123,6 +126,18 @@ describe('reading wallets btcli wrote', () => {
     await createWallet({ name: 'a', path, hotkey: 'h1', coldkeyUri: '//Alice', hotkeyUri: '//Bob' });
     writeFileSync(join(path, 'a/coldkey'), '$NACL not even valid');
     expect(showWallet({ name: 'a', path })).toEqual({ name: 'a', path, coldkey_ss58: ALICE, hotkeys: [{ name: 'h1', ss58: BOB }] });
+  });
+});
+
+describe('createColdkey from a seed', () => {
+  it('restores the key from secretSeed and records it without a mnemonic, as btwallet does', async () => {
+    // `subkey inspect` of the Substrate dev phrase: its mini secret and address.
+    const seed = '0xfac7959dbfe72f052e5a0c3c8d6530f202b02fd8f9f5ca3580ec8deb7797479e';
+    const made = await createColdkey({ name: 's', path, seed, password: null });
+    expect(made).toEqual({ coldkey: '5DfhGyQdFobKM8NsWvEeAKk5EQQgYe9AydgJ7rMB6E1EqRzV' });
+    const keyfile = json(join(path, 's/coldkey'));
+    expect(keyfile.secretSeed).toBe(seed);
+    expect(keyfile).not.toHaveProperty('secretPhrase');
   });
 });
 
