@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { activityCutoffBlocks, epoch, isTopkNonzero, type SparseRow, type YumaInput, type YumaParams } from '../../../shared/math/yuma.js';
-import { fromInt } from '../../../shared/math/fixed.js';
+import { type Fixed, div, fromInt, normalize, ratio, toU16Proportion } from '../../../shared/math/fixed.js';
 
 const PARAMS: YumaParams = {
   kappa: 32_767,
@@ -249,6 +249,79 @@ describe('epoch: consensus quantile', () => {
     expect(epoch(subnet({ ...base, params: { ...PARAMS, kappa: 45_875 } })).consensus[3]).toBe(32_767);
     // κ = 0.9: threshold 0.1; F(0) = 0.25 > 0.1 → C = 0.
     expect(epoch(subnet({ ...base, params: { ...PARAMS, kappa: 58_982 } })).consensus[3]).toBe(0);
+  });
+});
+
+describe('epoch: consensus matches subtensor\'s pivot search', () => {
+  /** `weighted_median` from subtensor's epoch/math, transcribed as the reference. */
+  function pivotMedian(stake: Fixed[], score: Fixed[], minority: Fixed, lo: Fixed, hi: Fixed): Fixed {
+    let partition = stake.map((_, i) => i);
+    for (let round = 0; round <= stake.length; round++) {
+      if (partition.length === 0) return 0n;
+      if (partition.length === 1) return score[partition[0]!]!;
+      const pivot = score[partition[Math.floor(partition.length / 2)]!]!;
+      const lower: number[] = [];
+      const upper: number[] = [];
+      let loStake = 0n;
+      let hiStake = 0n;
+      for (const i of partition) {
+        if (score[i] === pivot) continue;
+        if (score[i]! < pivot) {
+          loStake += stake[i]!;
+          lower.push(i);
+        } else {
+          hiStake += stake[i]!;
+          upper.push(i);
+        }
+      }
+      if (minority < lo + loStake && lower.length > 0) {
+        partition = lower;
+        hi = lo + loStake;
+      } else if (hi - hiStake <= minority && upper.length > 0) {
+        partition = upper;
+        lo = hi - hiStake;
+      } else {
+        return pivot;
+      }
+    }
+    return 0n;
+  }
+
+  it('for random stakes, weights and kappa', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.bigInt({ min: 1n, max: 10n ** 13n }), fc.integer({ min: 0, max: 65_535 })), {
+          minLength: 1,
+          maxLength: 9,
+        }),
+        fc.integer({ min: 0, max: 65_535 }),
+        (validators, kappa) => {
+          // Validators 0..v−1 split their weight between miner v (w) and miner v+1 (65535 − w), so
+          // the row-normalised weight on miner v is w / 65535.
+          const v = validators.length;
+          const stake = [...validators.map(([s]) => s), 0n, 0n];
+          const out = epoch(
+            subnet({
+              stake,
+              validatorPermit: stake.map((_, i) => i < v),
+              weights: stake.map((_, i) =>
+                i < v ? [[v, validators[i]![1]], [v + 1, 65_535 - validators[i]![1]]] : [],
+              ) as SparseRow[],
+              params: { ...PARAMS, kappa },
+            }),
+          );
+          const total = stake.reduce((a, b) => a + b, 0n);
+          const voterStake = normalize(normalize(stake.slice(0, v).map((s) => ratio(s, total))).filter((s) => s > 0n));
+          const voters = validators.filter((_, i) => ratio(stake[i]!, total) > 0n);
+          const scores = voters.map(([, w]) => div(fromInt(w), fromInt(65_535)));
+          const stakeSum = voterStake.reduce((a, b) => a + b, 0n);
+          const minority = stakeSum - div(fromInt(kappa), fromInt(65_535));
+          const expected = voters.length === 0 ? 0n : pivotMedian(voterStake, scores, minority, 0n, stakeSum);
+          expect(out.consensus[v]).toBe(toU16Proportion(expected));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
