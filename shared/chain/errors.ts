@@ -233,7 +233,7 @@ export function poolRejection(call: string, error: unknown): ChainRejectedError 
     [/priority is too low|already imported|temporarily banned/i, { code: 'E_NONCE', hint: 'a transaction with this nonce is already pending: wait for it, then retry' }],
     [/future/i, { code: 'E_NONCE', hint: 'the nonce is ahead of the chain (an earlier transaction was dropped): retry' }],
     [/Inability to pay|payment/i, { code: 'E_BALANCE', hint: 'the signer cannot pay the transaction fee: fund it' }],
-    [/BadSigner|bad signer/i, { code: 'E_NOT_SUDO', hint: 'only the sudo key may send Sudo calls (Alice on a local chain)' }],
+    [/BadSigner|bad signer|Invalid signing address/i, { code: 'E_NOT_SUDO', hint: 'only the sudo key may send Sudo calls (Alice on a local chain)' }],
     [/ancient birth block/i, { code: 'E_CHAIN_REJECTED', hint: 'the transaction\'s era is too old: retry' }],
   ];
   for (const [re, ex] of rules) if (re.test(text)) return new ChainRejectedError(call, text, { ...ex, cause: error });

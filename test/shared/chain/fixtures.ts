@@ -1,0 +1,37 @@
+/**
+ * A subnet on a test devnet, set up as subtensor.md §7 describes for a localnet: Alice (sudo) owns it,
+ * start_call done, admin freeze window 0, commit-reveal off, no weights rate limit.
+ */
+import { Keyring } from '@polkadot/keyring';
+import type { KeyringPair } from '@polkadot/keyring/types';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import type { ChainClient } from '../../../shared/chain/index.js';
+
+export async function devKeys() {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  const key = (uri: string): KeyringPair => keyring.addFromUri(uri);
+  return {
+    alice: key('//Alice'),
+    aliceHk: key('//Alice_hk'),
+    bob: key('//Bob'),
+    bobHk: key('//Bob_hk'),
+    bobHk2: key('//Bob_hk2'),
+    charlie: key('//Charlie'),
+    charlieHk: key('//Charlie_hk'),
+    /** A coldkey with no funds. */
+    pauper: key('//Pauper'),
+    pauperHk: key('//Pauper_hk'),
+  };
+}
+
+export type DevKeys = Awaited<ReturnType<typeof devKeys>>;
+
+export async function createOpenSubnet(client: ChainClient, keys: DevKeys): Promise<number> {
+  const { netuid } = await client.registerNetwork({ coldkey: keys.alice, hotkey: keys.aliceHk.address });
+  await client.startCall({ coldkey: keys.alice, netuid });
+  await client.setHyperparameter({ signer: keys.alice, netuid, name: 'admin_freeze_window', value: 0 });
+  await client.setHyperparameter({ signer: keys.alice, netuid, name: 'commit_reveal_weights_enabled', value: false });
+  await client.setHyperparameter({ signer: keys.alice, netuid, name: 'weights_rate_limit', value: 0 });
+  return netuid;
+}
