@@ -53,10 +53,11 @@ const defaultIO = (): PromptIO => ({ input: process.stdin, output: process.stder
 export function promptHidden(question: string, io: PromptIO = defaultIO()): Promise<string> {
   const { input, output } = io;
   return new Promise((resolve, reject) => {
-    output.write(question);
+    // Echo goes off before the question appears, so nothing typed after it can be echoed.
     const wasRaw = input.isRaw;
     input.setRawMode(true);
     input.resume();
+    output.write(question);
     let text = '';
     const done = (error?: Error): void => {
       input.setRawMode(wasRaw);

@@ -15,13 +15,18 @@ const FILE = '/home/alice/.bittensor/wallets/default/coldkey';
 const ENV = 'BT_PW__HOME_ALICE__BITTENSOR_WALLETS_DEFAULT_COLDKEY';
 
 /** A fake terminal: typed text goes in, what the prompt writes comes out. */
-function fakeTty(tty = true): PromptIO & { typed(text: string): void; written(): string } {
+function fakeTty(tty = true): PromptIO & { typed(text: string): void; written(): string; writtenWhenEchoWentOff: string[] } {
   const input = new PassThrough() as unknown as NodeJS.ReadStream & PassThrough;
   const output = new PassThrough() as unknown as NodeJS.WriteStream & PassThrough;
   let out = '';
+  const writtenWhenEchoWentOff: string[] = [];
   output.on('data', (c: Buffer) => (out += c.toString()));
-  Object.assign(input, { isTTY: tty, isRaw: false, setRawMode: tty ? () => input : undefined });
-  return { input, output, typed: (text) => input.write(text), written: () => out };
+  const setRawMode = (raw: boolean) => {
+    if (raw) writtenWhenEchoWentOff.push(out);
+    return input;
+  };
+  Object.assign(input, { isTTY: tty, isRaw: false, setRawMode: tty ? setRawMode : undefined });
+  return { input, output, typed: (text) => input.write(text), written: () => out, writtenWhenEchoWentOff };
 }
 
 afterEach(() => {
@@ -67,6 +72,8 @@ describe('where a password comes from', () => {
     expect(await answer).toEqual({ password: 's3cret-pW', source: 'prompt' });
     expect(tty.written()).toContain('Enter your password');
     expect(tty.written()).not.toContain('s3cret');
+    // Echo is off before the question shows, so a fast typist (or a script) is never echoed.
+    expect(tty.writtenWhenEchoWentOff).toEqual(['']);
   });
 
   it('a new password must be strong enough and typed twice the same', async () => {
