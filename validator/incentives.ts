@@ -14,6 +14,7 @@ import { UsageError } from '../shared/errors.js';
 import { suggest } from '../shared/config/file.js';
 import { PRECISIONS, zPrecision, type Precision } from '../shared/challenge/types.js';
 import { SIZING } from '../shared/challenge/sizing.js';
+import { DEFAULT_SLOT_BLOCKS } from '../shared/challenge/schedule.js';
 
 /** What happens to a miner's score after a round that earned it nothing. */
 export const FAILURE_ACTIONS = ['zero', 'decay'] as const;
@@ -56,6 +57,8 @@ export const zIncentives = z
       .prefault({}),
     /** Challenges are sized so a miner's expected time at its last verified throughput is this. */
     targetChallengeSeconds: z.number('a number').gt(0, 'a number of seconds > 0').max(600, 'at most 600 seconds').prefault(10),
+    /** Blocks per round slot; every validator of a subnet must use the same (docs/protocol.md). */
+    slotBlocks: z.number('a number').int('an integer number of blocks').min(1, 'at least 1 block').max(100_000).prefault(DEFAULT_SLOT_BLOCKS),
     /** Work of the first challenge to a miner never verified; later ones ramp up from its result. */
     firstChallengeFlops: z.number('a number').min(1e3, 'at least 1000 FLOPs').max(1e18, 'at most 1e18 FLOPs').prefault(SIZING.startFlops),
     timeouts: z
@@ -106,6 +109,7 @@ const KNOWN_KEYS = [
   'failure.noAnswer',
   'failure.unreachable',
   'targetChallengeSeconds',
+  'slotBlocks',
   'firstChallengeFlops',
   'timeouts.deadlineFactor',
   'timeouts.minDeadlineMs',

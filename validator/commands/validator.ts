@@ -1,10 +1,113 @@
-import { FlopnetError } from '../../shared/errors.js';
-import { defineCommand } from '../../shared/cli/command.js';
+/**
+ * `flopnet validator start | report`: run a validator (challenge miners in its slots, score them,
+ * set weights), and print the verified capacity it measured.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { defineCommand, defineGroup } from '../../shared/cli/command.js';
+import { netuidOption, subtensorOptions, walletOptions } from '../../shared/config/common.js';
+import { defineOptions, zBool } from '../../shared/config/options.js';
+import { UsageError } from '../../shared/errors.js';
+import { hotkeyOf, withClient } from '../../shared/chain/cli.js';
+import { capacityReport, renderCapacity, type CapacityReport } from '../capacity.js';
+import { DEFAULT_INCENTIVES, loadIncentives } from '../incentives.js';
+import { ValidatorStore } from '../store/db.js';
+import { Validator } from '../validator.js';
 
-export const validatorCommand = defineCommand({
-  name: 'validator',
-  description: 'run a validator: challenge miners, score them, set weights',
-  action: () => {
-    throw new FlopnetError('flopnet validator is not built yet', { code: 'E_NOT_IMPLEMENTED' });
+const dbOption = defineOptions({
+  db: {
+    key: 'db',
+    arg: '<file>',
+    description: 'SQLite file holding scores and round results (default ~/.flopnet/validators/<wallet>/<hotkey>/netuid<N>/validator.db)',
+    schema: z.string().min(1),
   },
 });
+
+const startOptions = defineOptions({
+  ...netuidOption,
+  ...walletOptions,
+  ...subtensorOptions,
+  ...dbOption,
+  incentives: {
+    key: 'incentives',
+    arg: '<file>',
+    description: "the subnet owner's incentive config, JSON or YAML (default: fp32 only, EMA 0.1; see docs/incentives.md)",
+    schema: z.string().min(1),
+  },
+  publishCapacity: {
+    key: 'publish-capacity',
+    description: 'write a compact summary of verified TFLOPS per class on chain (Commitments) each epoch',
+    schema: zBool,
+    default: false,
+    aliases: ['--publish_capacity'],
+  },
+});
+
+/** Where a validator keeps its state unless --db says otherwise: one file per wallet, hotkey and subnet. */
+export function defaultDbPath(o: { walletName: string; walletHotkey: string; netuid: number }): string {
+  return join(homedir(), '.flopnet', 'validators', o.walletName, o.walletHotkey, `netuid${o.netuid}`, 'validator.db');
+}
+
+const needNetuid = (netuid: number | undefined, example: string): number => {
+  if (netuid === undefined) throw new UsageError('this command needs --netuid', { hint: example });
+  return netuid;
+};
+
+export interface ValidatorRunResult {
+  netuid: number;
+  uid: number | undefined;
+  hotkey: string;
+  db: string;
+  report: CapacityReport;
+}
+
+const start = defineCommand({
+  name: 'start',
+  description: 'run a validator: challenge every serving miner in its slots, verify, score, set weights',
+  options: startOptions,
+  examples: [
+    'flopnet validator start --netuid 1 --wallet.name validator --wallet.hotkey default',
+    'flopnet validator start --netuid 1 --incentives incentives.yaml --publish-capacity --subtensor.chain_endpoint ws://127.0.0.1:9944',
+  ],
+  action: async ({ options, log, signal, output }) => {
+    const netuid = needNetuid(options.netuid, 'flopnet validator start --netuid 1 --wallet.name validator');
+    // Read the config before touching the chain: a typo fails fast, naming the key.
+    const incentives = options.incentives ? loadIncentives(options.incentives) : DEFAULT_INCENTIVES;
+    const hotkey = hotkeyOf(options);
+    const db = options.db ?? defaultDbPath({ ...options, netuid });
+    await withClient(options, log, signal, async (client) => {
+      const validator = await Validator.start({ client, netuid, hotkey, incentives, db, publishCapacity: options.publishCapacity, log });
+      try {
+        log.info('validator running: Ctrl-C stops it', { netuid, uid: validator.uid, db });
+        await validator.run(signal);
+        output<ValidatorRunResult>(
+          { netuid, uid: validator.uid, hotkey: hotkey.address, db, report: validator.report() },
+          (r) => `validator stopped after round ${r.report.round}; state kept in ${r.db}`,
+        );
+      } finally {
+        await validator.close();
+      }
+    });
+  },
+});
+
+const report = defineCommand({
+  name: 'report',
+  description: 'print the verified TFLOPS per class and per miner from a validator database',
+  options: { ...netuidOption, ...walletOptions, ...dbOption },
+  examples: ['flopnet validator report --netuid 1 --wallet.name validator --json', 'flopnet validator report --db ./validator.db'],
+  action: ({ options, output }) => {
+    const db =
+      options.db ??
+      defaultDbPath({ ...options, netuid: needNetuid(options.netuid, 'flopnet validator report --netuid 1 --wallet.name validator, or --db FILE') });
+    const { store, identity } = ValidatorStore.openExisting(db);
+    try {
+      output(capacityReport(store, identity), renderCapacity);
+    } finally {
+      store.close();
+    }
+  },
+});
+
+export const validatorCommand = defineGroup('validator', 'run a validator (start) and read what it measured (report)', [start, report]);

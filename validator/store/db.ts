@@ -5,7 +5,7 @@
  * A round is written in ONE transaction (its results, the new scores, throughput and devices), so a
  * `kill -9` loses at most the round in flight and a restarted validator continues from the last one.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { FlopnetError } from '../../shared/errors.js';
@@ -160,6 +160,34 @@ export class ValidatorStore {
       throw error;
     }
     return store;
+  }
+
+  /**
+   * Opens an existing database whatever validator it belongs to (for reports), with that identity.
+   * Fails with a hint when there is none at `path`.
+   */
+  static openExisting(path: string): { store: ValidatorStore; identity: StoreIdentity } {
+    const full = resolve(path);
+    if (!existsSync(full)) {
+      throw new FlopnetError(`No validator database at ${full}`, {
+        code: 'E_DB_MISSING',
+        hint: 'run `flopnet validator start` first, or point --db at the file it writes',
+      });
+    }
+    const probe = new Database(full, { fileMustExist: true });
+    let identity: StoreIdentity;
+    try {
+      const get = (key: string) => probe.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value;
+      const netuid = get('netuid');
+      const hotkey = get('hotkey');
+      if (netuid === undefined || hotkey === undefined) throw new Error('no identity');
+      identity = { netuid: Number(netuid), hotkey };
+    } catch {
+      throw new FlopnetError(`${full} is not a flopnet validator database`, { code: 'E_DB_OPEN', hint: 'point --db at the file `flopnet validator start` writes' });
+    } finally {
+      probe.close();
+    }
+    return { store: ValidatorStore.open(full, identity), identity };
   }
 
   private migrate(): void {

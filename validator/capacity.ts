@@ -1,0 +1,116 @@
+/**
+ * The subnet's verified compute as this validator measured it: per miner (device, classes, last
+ * verdict, last verified TFLOPS per class) and in total per class. Counted only for miners whose
+ * latest result verified: capacity that failed its last proof is not capacity.
+ *
+ * `capacityCommitment` packs the totals into one Commitments field (≤ 128 bytes of JSON), which the
+ * validator publishes each epoch so anyone can read the subnet's verified compute from the chain.
+ */
+import { PRECISIONS, type DeviceInfo, type Precision } from '../shared/challenge/types.js';
+import { shortAddress, table } from '../shared/chain/cli.js';
+import type { Verdict } from './result.js';
+import type { ValidatorStore } from './store/db.js';
+
+export type ClassTflops = Partial<Record<Precision, number>>;
+
+export interface MinerCapacity {
+  uid: number;
+  hotkey: string;
+  device?: { name: string; backend: DeviceInfo['backend']; memoryBytes: number };
+  /** Classes the device reports. */
+  classes: Precision[];
+  /** Last verified TFLOPS per class. */
+  tflops: ClassTflops;
+  score: number;
+  lastRound: number;
+  lastVerdict: Verdict;
+  lastReason: string;
+}
+
+export interface CapacityReport {
+  netuid: number;
+  validator: string;
+  /** Last round recorded; 0 when none. */
+  round: number;
+  /** Block the last round ran at. */
+  block: number | undefined;
+  /** Miners whose latest result verified. */
+  verifiedMiners: number;
+  /** Sum over miners whose latest result verified, per class. */
+  totals: ClassTflops;
+  miners: MinerCapacity[];
+}
+
+export function capacityReport(store: ValidatorStore, identity: { netuid: number; hotkey: string }): CapacityReport {
+  const throughput = store.loadThroughput();
+  const devices = store.loadDevices();
+  const scores = store.loadScores();
+  const [last] = store.rounds(1);
+  const totals: ClassTflops = {};
+  let verifiedMiners = 0;
+  const miners = store
+    .latestResults()
+    // Miners that left the subnet lost their scores at resync; their history is not capacity.
+    .filter((r) => scores.has(r.hotkey))
+    .map((r): MinerCapacity => {
+      const device = devices.get(r.hotkey);
+      const tflops: ClassTflops = Object.fromEntries([...(throughput.get(r.hotkey) ?? new Map())].map(([p, t]) => [p, t.tflops]));
+      if (r.verdict === 'verified') {
+        verifiedMiners++;
+        for (const [p, t] of Object.entries(tflops) as Array<[Precision, number]>) totals[p] = (totals[p] ?? 0) + t;
+      }
+      return {
+        uid: scores.get(r.hotkey)?.uid ?? r.uid,
+        hotkey: r.hotkey,
+        ...(device ? { device: { name: device.name, backend: device.backend, memoryBytes: device.memoryBytes } } : {}),
+        classes: device?.precisions ?? [],
+        tflops,
+        score: scores.get(r.hotkey)?.score ?? 0,
+        lastRound: r.round,
+        lastVerdict: r.verdict,
+        lastReason: r.reason,
+      };
+    })
+    .sort((a, b) => a.uid - b.uid);
+  return { netuid: identity.netuid, validator: identity.hotkey, round: last?.round ?? 0, block: last?.block, verifiedMiners, totals, miners };
+}
+
+const MAX_FIELD_BYTES = 128;
+
+/**
+ * One Commitments field: `{"v":1,"r":<round>,"n":<verified miners>,"tf":{"fp32":<TFLOPS>,...}}`,
+ * TFLOPS to 3 significant digits (fewer if the field would exceed 128 bytes).
+ */
+export function capacityCommitment(report: Pick<CapacityReport, 'round' | 'verifiedMiners' | 'totals'>): string {
+  for (let digits = 3; digits >= 1; digits--) {
+    const tf = Object.fromEntries(
+      PRECISIONS.filter((p) => report.totals[p] !== undefined).map((p) => [p, Number(report.totals[p]!.toPrecision(digits))]),
+    );
+    const text = JSON.stringify({ v: 1, r: report.round, n: report.verifiedMiners, tf });
+    if (Buffer.byteLength(text) <= MAX_FIELD_BYTES) return text;
+  }
+  return JSON.stringify({ v: 1, r: report.round, n: report.verifiedMiners });
+}
+
+/** The report as a text table for people. */
+export function renderCapacity(report: CapacityReport): string {
+  const fmt = (x: number | undefined) => (x === undefined ? '-' : x >= 0.01 ? x.toFixed(3) : x.toExponential(2));
+  const classes = PRECISIONS.filter((p) => report.miners.some((m) => m.tflops[p] !== undefined));
+  const header = ['uid', 'hotkey', 'device', ...classes.map((c) => `${c} TFLOPS`), 'score', 'last verdict'];
+  const rows = report.miners.map((m) => [
+    String(m.uid),
+    shortAddress(m.hotkey),
+    m.device?.name ?? '-',
+    ...classes.map((c) => fmt(m.tflops[c])),
+    m.score.toPrecision(3),
+    m.lastVerdict === 'verified' ? 'verified' : `${m.lastVerdict} (${m.lastReason})`,
+  ]);
+  const totals = PRECISIONS.filter((p) => report.totals[p] !== undefined).map((p) => `${p} ${fmt(report.totals[p])}`);
+  return [
+    `subnet ${report.netuid}, validator ${report.validator}, round ${report.round}${report.block !== undefined ? ` (block ${report.block})` : ''}`,
+    '',
+    table(header, rows, new Set(classes.map((_, i) => 3 + i).concat(3 + classes.length))),
+    '',
+    `verified capacity (${report.verifiedMiners} miners): ${totals.length ? totals.join(', ') + ' TFLOPS' : 'none yet'}`,
+  ].join('\n');
+}
