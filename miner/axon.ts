@@ -5,7 +5,8 @@
  * Bounds, each refused with a reason:
  *   - connections in total and per remote address: HTTP 503 with `X-Flopnet-Error: E_TOO_MANY_CONNECTIONS`
  *   - a socket that has not completed its WebSocket handshake within handshakeTimeoutMs: destroyed
- *   - a connection whose sender has not been admitted within authTimeoutMs, or idle for idleTimeoutMs: closed
+ *   - a connection whose sender has not been admitted within authTimeoutMs or maxFramesBeforeAdmission
+ *     frames, or idle for idleTimeoutMs: closed (1008), so strangers cannot keep the CPU busy verifying
  *   - a frame over maxFrameBytes: closed by ws with 1009 before it is buffered
  *   - more than maxInFlight requests on a connection: E_TOO_MANY_IN_FLIGHT
  *   - a peer that does not read its answers (bufferedAmount over maxBufferedBytes): terminated
@@ -22,6 +23,8 @@ export interface AxonLimits {
   maxConnections: number;
   maxConnectionsPerAddress: number;
   maxInFlight: number;
+  /** Frames a connection may send before one of them is admitted (each costs a signature check). */
+  maxFramesBeforeAdmission: number;
   handshakeTimeoutMs: number;
   authTimeoutMs: number;
   idleTimeoutMs: number;
@@ -33,6 +36,7 @@ export const DEFAULT_AXON_LIMITS: AxonLimits = {
   maxConnections: 256,
   maxConnectionsPerAddress: 8,
   maxInFlight: 8,
+  maxFramesBeforeAdmission: 4,
   handshakeTimeoutMs: 5_000,
   authTimeoutMs: 10_000,
   idleTimeoutMs: 300_000,
@@ -44,7 +48,6 @@ export const CLOSE = { policy: 1008, goingAway: 1001, tooBig: 1009 } as const;
 
 export interface FrameResult {
   bytes: Uint8Array;
-  admitted: boolean;
 }
 
 export interface AxonOptions {
@@ -52,7 +55,8 @@ export interface AxonOptions {
   port: number;
   limits: AxonLimits;
   log: Logger;
-  onFrame(bytes: Uint8Array, signal: AbortSignal): Promise<FrameResult>;
+  /** Must call `admitted` as soon as the frame's sender is authenticated and admitted. */
+  onFrame(bytes: Uint8Array, signal: AbortSignal, admitted: () => void): Promise<FrameResult>;
   /** Answer for a frame refused before onFrame runs. */
   refuse(bytes: Uint8Array, error: ProtocolError): Uint8Array;
 }
@@ -61,6 +65,9 @@ interface Peer {
   address: string;
   inFlight: number;
   admitted: boolean;
+  frames: number;
+  /** Over the frame budget: no new frames, close once the answers in flight are out. */
+  draining: boolean;
   idle?: NodeJS.Timeout;
   auth?: NodeJS.Timeout;
 }
@@ -158,7 +165,7 @@ export class Axon {
   }
 
   private onConnection(ws: WebSocket, address: string): void {
-    const peer: Peer = { address, inFlight: 0, admitted: false };
+    const peer: Peer = { address, inFlight: 0, admitted: false, frames: 0, draining: false };
     const limits = this.o.limits;
     const close = (code: number, reason: string): void => {
       this.o.log.debug('closing connection', { address, code, reason });
@@ -194,6 +201,13 @@ export class Axon {
         }
         ws.send(out, { binary: true });
       };
+      if (peer.draining) return;
+      if (!peer.admitted && ++peer.frames > limits.maxFramesBeforeAdmission) {
+        // The refusals already under way are still delivered; then the connection closes.
+        peer.draining = true;
+        if (peer.inFlight === 0) close(CLOSE.policy, 'no admitted request');
+        return;
+      }
       if (!isBinary) {
         send(this.o.refuse(bytes, new ProtocolError('E_MALFORMED', 'frames are binary msgpack, not text')));
         return;
@@ -203,11 +217,11 @@ export class Axon {
         return;
       }
       peer.inFlight++;
-      this.o.onFrame(bytes, this.shutdown.signal).then(
+      this.o.onFrame(bytes, this.shutdown.signal, () => (peer.admitted = true)).then(
         (result) => {
           peer.inFlight--;
-          if (result.admitted) peer.admitted = true;
           send(result.bytes);
+          if (peer.draining && peer.inFlight === 0) close(CLOSE.policy, 'no admitted request');
         },
         (error: unknown) => {
           // onFrame never rejects by contract; should it, the connection survives and the peer hears why.

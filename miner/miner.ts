@@ -127,7 +127,7 @@ export class Miner {
       port: o.port ?? 8091,
       limits,
       log: log.child('axon'),
-      onFrame: (bytes, signal) => pipeline.handle(bytes, signal),
+      onFrame: (bytes, signal, admitted) => pipeline.handle(bytes, signal, admitted),
       refuse: (bytes, error) => pipeline.refuse(bytes, error),
     });
     const port = await axon.listen();

@@ -53,9 +53,8 @@ export interface PipelineOptions {
 }
 
 export interface Handled {
+  /** The encoded response frame. */
   bytes: Uint8Array;
-  /** The request passed verify and policy: its sender is an admitted validator. */
-  admitted: boolean;
 }
 
 export class Pipeline {
@@ -64,8 +63,11 @@ export class Pipeline {
     this.now = o.now ?? Date.now;
   }
 
-  /** Runs one frame through the stages; never throws. `signal` aborts the handler (shutdown). */
-  async handle(bytes: Uint8Array, signal?: AbortSignal): Promise<Handled> {
+  /**
+   * Runs one frame through the stages; never throws. `signal` aborts the handler (shutdown); `onAdmit`
+   * is called as soon as the sender passes policy, before the handler runs.
+   */
+  async handle(bytes: Uint8Array, signal?: AbortSignal, onAdmit?: () => void): Promise<Handled> {
     const receivedAt = performance.now();
     let stage: Stage = 'decode';
     let frame: RequestFrame | undefined;
@@ -83,6 +85,7 @@ export class Pipeline {
       const neuron = admit(metagraph, frame.sender, this.o.policy);
       this.o.replay.record(frame.sender, frame.nonce);
       digest = requestDigest;
+      onAdmit?.();
       this.o.rateLimiter.take(frame.sender, this.now());
 
       stage = 'priority';
@@ -102,7 +105,7 @@ export class Pipeline {
       const response = BODIES[frame.op].response.parse(result);
       const out = signResponse(this.o.signer, { op: frame.op, id: frame.id, receiver: frame.sender, status: 'ok', body: encode(response) }, digest);
       this.report(frame.op, frame.sender, 'ok', stage, receivedAt);
-      return { bytes: encode(out), admitted: true };
+      return { bytes: encode(out) };
     } catch (thrown) {
       const error =
         thrown instanceof ProtocolError
@@ -121,7 +124,7 @@ export class Pipeline {
         },
         digest,
       );
-      return { bytes: encode(out), admitted: digest !== null };
+      return { bytes: encode(out) };
     }
   }
 

@@ -29,19 +29,30 @@ export const OPS = ['ping', 'device', 'challenge', 'open'] as const;
 export type Op = (typeof OPS)[number];
 export const zOp = z.enum(OPS);
 
+/**
+ * Addresses whose checksum already verified. Only valid addresses enter, and the set is emptied when
+ * full, so a peer sending random strings gains nothing but its own checksum checks.
+ */
+const validAddresses = new Set<string>();
+function isAddress(s: string): boolean {
+  if (validAddresses.has(s)) return true;
+  try {
+    if (decodeAddress(s).length !== 32) return false;
+  } catch {
+    return false;
+  }
+  if (validAddresses.size >= 4096) validAddresses.clear();
+  validAddresses.add(s);
+  return true;
+}
+
 /** ss58 address whose checksum is valid; the public key is what signatures are checked against. */
 export const zHotkey = z
   .string()
   .min(40)
   .max(60)
   .regex(/^[1-9A-HJ-NP-Za-km-z]+$/, 'an ss58 address')
-  .refine((s) => {
-    try {
-      return decodeAddress(s).length === 32;
-    } catch {
-      return false;
-    }
-  }, 'an ss58 address with a valid checksum');
+  .refine(isAddress, 'an ss58 address with a valid checksum');
 
 /** Any Uint8Array (msgpackr yields Buffers), typed without pinning its buffer kind. */
 const zBytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes');

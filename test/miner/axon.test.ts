@@ -161,6 +161,27 @@ describe('axon', () => {
     await honestPing();
   });
 
+  it('closes a connection after 4 frames none of which was admitted; an admitted one may send more', async () => {
+    const run = (frames: Uint8Array[]) =>
+      new Promise<{ answers: string[]; close?: number }>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${miner.port}`);
+        const answers: string[] = [];
+        ws.once('open', () => frames.forEach((f) => ws.send(f)));
+        ws.on('message', (data) => {
+          const frame = decodeFrame(data as Buffer, 1 << 20) as ResponseFrame;
+          answers.push(frame.status === 'ok' ? 'ok' : decodeErrorBody(frame.body).code);
+          if (answers.length === frames.length) (ws.close(), resolve({ answers }));
+        });
+        ws.once('close', (code) => resolve({ answers, close: code }));
+      });
+    const strangers = await run([...Array(6)].map(() => encode(signed(stranger))));
+    expect(strangers.answers).toEqual(['E_NOT_REGISTERED', 'E_NOT_REGISTERED', 'E_NOT_REGISTERED', 'E_NOT_REGISTERED']);
+    expect(strangers.close).toBe(1008);
+    const honest = await run([...Array(6)].map((_, id) => encode(signed(validator, { id }))));
+    expect(honest.answers).toEqual(Array(6).fill('ok'));
+    await honestPing();
+  });
+
   it('cuts off a slowloris handshake and a slow frame, while serving the honest validator', async () => {
     const handshake = new Promise<number>((resolve) => {
       const started = Date.now();
