@@ -97,3 +97,28 @@ describe('elements', () => {
     }
   });
 });
+
+describe('docs/protocol.md §14 test vectors', () => {
+  const seed = new Uint8Array(32).map((_, i) => i);
+  it('keys and the Philox words of A_0[1, 2]', () => {
+    expect(matrixKey(seed, 'A', 0)).toEqual({ k0: 0xecf873a3, k1: 0x4dde5f01 });
+    expect(matrixKey(seed, 'B', 0)).toEqual({ k0: 0xe080dbe5, k1: 0x9c8a01be });
+    expect(matrixKey(seed, 'A', 1)).toEqual({ k0: 0x7b8f89c7, k1: 0x2aab2041 });
+    expect(Array.from(philox([2, 1, 0, 0], [0xecf873a3, 0x4dde5f01]))).toEqual([0x39f73275, 0x3f0fc870, 0xb62b0b2e, 0x733418d8]);
+  });
+
+  it.each([
+    ['fp64', -1.6165232590648244, -0.6231673772784683, 0.9114267539016512],
+    ['fp32', -1.6165236234664917, -0.6231672763824463, 0.9114269614219666],
+    ['tf32', -1.6162109375, -0.623046875, 0.9111328125],
+    ['bf16', -1.609375, -0.62109375, 0.91015625],
+    ['fp16', -1.6162109375, -0.623046875, 0.9111328125],
+    ['fp8', -1.5, -0.5625, 0.875],
+  ] as const)('%s elements', (precision, a00, a12, b30) => {
+    const a = matrixKey(seed, 'A', 0);
+    const b = matrixKey(seed, 'B', 0);
+    expect([element(precision, a, 0, 0), element(precision, a, 1, 2), element(precision, b, 3, 0)]).toEqual([a00, a12, b30]);
+    // The same values from the independent rule above.
+    expect([specElement(precision, a, 0, 0), specElement(precision, a, 1, 2), specElement(precision, b, 3, 0)]).toEqual([a00, a12, b30]);
+  });
+});

@@ -33,6 +33,19 @@ describe('merkle', () => {
     expect(merkleRoot(merkleLevels(flat([a, b, c])))).toEqual(sha(Uint8Array.of(1), sha(Uint8Array.of(1), a, b), c));
   });
 
+  it('matches the docs/protocol.md §14 vector', () => {
+    const rows = [[1, 2], [3, 4], [5, 6]].map(([x, y]) => {
+      const b = Buffer.alloc(8);
+      b.writeFloatLE(x!, 0);
+      b.writeFloatLE(y!, 4);
+      return hashLeaf(b);
+    });
+    expect(Buffer.from(rows[0]!).toString('hex')).toBe('5c5e88bae87832ce419f1d0f2c674e94f7b61dcf0da3a17ada4206dff031d48d');
+    const root = 'f4d0c70f55579710c9082a94d47d7752f85355da4626235cb5fefb6de57190d4';
+    expect(Buffer.from(merkleRoot(merkleLevels(flat(rows)))).toString('hex')).toBe(root);
+    expect(Buffer.from(specRoot(rows)).toString('hex')).toBe(root);
+  });
+
   it('gives a proof for every leaf that verifies, with the predicted length', () => {
     for (let count = 1; count <= 40; count++) {
       const levels = merkleLevels(flat(leafHashes(count)));
