@@ -89,12 +89,14 @@ export class Pipeline {
       this.o.rateLimiter.take(frame.sender, this.now());
 
       stage = 'priority';
+      const slotOwner = slotAt(metagraph!.neurons, this.o.metagraph.block?.() ?? metagraph!.block, this.o.slotBlocks ?? DEFAULT_SLOT_BLOCKS).owner?.hotkey;
       const controller = new AbortController();
       const ctx: RequestContext = {
         validator: frame.sender,
         neuron,
         priority: priority(neuron),
-        inSlot: slotAt(metagraph!.neurons, this.o.metagraph.block?.() ?? metagraph!.block, this.o.slotBlocks ?? DEFAULT_SLOT_BLOCKS).owner?.hotkey === frame.sender,
+        inSlot: slotOwner === frame.sender,
+        slotOwner,
         receivedAt,
         signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
       };

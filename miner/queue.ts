@@ -14,6 +14,8 @@ export interface QueueJob<T> {
   stake: bigint;
   /** The validator owns the current slot of the challenge schedule. */
   inSlot: boolean;
+  /** Hotkey of the current slot's owner, named in "busy" answers. */
+  slotOwner: string | undefined;
   /** Monotonic ms (performance.now()) after which the result is worthless. */
   deadline: number;
   run(signal: AbortSignal): Promise<T>;
@@ -73,12 +75,12 @@ export class DeviceQueue {
       const capacity = this.running ? this.capacity : this.capacity + 1;
       const { run, reject: refused } = orderQueue(this.waiting, capacity);
       this.waiting = run;
-      const owner = run.find((e) => e.inSlot) ?? this.running?.entry;
       for (const entry of refused) {
+        const owner = entry.job.slotOwner ? `the current slot belongs to ${entry.job.slotOwner}` : 'no validator owns the current slot';
         entry.reject(
-          new ProtocolError('E_BUSY', `the device queue is full (${this.capacity} waiting, lowest stake refused first)`, {
+          new ProtocolError('E_BUSY', `the device queue is full (${this.capacity} waiting, lowest stake refused first); ${owner}`, {
             retryAfterMs: 1_000,
-            hint: owner?.inSlot ? `the current slot belongs to ${owner.hotkey}` : 'retry in your own slot of the challenge schedule',
+            hint: 'challenge this miner in your own slot of the schedule (docs/protocol.md §12)',
           }),
         );
       }

@@ -54,6 +54,7 @@ export function createChallengeHandler(deps: ChallengeHandlerDeps): Handler<'cha
         validator: ctx.validator,
         stake: ctx.priority,
         inSlot: ctx.inSlot,
+        slotOwner: ctx.slotOwner,
         deadline: ctx.receivedAt + challenge.deadlineMs,
         run: async (signal) => {
           const abort = (): void => void deps.backend.release(challenge.id).catch(() => undefined);

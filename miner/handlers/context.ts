@@ -13,6 +13,8 @@ export interface RequestContext {
   priority: bigint;
   /** The validator owns the current slot of the challenge schedule: its challenge goes first. */
   inSlot: boolean;
+  /** Hotkey of the current slot's owner, if any validator holds a permit. */
+  slotOwner: string | undefined;
   /** Monotonic ms (performance.now()) when the frame arrived. */
   receivedAt: number;
   /** Aborted when the request times out or the miner shuts down. */

@@ -88,6 +88,22 @@ describe('miner', () => {
     expect(times[2]!).toBeGreaterThanOrEqual(140);
   });
 
+  it('gives the slot owner the device: a full queue turns the other validator away, naming the owner', async () => {
+    // Block 100, 5-block slots: slot 20 of 2 permitted validators belongs to uid 0 (alice).
+    const { a, c, target } = await setup(new FakeBackend(100), { queueCapacity: 1 });
+    const running = c.challenge(target, challenge());
+    await new Promise((r) => setTimeout(r, 20));
+    const waiting = c.challenge(target, challenge());
+    await new Promise((r) => setTimeout(r, 20));
+    const owner = a.challenge(target, challenge());
+    const refused = await waiting;
+    expect(!refused.ok && refused.code).toBe('E_BUSY');
+    expect(!refused.ok && refused.message).toContain(alice.address);
+    expect(!refused.ok && refused.signed).toBe(true);
+    expect((await running).ok).toBe(true);
+    expect((await owner).ok).toBe(true);
+  });
+
   it('answers E_DEADLINE when the device overruns the challenge deadline, and frees the device', async () => {
     const { backend, a, target } = await setup(new FakeBackend(300));
     const result = await a.challenge(target, challenge({ deadlineMs: 100 }), { deadlineMs: 2_000 });

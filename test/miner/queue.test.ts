@@ -10,6 +10,7 @@ function harness() {
     validator: name,
     stake,
     inSlot,
+    slotOwner: undefined,
     deadline,
     run: (signal) =>
       new Promise<string>((resolve, reject) => {
