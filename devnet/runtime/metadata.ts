@@ -1,13 +1,14 @@
 /**
- * Metadata v14 and v15 from the runtime description (type table + pallets + runtime APIs), emitted
- * with @polkadot/types' `Metadata` codec. polkadot-js keys on type paths, so the shapes it swaps in
- * (AccountId32, MultiAddress, MultiSignature, Era, Weight, UncheckedExtrinsic, EventRecord) carry
- * their Substrate paths here (../../shared/research/devnet-notes.md §1).
+ * Metadata v14 and v15 from the runtime description (type table + pallets + runtime APIs), written
+ * directly as SCALE (RuntimeMetadataPrefixed: "meta" magic, then the version's enum variant).
+ * polkadot-js keys on type paths, so the shapes it swaps in (AccountId32, MultiAddress,
+ * MultiSignature, Era, Weight, UncheckedExtrinsic, EventRecord) carry their Substrate paths here
+ * (../../shared/research/devnet-notes.md §1). test/devnet/metadata.test.ts checks that
+ * @polkadot/types decodes and re-encodes both versions to the same bytes.
  */
-import { Metadata, TypeRegistry } from '@polkadot/types';
-import { u8aToHex } from '@polkadot/util';
 import type { Pallet } from './pallet.js';
-import type { TypeDef, TypeTable, Variant } from './types.js';
+import type { Hasher } from './storage.js';
+import { Writer, type Field, type TypeDef, type TypeTable, type Variant } from './types.js';
 
 export const MAGIC_NUMBER = 0x6174656d; // "meta"
 
@@ -46,49 +47,102 @@ export interface OuterEnums {
   runtime: number;
 }
 
-const PRIMITIVE: Record<string, string> = {
-  bool: 'Bool',
-  str: 'Str',
-  u8: 'U8',
-  u16: 'U16',
-  u32: 'U32',
-  u64: 'U64',
-  u128: 'U128',
-  i8: 'I8',
-  i16: 'I16',
-  i32: 'I32',
-  i64: 'I64',
-  i128: 'I128',
+const PRIMITIVE_INDEX: Record<string, number> = {
+  bool: 0,
+  str: 2,
+  u8: 3,
+  u16: 4,
+  u32: 5,
+  u64: 6,
+  u128: 7,
+  i8: 9,
+  i16: 10,
+  i32: 11,
+  i64: 12,
+  i128: 13,
+};
+const HASHER_INDEX: Record<Hasher, number> = {
+  Blake2_128: 0,
+  Blake2_256: 1,
+  Blake2_128Concat: 2,
+  Twox128: 3,
+  Twox256: 4,
+  Twox64Concat: 5,
+  Identity: 6,
 };
 
-function defJson(def: TypeDef): unknown {
-  const fields = (fs: { name?: string; type: number; typeName?: string }[]) =>
-    fs.map((f) => ({ name: f.name ?? null, type: f.type, typeName: f.typeName ?? null, docs: [] }));
+const text = (w: Writer, s: string): void => {
+  const b = Buffer.from(s, 'utf8');
+  w.compact(b.length);
+  w.bytes(b);
+};
+const texts = (w: Writer, list: readonly string[]): void => {
+  w.compact(list.length);
+  for (const s of list) text(w, s);
+};
+const option = <T>(w: Writer, v: T | null | undefined, f: (v: T) => void): void => {
+  if (v === null || v === undefined) return w.byte(0);
+  w.byte(1);
+  f(v);
+};
+const vec = <T>(w: Writer, list: readonly T[], f: (v: T) => void): void => {
+  w.compact(list.length);
+  for (const v of list) f(v);
+};
+
+function fields(w: Writer, fs: readonly Field[]): void {
+  vec(w, fs, (f) => {
+    option(w, f.name, (n) => text(w, n));
+    w.compact(f.type);
+    option(w, f.typeName, (n) => text(w, n));
+    texts(w, []);
+  });
+}
+
+function typeDef(w: Writer, def: TypeDef): void {
   switch (def.kind) {
-    case 'primitive':
-      return { Primitive: PRIMITIVE[def.name] };
-    case 'compact':
-      return { Compact: { type: def.type } };
-    case 'sequence':
-      return { Sequence: { type: def.type } };
-    case 'array':
-      return { Array: { len: def.len, type: def.type } };
-    case 'tuple':
-      return { Tuple: def.types };
     case 'composite':
-      return { Composite: { fields: fields(def.fields) } };
+      w.byte(0);
+      return fields(w, def.fields);
     case 'variant':
-      return { Variant: { variants: def.variants.map((v) => ({ name: v.name, fields: fields(v.fields), index: v.index, docs: v.docs ?? [] })) } };
+      w.byte(1);
+      return vec(w, def.variants, (v) => {
+        text(w, v.name);
+        fields(w, v.fields);
+        w.byte(v.index);
+        texts(w, v.docs ?? []);
+      });
+    case 'sequence':
+      w.byte(2);
+      return w.compact(def.type);
+    case 'array':
+      w.byte(3);
+      w.uint(def.len, 4);
+      return w.compact(def.type);
+    case 'tuple':
+      w.byte(4);
+      return vec(w, def.types, (t) => w.compact(t));
+    case 'primitive':
+      w.byte(5);
+      return w.byte(PRIMITIVE_INDEX[def.name]!);
+    case 'compact':
+      w.byte(6);
+      return w.compact(def.type);
   }
 }
 
-function lookupJson(table: TypeTable): unknown {
-  return {
-    types: table.entries.map((_, id) => {
-      const e = table.get(id);
-      return { id, type: { path: e.path, params: e.params.map((p) => ({ name: p.name, type: p.type })), def: defJson(e.def), docs: [] } };
-    }),
-  };
+function lookup(w: Writer, table: TypeTable): void {
+  vec(w, table.entries.map((_, id) => id), (id) => {
+    const e = table.get(id);
+    w.compact(id);
+    texts(w, e.path);
+    vec(w, e.params, (p) => {
+      text(w, p.name);
+      option(w, p.type, (t) => w.compact(t));
+    });
+    typeDef(w, e.def);
+    texts(w, []);
+  });
 }
 
 /**
@@ -121,83 +175,99 @@ export function addPalletTypes(table: TypeTable, pallets: Pallet[], runtimeCall:
   return { pallets: ids, outer: { call: runtimeCall, event: runtimeEvent, error } };
 }
 
-function palletsJson(pallets: Pallet[], ids: ReturnType<typeof addPalletTypes>['pallets'], table: TypeTable, v15: boolean): unknown[] {
-  return pallets.map((p) => {
+function pallets(w: Writer, list: Pallet[], ids: ReturnType<typeof addPalletTypes>['pallets'], keyTypes: Map<string, number>, v15: boolean): void {
+  vec(w, list, (p) => {
     const id = ids.get(p)!;
-    const storage = p.storage.length
-      ? {
-          prefix: p.name,
-          items: p.storage.map((item) => {
-            const d = item.def;
-            const type =
-              d.keys.length === 0
-                ? { Plain: d.value }
-                : {
-                    Map: {
-                      hashers: d.keys.map((k) => k.hasher),
-                      key: d.keys.length === 1 ? d.keys[0]!.type : table.tuple(...d.keys.map((k) => k.type)),
-                      value: d.value,
-                    },
-                  };
-            return { name: d.name, modifier: d.modifier, type, fallback: u8aToHex(d.fallback), docs: d.docs ?? [] };
-          }),
+    text(w, p.name);
+    option(w, p.storage.length ? p.storage : null, (items) => {
+      text(w, p.name);
+      vec(w, items, (item) => {
+        const d = item.def;
+        text(w, d.name);
+        w.byte(d.modifier === 'Optional' ? 0 : 1);
+        if (d.keys.length === 0) {
+          w.byte(0);
+          w.compact(d.value);
+        } else {
+          w.byte(1);
+          vec(w, d.keys, (k) => w.byte(HASHER_INDEX[k.hasher]));
+          w.compact(d.keys.length === 1 ? d.keys[0]!.type : keyTypes.get(`${p.name}.${d.name}`)!);
+          w.compact(d.value);
         }
-      : null;
-    return {
-      name: p.name,
-      storage,
-      calls: id.call === null ? null : { type: id.call },
-      events: id.event === null ? null : { type: id.event },
-      constants: p.constants.map((c) => ({ name: c.name, type: c.type, value: u8aToHex(c.value), docs: c.docs })),
-      errors: id.error === null ? null : { type: id.error },
-      index: p.index,
-      ...(v15 ? { docs: [] } : {}),
-    };
+        w.compact(d.fallback.length);
+        w.bytes(d.fallback);
+        texts(w, d.docs ?? []);
+      });
+    });
+    for (const t of [id.call, id.event]) option(w, t, (x) => w.compact(x));
+    vec(w, p.constants, (c) => {
+      text(w, c.name);
+      w.compact(c.type);
+      w.compact(c.value.length);
+      w.bytes(c.value);
+      texts(w, c.docs);
+    });
+    option(w, id.error, (x) => w.compact(x));
+    w.byte(p.index);
+    if (v15) texts(w, []);
   });
 }
 
 export interface BuiltMetadata {
+  /** RuntimeMetadataPrefixed bytes (magic + version + metadata). */
   v14: Uint8Array;
   v15: Uint8Array;
-  /** A registry holding the v15 metadata: decodes extrinsics and builds signing payloads. */
-  registry: TypeRegistry;
 }
 
-/**
- * Emits both versions. Storage map keys with several parts need a tuple type, so every type must be
- * in the table before the lookup is serialised: pallet JSON is built first.
- */
-export function buildMetadata(table: TypeTable, pallets: Pallet[], ids: ReturnType<typeof addPalletTypes>, extrinsic: ExtrinsicTypes, runtime: number, apis: RuntimeApiDef[]): BuiltMetadata {
-  const p14 = palletsJson(pallets, ids.pallets, table, false);
-  const p15 = palletsJson(pallets, ids.pallets, table, true);
-  const lookup = lookupJson(table);
-  const signedExtensions = extrinsic.signedExtensions.map((e) => ({ identifier: e.identifier, type: e.type, additionalSigned: e.additionalSigned }));
-  const v14json = {
-    lookup,
-    pallets: p14,
-    extrinsic: { type: extrinsic.unchecked, version: 4, signedExtensions },
-    type: runtime,
+export function buildMetadata(table: TypeTable, palletList: Pallet[], ids: ReturnType<typeof addPalletTypes>, extrinsic: ExtrinsicTypes, runtime: number, apis: RuntimeApiDef[]): BuiltMetadata {
+  // Multi-part map keys are described by a tuple type, which must be in the lookup before it is written.
+  const keyTypes = new Map<string, number>();
+  for (const p of palletList) {
+    for (const item of p.storage) {
+      if (item.def.keys.length > 1) keyTypes.set(`${p.name}.${item.def.name}`, table.tuple(...item.def.keys.map((k) => k.type)));
+    }
+  }
+  const signedExtensions = (w: Writer) =>
+    vec(w, extrinsic.signedExtensions, (e) => {
+      text(w, e.identifier);
+      w.compact(e.type);
+      w.compact(e.additionalSigned);
+    });
+  const prefix = (w: Writer, version: number) => {
+    w.uint(MAGIC_NUMBER, 4);
+    w.byte(version);
+    lookup(w, table);
   };
-  const v15json = {
-    lookup,
-    pallets: p15,
-    extrinsic: {
-      version: 4,
-      addressType: extrinsic.address,
-      callType: extrinsic.call,
-      signatureType: extrinsic.signature,
-      extraType: extrinsic.extra,
-      signedExtensions,
-    },
-    type: runtime,
-    apis: apis.map((a) => ({ name: a.name, methods: a.methods.map((m) => ({ name: m.name, inputs: m.inputs, output: m.output, docs: m.docs ?? [] })), docs: a.docs ?? [] })),
-    outerEnums: { callType: ids.outer.call, eventType: ids.outer.event, errorType: ids.outer.error },
-    custom: { map: {} },
-  };
-  const scratch = new TypeRegistry();
-  const v14 = new Metadata(scratch, { magicNumber: MAGIC_NUMBER, metadata: { V14: v14json } } as never).toU8a();
-  const v15 = new Metadata(scratch, { magicNumber: MAGIC_NUMBER, metadata: { V15: v15json } } as never).toU8a();
-  const registry = new TypeRegistry();
-  registry.setMetadata(new Metadata(registry, v15));
-  return { v14, v15, registry };
+
+  const w14 = new Writer();
+  prefix(w14, 14);
+  pallets(w14, palletList, ids.pallets, keyTypes, false);
+  w14.compact(extrinsic.unchecked);
+  w14.byte(4);
+  signedExtensions(w14);
+  w14.compact(runtime);
+
+  const w15 = new Writer();
+  prefix(w15, 15);
+  pallets(w15, palletList, ids.pallets, keyTypes, true);
+  w15.byte(4);
+  for (const t of [extrinsic.address, extrinsic.call, extrinsic.signature, extrinsic.extra]) w15.compact(t);
+  signedExtensions(w15);
+  w15.compact(runtime);
+  vec(w15, apis, (a) => {
+    text(w15, a.name);
+    vec(w15, a.methods, (m) => {
+      text(w15, m.name);
+      vec(w15, m.inputs, (i) => {
+        text(w15, i.name);
+        w15.compact(i.type);
+      });
+      w15.compact(m.output);
+      texts(w15, m.docs ?? []);
+    });
+    texts(w15, a.docs ?? []);
+  });
+  for (const t of [ids.outer.call, ids.outer.event, ids.outer.error]) w15.compact(t);
+  w15.compact(0); // custom: empty map
+  return { v14: w14.finish(), v15: w15.finish() };
 }
