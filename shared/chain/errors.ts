@@ -111,7 +111,7 @@ export const MODULE_ERRORS: Readonly<Record<string, Explanation>> = {
   TooManyRegistrationsThisBlock: { code: 'E_RATE_LIMIT', hint: 'retry in the next block' },
   NoNeuronIdAvailable: { code: 'E_SUBNET_FULL', hint: 'the subnet is full and every uid is immune; retry after the immunity period' },
   NonAssociatedColdKey: { code: 'E_WRONG_COLDKEY', hint: 'this hotkey belongs to another coldkey: sign with the coldkey that owns it, or use a new hotkey' },
-  NotEnoughBalanceToStake: { code: 'E_BALANCE', hint: 'the coldkey cannot pay: fund it (check with `flopnet wallet balance`), or use a smaller amount' },
+  NotEnoughBalanceToStake: { code: 'E_BALANCE', hint: 'the coldkey cannot pay: fund it, or use a smaller amount' },
   NotEnoughBalanceToPaySwapFee: { code: 'E_BALANCE', hint: 'the coldkey cannot pay the fee: fund it' },
   BalanceWithdrawalError: { code: 'E_BALANCE', hint: 'the coldkey balance is too low for this amount: fund it or use a smaller amount' },
   NetworkTxRateLimitExceeded: { code: 'E_RATE_LIMIT', hint: 'subnets may be created only once per network_rate_limit blocks: retry later' },
@@ -265,7 +265,7 @@ export class InsufficientBalanceError extends ChainError {
   constructor(address: string, need: string, have: string, what: string) {
     super(`${address} has ${have} but ${what} needs ${need}`, {
       code: 'E_BALANCE',
-      hint: 'fund the coldkey (on a local devnet: `flopnet wallet faucet` or a transfer from //Alice), or use a smaller amount',
+      hint: 'fund this coldkey (on a devnet, wallets made with `flopnet wallet create --uri alice` (or bob, charlie) hold 1 000 000 TAO)',
     });
   }
 }

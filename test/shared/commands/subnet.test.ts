@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainCliEnv, type ChainCliEnv } from '../chain/cli-fixtures.js';
+
+let env: ChainCliEnv;
+beforeAll(async () => (env = await chainCliEnv()));
+afterAll(() => env?.close());
+
+describe('flopnet subnet', () => {
+  it('creates a subnet owned by the wallet and lists it', async () => {
+    const r = await env.flopnet('subnet', 'create', '--wallet.name', 'bob', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const { netuid } = JSON.parse(r.stdout);
+    expect(netuid).toBeGreaterThan(env.netuid);
+    expect(await env.client.getSubnetInfo({ netuid })).toMatchObject({ owner: env.keys.bob.address, ownerHotkey: env.keys.bobHk.address, started: false });
+    const show = await env.flopnet('subnet', 'show', '--json');
+    expect(JSON.parse(show.stdout).subnets).toEqual(expect.arrayContaining([env.netuid, netuid]));
+  });
+
+  it('shows the hyperparameters (hyperparams alone means get)', async () => {
+    const r = await env.flopnet('subnet', 'hyperparams', '--netuid', String(env.netuid), '--json');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).hyperparameters).toMatchObject({ commit_reveal_weights_enabled: false, weights_rate_limit: 0 });
+  });
+
+  it('sets a root-only hyperparameter with the sudo key', async () => {
+    const r = await env.flopnet('subnet', 'hyperparams', 'set', 'weights_rate_limit', '7', '--netuid', String(env.netuid), '--wallet.name', 'alice');
+    expect(r.status, r.stderr).toBe(0);
+    expect((await env.client.getHyperparameters({ netuid: env.netuid }))['weights_rate_limit']).toBe(7);
+  });
+
+  it('refuses it from another key, and an unknown name, in one line each', async () => {
+    const [notSudo, unknown] = await Promise.all([
+      env.flopnet('subnet', 'hyperparams', 'set', 'weights_rate_limit', '1', '--netuid', String(env.netuid), '--wallet.name', 'bob', '--json'),
+      env.flopnet('subnet', 'hyperparams', 'set', 'no_such_thing', '1', '--netuid', String(env.netuid), '--wallet.name', 'alice'),
+    ]);
+    expect(notSudo.status).toBe(1);
+    expect(JSON.parse(notSudo.stdout).error.code).toBe('E_NOT_SUDO');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/"no_such_thing" is not a hyperparameter flopnet can set — one of: tempo/);
+  });
+});
