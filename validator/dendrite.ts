@@ -112,7 +112,8 @@ class Connection {
       this.ws.once('error', (error) => reject(new ProtocolError('E_CONNECT', `cannot connect to ${url}: ${error.message}`, { cause: error })));
       this.ws.once('close', () => reject(new ProtocolError('E_CONNECT', `connection to ${url} closed during the handshake`)));
     });
-    this.opened.catch(() => undefined);
+    // A connection that never opened is not reused: the next call dials again.
+    this.opened.catch(() => (this.closed = true));
     this.ws.on('error', (error) => log.debug('axon connection error', { url, error }));
     this.ws.on('message', (data, isBinary) => {
       const receivedAt = performance.now();

@@ -172,11 +172,15 @@ export interface ReplayOptions {
   maxAgeMs: number;
   /** ...and lead it by at most this much (clock skew). */
   maxFutureMs: number;
-  /** Bound on remembered nonces. When full, the oldest are forgotten early, so size it above the accepted request rate × maxAgeMs. */
+  /**
+   * Bound on remembered nonces. When full, the oldest are forgotten early, so size it above the admitted
+   * request rate × (maxAgeMs + maxFutureMs). The default covers 64 validators each at the default rate
+   * limit (a burst of 64, then 240/min: about 200 requests per 35 s window each, 13,000 in all).
+   */
   maxNonces: number;
 }
 
-export const DEFAULT_REPLAY: ReplayOptions = { maxAgeMs: 30_000, maxFutureMs: 5_000, maxNonces: 100_000 };
+export const DEFAULT_REPLAY: ReplayOptions = { maxAgeMs: 30_000, maxFutureMs: 5_000, maxNonces: 32_768 };
 
 /**
  * Timestamp window plus a nonce memory that outlives it: a request is fresh once. Nonces are recorded

@@ -74,12 +74,21 @@ describe('dendrite', () => {
     const nobody = await d.ping({ hotkey: minerSigner.address, ip: '127.0.0.1', port });
     expect(!nobody.ok && nobody.code).toBe('E_CONNECT');
 
+    let attempts = 0;
     const full = createServer();
-    full.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 503 Service Unavailable\r\nX-Flopnet-Error: E_TOO_MANY_CONNECTIONS\r\nContent-Length: 0\r\n\r\n'));
+    full.on('upgrade', (_req, socket) => {
+      attempts++;
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nX-Flopnet-Error: E_TOO_MANY_CONNECTIONS\r\nContent-Length: 0\r\n\r\n');
+    });
     await new Promise<void>((r) => full.listen(0, '127.0.0.1', () => r()));
     closers.push(() => new Promise((r) => full.close(r)));
-    const refused = await d.ping({ hotkey: minerSigner.address, ip: '127.0.0.1', port: (full.address() as { port: number }).port });
+    const fullTarget = { hotkey: minerSigner.address, ip: '127.0.0.1', port: (full.address() as { port: number }).port };
+    const refused = await d.ping(fullTarget);
     expect(!refused.ok && refused.code).toBe('E_TOO_MANY_CONNECTIONS');
+    // A refused connection is not kept: the next call dials again.
+    const again = await d.ping(fullTarget);
+    expect(!again.ok && again.code).toBe('E_TOO_MANY_CONNECTIONS');
+    expect(attempts).toBe(2);
   });
 
   it('E_TIMEOUT at the deadline when the axon stays silent', async () => {
