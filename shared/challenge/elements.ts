@@ -8,7 +8,7 @@
  * changes the result measurably.
  */
 import { createHash } from 'node:crypto';
-import { philox4x32 } from './philox.js';
+import { philox4x32, philoxBlock, PHILOX_BLOCK } from './philox.js';
 import type { Precision } from './types.js';
 
 /** Stored mantissa (fraction) bits of each class's input type. */
@@ -67,36 +67,30 @@ export function element(precision: Precision, key: MatrixKey, r: number, c: numb
 type Vector = Float64Array | Float32Array;
 
 /**
- * Writes `count` elements of one matrix into `out`, along a row (fixed r, c = from..) or along a column
- * (fixed c, r = from..). Values of every class below fp64 are exact in a Float32Array.
+ * Writes `count` elements of one matrix into `out`, along a row (fixed r, c = 0..) or along a column
+ * (fixed c, r = 0..). Values of every class below fp64 are exact in a Float32Array.
  */
-function fill(precision: Precision, key: MatrixKey, fixed: number, from: number, count: number, alongRow: boolean, out: Vector): Vector {
-  const w = new Uint32Array(4);
-  const { k0, k1 } = key;
-  if (precision === 'fp64') {
-    for (let i = 0; i < count; i++) {
-      if (alongRow) philox4x32(from + i, fixed, 0, 0, k0, k1, w);
-      else philox4x32(fixed, from + i, 0, 0, k0, k1, w);
-      out[i] = fp64Value(w[0]!, w[1]!, w[2]!);
-    }
-    return out;
-  }
+function fill(precision: Precision, key: MatrixKey, fixed: number, count: number, alongRow: boolean, out: Vector): Vector {
   const p = MANTISSA_BITS[precision];
   const scale = 2 ** -p;
-  for (let i = 0; i < count; i++) {
-    if (alongRow) philox4x32(from + i, fixed, 0, 0, k0, k1, w);
-    else philox4x32(fixed, from + i, 0, 0, k0, k1, w);
-    out[i] = narrowValue(w[0]!, w[1]!, p, scale);
+  for (let start = 0; start < count; start += PHILOX_BLOCK) {
+    const length = Math.min(PHILOX_BLOCK, count - start);
+    const w = philoxBlock(key.k0, key.k1, fixed, start, length, alongRow);
+    if (precision === 'fp64') {
+      for (let i = 0; i < length; i++) out[start + i] = fp64Value(w[3 * i]!, w[3 * i + 1]!, w[3 * i + 2]!);
+    } else {
+      for (let i = 0; i < length; i++) out[start + i] = narrowValue(w[3 * i]!, w[3 * i + 1]!, p, scale);
+    }
   }
   return out;
 }
 
 /** Row r of A_j (n×k): the k values A[r, 0..k). */
 export function rowOfA<T extends Vector = Float64Array>(precision: Precision, key: MatrixKey, r: number, k: number, out?: T): T {
-  return fill(precision, key, r, 0, k, true, out ?? new Float64Array(k)) as T;
+  return fill(precision, key, r, k, true, out ?? new Float64Array(k)) as T;
 }
 
 /** Column c of B_j (k×n): the k values B[0..k), c]. */
 export function colOfB<T extends Vector = Float64Array>(precision: Precision, key: MatrixKey, c: number, k: number, out?: T): T {
-  return fill(precision, key, c, 0, k, false, out ?? new Float64Array(k)) as T;
+  return fill(precision, key, c, k, false, out ?? new Float64Array(k)) as T;
 }

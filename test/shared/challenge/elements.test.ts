@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { philox } from '../../../shared/challenge/philox.js';
+import { philox, PHILOX_BLOCK } from '../../../shared/challenge/philox.js';
 import { colOfB, element, matrixKey, MANTISSA_BITS, rowOfA } from '../../../shared/challenge/elements.js';
 import { PRECISIONS, type Precision } from '../../../shared/challenge/types.js';
 
@@ -95,6 +95,9 @@ describe('elements', () => {
       expect(row[l]).toBe(element('bf16', a, 17, l));
       expect(col[l]).toBe(element('fp64', b, l, 23));
     }
+    // Rows longer than one generator block continue the counter across blocks.
+    const long = colOfB('fp32', b, 9, PHILOX_BLOCK + 3);
+    for (const l of [0, PHILOX_BLOCK - 1, PHILOX_BLOCK, PHILOX_BLOCK + 2]) expect(long[l]).toBe(element('fp32', b, l, 9));
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { philox } from '../../../shared/challenge/philox.js';
+import { philox, philoxBlock, PHILOX_BLOCK } from '../../../shared/challenge/philox.js';
 
 const hex = (words: Uint32Array) => Array.from(words, (w) => w.toString(16).padStart(8, '0')).join(' ');
 
@@ -37,5 +37,27 @@ describe('philox4x32-10', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('philoxBlock (WebAssembly)', () => {
+  it('gives the first three words of philox([from + i, fixed, 0, 0]) along a row and [fixed, from + i, 0, 0] along a column', () => {
+    const u32 = fc.integer({ min: 0, max: 0xffffffff });
+    fc.assert(
+      fc.property(u32, u32, fc.integer({ min: 0, max: 131071 }), fc.integer({ min: 0, max: 131071 }), fc.integer({ min: 0, max: 40 }), fc.boolean(), (k0, k1, fixed, from, count, alongRow) => {
+        const words = Array.from(philoxBlock(k0, k1, fixed, from, count, alongRow));
+        const expected = Array.from({ length: count }, (_, i) => {
+          const counter: [number, number, number, number] = alongRow ? [from + i, fixed, 0, 0] : [fixed, from + i, 0, 0];
+          return Array.from(philox(counter, [k0, k1])).slice(0, 3);
+        }).flat();
+        expect(words).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+    expect(Array.from(philoxBlock(0, 0, 0, 0, 1, true))).toEqual([0x6627e8d5, 0xe169c58d, 0xbc57ac4c]);
+  });
+
+  it('refuses a block larger than its memory', () => {
+    expect(() => philoxBlock(0, 0, 0, 0, PHILOX_BLOCK + 1, true)).toThrow(RangeError);
   });
 });
