@@ -15,6 +15,7 @@ import { FlopnetError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { createRuntime, type Runtime } from './runtime/runtime.js';
 import { MapState, type StateReader } from './runtime/storage.js';
+import { isHex } from './runtime/types.js';
 import { buildBlock, headerHash, type Header } from './runtime/block-builder.js';
 import { BlockProducer, TxPool, type BlockMode, type PoolEntry } from './runtime/pool.js';
 import { BLOCK_HASH_COUNT } from './pallets/system.js';
@@ -80,7 +81,7 @@ const savedStateSchema = z.object({
     stateRoot: z.string().regex(/^0x[0-9a-f]{64}$/),
     extrinsicsRoot: z.string().regex(/^0x[0-9a-f]{64}$/),
   }),
-  storage: z.record(z.string().regex(/^0x([0-9a-f]{2})+$/), z.string().regex(/^0x([0-9a-f]{2})*$/)),
+  storage: z.record(z.string().refine((s) => isHex(s) && s.length > 2), z.string().refine(isHex)),
 });
 export type SavedState = z.infer<typeof savedStateSchema>;
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Chain } from '../chain.js';
+import { isHex } from '../runtime/types.js';
 
 /** A JSON-RPC error with its code; anything else thrown by a handler becomes -32603. */
 export class RpcError extends Error {
@@ -45,7 +46,7 @@ export function parseParams<T extends z.ZodTypeAny>(schema: T, params: unknown[]
   return result.data;
 }
 
-export const zHex = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, 'a 0x-prefixed hex string');
+export const zHex = z.string().refine(isHex, 'a 0x-prefixed hex string');
 export const zHash = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'a 32-byte 0x-prefixed hash');
 /** Optional trailing block hash (`at`), null allowed. */
 export const zAt = zHash.nullish();

@@ -13,7 +13,7 @@ import { Overlay, type State } from './storage.js';
 import { DispatchFailure } from './pallet.js';
 import { dispatch } from './block-builder.js';
 import { checkSignature, decodeExtrinsic, invalid, InvalidTransaction, PoolError, type ChainView, type DecodedExtrinsic } from './extrinsic.js';
-import type { VariantValue } from './types.js';
+import { isHex, type VariantValue } from './types.js';
 import type { Runtime } from './runtime.js';
 
 export type BlockMode = 'instant' | 'interval' | 'manual';
@@ -56,7 +56,7 @@ export class TxPool {
 
   /** Validates and queues; throws PoolError with the node's RPC code and message. */
   submit(hex: string): PoolEntry {
-    if (!/^0x([0-9a-fA-F]{2})*$/.test(hex)) throw new PoolError(1001, 'Extrinsic has invalid format: not a hex string');
+    if (!isHex(hex)) throw new PoolError(1001, 'Extrinsic has invalid format: not a hex string');
     const bytes = Uint8Array.from(Buffer.from(hex.slice(2), 'hex'));
     const x = decodeExtrinsic(this.runtime, bytes);
     if (this.pending.some((e) => e.x.hash === x.hash)) throw new PoolError(1013, 'Transaction Already Imported');

@@ -43,6 +43,14 @@ export interface VariantValue {
   value?: unknown;
 }
 
+/**
+ * 0x-prefixed, even-length hex. A single character class keeps V8's regex engine linear: a repeated
+ * group over a multi-megabyte extrinsic overflows the stack.
+ */
+export function isHex(s: string): boolean {
+  return s.length % 2 === 0 && /^0x[0-9a-fA-F]*$/.test(s);
+}
+
 export class DecodeError extends Error {
   override name = 'DecodeError';
 }
@@ -225,7 +233,7 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
 function asBytes(value: unknown, what: string): Uint8Array {
   if (value instanceof Uint8Array) return value;
-  if (typeof value === 'string' && /^0x([0-9a-fA-F]{2})*$/.test(value)) return Uint8Array.from(Buffer.from(value.slice(2), 'hex'));
+  if (typeof value === 'string' && isHex(value)) return Uint8Array.from(Buffer.from(value.slice(2), 'hex'));
   throw new TypeError(`expected bytes for ${what}, got ${typeof value}`);
 }
 

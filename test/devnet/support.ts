@@ -77,3 +77,13 @@ export function netuidFrom(included: Included): number {
   if (!added) throw new Error(`no NetworkAdded event (${included.error ?? 'no error'})`);
   return Number(added.data[0]);
 }
+
+/** One JSON-RPC call over HTTP, bypassing @polkadot/api (which refuses to encode invalid bytes). */
+export async function rawRpc(endpoint: string, method: string, params: unknown[]): Promise<{ result?: unknown; error?: { code: number; message: string; data?: unknown } }> {
+  const res = await fetch(endpoint.replace(/^ws/, 'http'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  return (await res.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
+}
