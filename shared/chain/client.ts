@@ -118,15 +118,20 @@ export async function connect(options: ConnectOptions): Promise<ChainClient> {
   let wasConnected = false;
   let failedAttempts = 0;
   let giveUp: ((error: Error) => void) | undefined;
+  let lost = false;
   provider.on('connected', () => {
-    if (wasConnected) log.info('reconnected');
+    if (lost) log.info('reconnected');
     wasConnected = true;
+    lost = false;
     backoff = 500;
   });
   provider.on('disconnected', () => {
     if (closing) return;
-    if (wasConnected) log.warn(`connection lost; retrying in ${backoff / 1000} s`);
-    else {
+    if (wasConnected) {
+      if (lost) log.debug(`still unreachable; retrying in ${backoff / 1000} s`);
+      else log.warn(`connection lost; reconnecting (first retry in ${backoff / 1000} s, backoff up to ${maxBackoffMs / 1000} s)`);
+      lost = true;
+    } else {
       failedAttempts++;
       if (options.maxAttempts !== undefined && failedAttempts >= options.maxAttempts) {
         giveUp?.(new ChainConnectionError(endpoint, `cannot reach subtensor at ${endpoint}: ${failedAttempts} attempts failed${lastError ? ` (${lastError})` : ''}`));
