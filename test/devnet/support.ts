@@ -87,3 +87,44 @@ export async function rawRpc(endpoint: string, method: string, params: unknown[]
   });
   return (await res.json()) as { result?: unknown; error?: { code: number; message: string; data?: unknown } };
 }
+
+export interface TestSubnet {
+  netuid: number;
+  owner: KeyringPair;
+  ownerHot: KeyringPair;
+  validator: KeyringPair;
+  validatorHot: KeyringPair;
+  miners: KeyringPair[];
+  minerHots: KeyringPair[];
+}
+
+/**
+ * A started subnet (owner //Alice) with commit-reveal off, one validator hotkey (//Bob's, uid 1,
+ * `validatorStake` TAO staked) and miner hotkeys (//Charlie's, //Dave's: uids 2, 3), advanced one epoch
+ * so the validator holds a permit. `rateLimit` sets WeightsSetRateLimit (as root); undefined keeps 100.
+ */
+export async function setupSubnet(s: Session, opts: { rateLimit?: number; validatorStake?: bigint; commitReveal?: boolean } = {}): Promise<TestSubnet> {
+  const k = s.keyring;
+  const owner = k.addFromUri('//Alice');
+  const ownerHot = k.addFromUri('//Alice//hot');
+  const validator = k.addFromUri('//Bob');
+  const validatorHot = k.addFromUri('//Bob//hot');
+  const miners = [k.addFromUri('//Charlie'), k.addFromUri('//Dave')];
+  const minerHots = [k.addFromUri('//Charlie//hot'), k.addFromUri('//Dave//hot')];
+  const tx = s.api.tx;
+  const must = async (p: Promise<Included>): Promise<Included> => {
+    const r = await p;
+    if (r.error) throw new Error(`setup step failed: ${r.error}`);
+    return r;
+  };
+  const netuid = netuidFrom(await must(send(s.api, tx.subtensorModule.registerNetwork(ownerHot.address), owner)));
+  await must(send(s.api, tx.subtensorModule.startCall(netuid), owner));
+  if (!opts.commitReveal) await must(send(s.api, tx.adminUtils.sudoSetCommitRevealWeightsEnabled(netuid, false), owner));
+  if (opts.rateLimit !== undefined) await must(send(s.api, tx.sudo.sudo(tx.adminUtils.sudoSetWeightsSetRateLimit(netuid, opts.rateLimit)), owner));
+  await must(send(s.api, tx.subtensorModule.burnedRegister(netuid, validatorHot.address), validator));
+  for (const [i, m] of miners.entries()) await must(send(s.api, tx.subtensorModule.burnedRegister(netuid, minerHots[i]!.address), m));
+  await must(send(s.api, tx.subtensorModule.addStake(validatorHot.address, netuid, opts.validatorStake ?? 100_000_000_000n), validator));
+  const tempo = ((await s.api.query.subtensorModule.tempo(netuid)) as unknown as { toNumber(): number }).toNumber();
+  await s.devnet.newBlock(tempo);
+  return { netuid, owner, ownerHot, validator, validatorHot, miners, minerHots };
+}
