@@ -15,6 +15,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { FlopnetError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { ProtocolError } from '../shared/protocol/codec.js';
 
@@ -98,9 +99,17 @@ export class Axon {
   /** Starts listening; resolves to the bound port (use port 0 for any free port). */
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
+      this.server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          new FlopnetError(`the axon cannot listen on ${this.o.host}:${this.o.port}: ${error.code ?? error.message}`, {
+            code: 'E_AXON_LISTEN',
+            hint: error.code === 'EADDRINUSE' ? 'another process uses this port: pick another --axon.port' : 'check --axon.port and the interface',
+            cause: error,
+          }),
+        ),
+      );
       this.server.listen(this.o.port, this.o.host, () => {
-        this.server.off('error', reject);
+        this.server.removeAllListeners('error');
         this.server.on('error', (error) => this.o.log.error('axon server error', { error }));
         const address = this.server.address();
         resolve(typeof address === 'object' && address ? address.port : this.o.port);

@@ -103,6 +103,13 @@ export const minerCommand = defineCommand({
         }
 
         const sync = new MetagraphSync(client, { netuid, everyBlocks: 1, log: log.child('metagraph') });
+        let registered = true;
+        sync.on('update', (m) => {
+          // A uid can be replaced by a newer registration; validators then no longer find this miner.
+          const now = m.neurons.some((n) => n.hotkey === hotkey.address);
+          if (registered && !now) log.warn('this hotkey is no longer registered on the subnet: validators will not find it', { netuid, hint: 'register again (flopnet register)' });
+          registered = now;
+        });
         let block = (await sync.start()).block;
         const unsubscribe = await client.subscribeBlocks((b) => (block = Math.max(block, b.number)));
         const miner = await Miner.start({

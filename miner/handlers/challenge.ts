@@ -39,6 +39,8 @@ export function createChallengeHandler(deps: ChallengeHandlerDeps): Handler<'cha
       throw new ProtocolError('E_UNSUPPORTED', `this device does not run ${challenge.precision} (it runs ${deps.device.precisions.join(', ')})`);
     }
     deps.results.reserve(challenge.id);
+    // Whatever a failed or abandoned run left on the device (a no-op when it holds nothing).
+    const release = (): Promise<void> => deps.backend.release(challenge.id).catch(() => undefined);
     const base = {
       validator: ctx.validator,
       uid: ctx.neuron.uid,
@@ -57,15 +59,15 @@ export function createChallengeHandler(deps: ChallengeHandlerDeps): Handler<'cha
         slotOwner: ctx.slotOwner,
         deadline: ctx.receivedAt + challenge.deadlineMs,
         run: async (signal) => {
-          const abort = (): void => void deps.backend.release(challenge.id).catch(() => undefined);
           const result = await deps.backend.execute(challenge, { signal: AbortSignal.any([signal, ctx.signal]) });
           // A run that finished after its deadline still holds device memory: free it now.
-          if (signal.aborted || ctx.signal.aborted) abort();
+          if (signal.aborted || ctx.signal.aborted) await release();
           return result;
         },
       });
     } catch (error) {
       deps.results.unreserve(challenge.id);
+      await release();
       const elapsedMs = performance.now() - ctx.receivedAt;
       const reason = error instanceof ProtocolError ? error : new ProtocolError('E_INTERNAL', `backend failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       deps.onChallenge?.({ ...base, elapsedMs, error: reason.code });

@@ -121,6 +121,11 @@ describe('miner', () => {
     expect(miner.stats().held).toBe(0);
   });
 
+  it('says which port is taken when the axon cannot listen', async () => {
+    const { miner } = await setup();
+    await expect(setup(new FakeBackend(), { port: miner.port })).rejects.toMatchObject({ code: 'E_AXON_LISTEN', hint: expect.stringContaining('--axon.port') });
+  });
+
   it('close ends the challenge in flight and frees everything', async () => {
     const { miner, backend, a, target } = await setup(new FakeBackend(2_000));
     const pending = a.challenge(target, challenge());
