@@ -15,7 +15,8 @@ export type DevicePtr = number;
 /** An opaque driver handle (context, module, function, stream, event, cuBLAS handle). */
 export type Handle = bigint;
 
-type Fn = koffi.KoffiFunction;
+type Lib = ReturnType<typeof koffi.load>;
+type Fn = ReturnType<Lib['func']>;
 
 /** Where to load each library from; unset entries are searched for (see `candidates`). */
 export interface CudaLibraryPaths {
@@ -38,7 +39,7 @@ export function candidates(library: CudaLibrary, env: NodeJS.ProcessEnv = proces
   return out;
 }
 
-function open(library: CudaLibrary, explicit: string | undefined): { lib: koffi.LibraryHandle; path: string } {
+function open(library: CudaLibrary, explicit: string | undefined): { lib: Lib; path: string } {
   const tried = explicit ? [explicit] : candidates(library);
   const errors: string[] = [];
   for (const path of tried) {
@@ -59,7 +60,7 @@ function open(library: CudaLibrary, explicit: string | undefined): { lib: koffi.
   });
 }
 
-function bind(lib: koffi.LibraryHandle, declarations: readonly string[]): Record<string, Fn> {
+function bind(lib: Lib, declarations: readonly string[]): Record<string, Fn> {
   const out: Record<string, Fn> = {};
   for (const declaration of declarations) {
     const name = /\b(\w+)\s*\(/.exec(declaration)![1]!;
@@ -68,7 +69,7 @@ function bind(lib: koffi.LibraryHandle, declarations: readonly string[]): Record
   return out;
 }
 
-function bindOptional(lib: koffi.LibraryHandle, declaration: string): Fn | undefined {
+function bindOptional(lib: Lib, declaration: string): Fn | undefined {
   try {
     return lib.func(declaration);
   } catch {
