@@ -48,13 +48,12 @@ export function buildProgram(): Command {
   return program;
 }
 
-try {
-  await buildProgram().parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // Commander already printed the message; help and --version are successes.
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // Commander already printed the message; help and --version are successes, the rest usage errors.
     process.exitCode = error.exitCode === 0 ? 0 : 2;
-  } else {
-    throw error;
   }
 }
