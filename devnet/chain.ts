@@ -201,8 +201,8 @@ export class Chain extends EventEmitter {
       genesisHash: hexToU8a(this.genesisHash),
       bestNumber: this.best.number,
       blockHash: (n: number) => {
-        const b = this.blocks.get(n);
-        return b && this.best.number - n < BLOCK_HASH_COUNT ? hexToU8a(b.hash) : undefined;
+        const hash = n <= this.best.number && this.best.number - n < BLOCK_HASH_COUNT ? this.hashOfNumber(n) : undefined;
+        return hash ? hexToU8a(hash) : undefined;
       },
       specVersion: this.runtime.version.specVersion,
       transactionVersion: this.runtime.version.transactionVersion,
@@ -215,6 +215,19 @@ export class Chain extends EventEmitter {
 
   blockByNumber(n: number): Block | undefined {
     return this.blocks.get(n);
+  }
+
+  /**
+   * A block's hash by number. A chain resumed from a state file has no block bodies before its
+   * head, but System.BlockHash still holds the last BLOCK_HASH_COUNT hashes, as on a node.
+   */
+  hashOfNumber(n: number): string | undefined {
+    if (n === 0) return this.genesisHash;
+    const block = this.blocks.get(n);
+    if (block) return block.hash;
+    if (n > this.best.number) return undefined;
+    const stored = this.runtime.system.BlockHash.get(this.head, n);
+    return stored.some((b) => b !== 0) ? u8aToHex(stored) : undefined;
   }
 
   blockByHash(hash: string): Block | undefined {

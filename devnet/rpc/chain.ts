@@ -40,7 +40,7 @@ export const chainHandlers: Handlers = {
   chain_getBlockHash: (ctx, params) => {
     const [n] = parseParams(z.tuple([zBlockNumber.nullish()]).or(z.tuple([])), params) as [number | null | undefined];
     if (n === undefined || n === null) return ctx.chain.bestBlock.hash;
-    return ctx.chain.blockByNumber(n)?.hash ?? null;
+    return ctx.chain.hashOfNumber(n) ?? null;
   },
   chain_getHeader: (ctx, params) => {
     const [at] = parseParams(z.tuple([zAt]).or(z.tuple([])), params) as [string | null | undefined];
