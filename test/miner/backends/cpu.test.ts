@@ -104,10 +104,26 @@ describe('every cheat is rejected', () => {
     const b = backend(adversary);
     // lazy:0.1 opens every one of the 128 rows: a round passes only if no row was skipped (0.9^128 ≈ 1e-6).
     const rows = adversary.startsWith('lazy') ? parameters.m * parameters.n : 16;
-    for (let i = 0; i < 3; i++) {
-      const verdict = await round(b, parameters, rows, 2);
-      expect(verdict.ok).toBe(false);
-      expect(verdict.reason).toBe(reason);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const verdict = await round(b, parameters, rows, 2);
+        expect(verdict.ok).toBe(false);
+        expect(verdict.reason).toBe(reason);
+      }
+    } finally {
+      await b.close();
     }
+  });
+});
+
+describe('parseAdversary', () => {
+  it('reads every documented form', () => {
+    expect(parseAdversary('lazy:0.1')).toEqual({ kind: 'lazy', fraction: 0.1 });
+    expect(parseAdversary('precision:fp16acc')).toEqual({ kind: 'precision', cheaper: 'fp16acc' });
+    for (const kind of ['wrong-seed', 'fabricate', 'swap-rows', 'nan', 'late', 'forge-path']) expect(parseAdversary(kind)).toEqual({ kind });
+  });
+
+  it.each(['lazy', 'lazy:0', 'lazy:2', 'precision:int8', 'nan:1', 'honest', 'lazy:0.1:x'])('rejects %s with the accepted forms', (spec) => {
+    expect(() => parseAdversary(spec)).toThrow(expect.objectContaining({ code: 'E_ADVERSARY', hint: expect.stringContaining('lazy:<fraction>') }));
   });
 });

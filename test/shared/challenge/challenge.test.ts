@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { challengeFlops, createChallenge, resultSize } from '../../../shared/challenge/challenge.js';
+import { zChallenge } from '../../../shared/challenge/types.js';
+
+describe('createChallenge', () => {
+  it('makes a valid v1 challenge with a fresh random id and 256-bit seed', () => {
+    const a = createChallenge({ precision: 'bf16', m: 3, n: 64, k: 128, deadlineMs: 5000 });
+    const b = createChallenge({ precision: 'bf16', m: 3, n: 64, k: 128, deadlineMs: 5000 });
+    expect(zChallenge.parse(a)).toEqual(a);
+    expect(a.version).toBe(1);
+    expect(a.id).not.toBe(b.id);
+    expect(Buffer.from(a.seed).equals(Buffer.from(b.seed))).toBe(false);
+    expect(challengeFlops(a)).toBe(2 * 3 * 64 * 64 * 128);
+    expect(resultSize(a)).toBe(3 * 64 * 64 * 4);
+    expect(resultSize({ ...a, precision: 'fp64' })).toBe(3 * 64 * 64 * 8);
+  });
+
+  it('names the bad parameter and the accepted ranges', () => {
+    expect(() => createChallenge({ precision: 'fp32', m: 0, n: 8, k: 8, deadlineMs: 1000 })).toThrow(/Invalid challenge parameter m/);
+    try {
+      createChallenge({ precision: 'int4' as 'fp32', m: 1, n: 8, k: 8, deadlineMs: 1000 });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'E_CHALLENGE_PARAMETERS', hint: expect.stringMatching(/fp64, fp32/) });
+    }
+  });
+});
