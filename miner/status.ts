@@ -6,16 +6,16 @@ import type { MinerStats } from './miner.js';
 
 const short = (hotkey: string): string => `${hotkey.slice(0, 6)}…${hotkey.slice(-4)}`;
 
-/** One line: connections, queue, device, counts, the last challenge. Pure. */
+/** One short line (fits 80 columns in the usual case): chain position, device, counts, the last challenge. Pure. */
 export function formatStatus(stats: MinerStats, uid: number | undefined, block: number | undefined): string {
   const refused = Object.values(stats.refused).reduce((a, b) => a + b, 0);
-  const device = stats.running ? `running for ${short(stats.running)}` : 'idle';
+  const device = stats.running ? `busy (${short(stats.running)})` : 'idle';
   const last = stats.last
-    ? ` · last ${stats.last.precision} ${stats.last.m}×${stats.last.n}×${stats.last.k} ${stats.last.error ?? `${Math.round(stats.last.elapsedMs)} ms`}`
+    ? ` · last ${stats.last.precision} ${stats.last.m}×${stats.last.n}×${stats.last.k} ${stats.last.error ?? `${Math.round(stats.last.elapsedMs)}ms`}`
     : '';
   return (
-    `uid ${uid ?? '?'} · block ${block ?? '?'} · :${stats.port} · ${stats.connections} conn · device ${device}, ${stats.queued} queued · ` +
-    `challenges ${stats.challenges.ok} ok ${stats.challenges.failed} failed · ${stats.served} served ${refused} refused${last}`
+    `uid ${uid ?? '?'} #${block ?? '?'} · ${device} +${stats.queued} · ${stats.challenges.ok} ok ${stats.challenges.failed} failed · ` +
+    `${stats.served} served ${refused} refused · ${stats.connections} conn${last}`
   );
 }
 
@@ -32,6 +32,7 @@ export class StatusLine {
   }
 
   update(text: string): void {
+    if (text === this.text && this.shown) return;
     this.text = text.length > (this.stream.columns ?? 120) - 1 ? text.slice(0, (this.stream.columns ?? 120) - 2) + '…' : text;
     this.clear();
     this.draw();

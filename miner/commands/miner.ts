@@ -52,14 +52,46 @@ export interface MinerResult {
   stats: MinerStats;
 }
 
-/** Publishes the axon unless the chain already holds this address (serve_axon is rate limited). */
-async function publishAxon(client: ChainClient, hotkey: ReturnType<typeof hotkeyOf>, netuid: number, ip: string, port: number, current: { ip: string; port: number } | undefined, signal: AbortSignal, log: Logger): Promise<void> {
-  if (current && current.ip === ip && current.port === port) {
-    log.info('axon already published', { ip, port });
-    return;
+/** Blocks between two serve_axon attempts while the chain refuses with its serving rate limit. */
+const PUBLISH_RETRY_BLOCKS = 10;
+
+/**
+ * Keeps the chain's record of this axon equal to where it listens: serve_axon when the published address
+ * differs, retried every PUBLISH_RETRY_BLOCKS blocks while the chain's serving rate limit refuses it
+ * (a restart on a new port must not end the miner: it serves at once, validators find it once published).
+ */
+class AxonPublisher {
+  private lastAttempt = -Infinity;
+  private inFlight = false;
+  private warned = false;
+  constructor(
+    private readonly client: ChainClient,
+    private readonly hotkey: ReturnType<typeof hotkeyOf>,
+    private readonly netuid: number,
+    private readonly ip: string,
+    private readonly port: number,
+    private readonly signal: AbortSignal,
+    private readonly log: Logger,
+  ) {}
+
+  /** Resolves once published or refused for a reason worth retrying; throws for anything else. */
+  async check(current: { ip: string; port: number } | undefined, block: number): Promise<void> {
+    if (current && current.ip === this.ip && current.port === this.port) return;
+    if (this.inFlight || block - this.lastAttempt < PUBLISH_RETRY_BLOCKS) return;
+    this.inFlight = true;
+    this.lastAttempt = block;
+    try {
+      await this.client.serveAxon({ hotkey: this.hotkey, netuid: this.netuid, ip: this.ip, port: this.port, signal: this.signal });
+      this.log.info('axon published on chain', { ip: this.ip, port: this.port });
+    } catch (error) {
+      if (!(error instanceof FlopnetError) || error.code !== 'E_RATE_LIMIT') throw error;
+      if (!this.warned) this.log.warn(`the chain's serving rate limit refused serve_axon: serving anyway, retrying every ${PUBLISH_RETRY_BLOCKS} blocks`, { ip: this.ip, port: this.port });
+      else this.log.debug('serve_axon still rate limited', { block });
+      this.warned = true;
+    } finally {
+      this.inFlight = false;
+    }
   }
-  await client.serveAxon({ hotkey, netuid, ip, port, signal });
-  log.info('axon published on chain', { ip, port });
 }
 
 export const minerCommand = defineCommand({
@@ -121,13 +153,18 @@ export const minerCommand = defineCommand({
           log,
         });
         const statusTimer = status && setInterval(() => status.update(formatStatus(miner.stats(), sync.neuron(hotkey.address)?.uid, block)), 500);
+        const publisher = new AxonPublisher(client, hotkey, netuid, externalIp, miner.port, signal, log);
+        const republish = (): void => {
+          publisher.check(sync.neuron(hotkey.address)?.axon, block).catch((error: unknown) => log.error('serve_axon failed', { error }));
+        };
         try {
-          const published = sync.neuron(hotkey.address)?.axon;
-          await publishAxon(client, hotkey, netuid, externalIp, miner.port, published, signal, log);
+          await publisher.check(sync.neuron(hotkey.address)?.axon, block);
+          sync.on('update', republish);
           log.info('miner running: Ctrl-C stops it', { netuid, uid, hotkey: hotkey.address, port: miner.port, device: miner.device.name });
           if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
         } finally {
           clearInterval(statusTimer);
+          sync.off('update', republish);
           status?.clear();
           unsubscribe();
           sync.stop();

@@ -19,14 +19,14 @@ describe('status line', () => {
   it('shows the device, queue, counts and the last challenge on one line', () => {
     const line = formatStatus(stats, 7, 1200);
     expect(line).toBe(
-      'uid 7 · block 1200 · :8091 · 2 conn · device running for 5FHneW…94ty, 1 queued · challenges 3 ok 1 failed · 12 served 3 refused · last fp32 4×1024×512 1234 ms',
+      'uid 7 #1200 · busy (5FHneW…94ty) +1 · 3 ok 1 failed · 12 served 3 refused · 2 conn · last fp32 4×1024×512 1234ms',
     );
     expect(line).not.toContain('\n');
   });
 
   it('shows a failed last challenge by its reason', () => {
-    expect(formatStatus({ ...stats, running: undefined, last: { ...stats.last!, error: 'E_DEADLINE' } }, undefined, undefined)).toContain(
-      'device idle, 1 queued · challenges 3 ok 1 failed · 12 served 3 refused · last fp32 4×1024×512 E_DEADLINE',
+    expect(formatStatus({ ...stats, running: undefined, last: { ...stats.last!, error: 'E_DEADLINE' } }, undefined, undefined)).toBe(
+      'uid ? #? · idle +1 · 3 ok 1 failed · 12 served 3 refused · 2 conn · last fp32 4×1024×512 E_DEADLINE',
     );
   });
 });
