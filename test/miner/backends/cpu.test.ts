@@ -7,7 +7,7 @@ import { createChallenge, type ChallengeParameters } from '../../../shared/chall
 import { colOfB, matrixKey, rowOfA } from '../../../shared/challenge/elements.js';
 import { pickRows } from '../../../shared/challenge/openings.js';
 import { decodeRow, verifyOpenings, type Verdict } from '../../../shared/challenge/verify.js';
-import { PRECISIONS } from '../../../shared/challenge/types.js';
+import { PRECISIONS, type Precision } from '../../../shared/challenge/types.js';
 
 const backends: ComputeBackend[] = [];
 afterAll(async () => {
@@ -84,31 +84,56 @@ describe('CPU backend', () => {
 });
 
 describe('every cheat is rejected', () => {
-  // Sizes where the documented detection probability of a single round is below 1e-6 (docs/protocol.md §9).
-  const cases: [string, ChallengeParameters, string][] = [
-    ['wrong-seed', { precision: 'fp32', m: 1, n: 16, k: 64, deadlineMs: 60_000 }, 'out_of_tolerance'],
-    ['fabricate', { precision: 'bf16', m: 2, n: 16, k: 64, deadlineMs: 60_000 }, 'out_of_tolerance'],
-    ['lazy:0.1', { precision: 'fp32', m: 2, n: 64, k: 32, deadlineMs: 60_000 }, 'out_of_tolerance'],
-    ['swap-rows', { precision: 'fp16', m: 1, n: 16, k: 64, deadlineMs: 60_000 }, 'out_of_tolerance'],
-    ['nan', { precision: 'fp32', m: 1, n: 16, k: 64, deadlineMs: 60_000 }, 'non_finite'],
-    ['forge-path', { precision: 'fp32', m: 2, n: 16, k: 64, deadlineMs: 60_000 }, 'bad_path'],
-    ['late', { precision: 'fp32', m: 1, n: 8, k: 16, deadlineMs: 100 }, 'late'],
-    ['precision:bf16', { precision: 'fp32', m: 1, n: 32, k: 512, deadlineMs: 60_000 }, 'out_of_tolerance'],
-    ['precision:tf32', { precision: 'fp32', m: 1, n: 32, k: 512, deadlineMs: 60_000 }, 'out_of_tolerance'],
-    ['precision:fp32', { precision: 'fp64', m: 1, n: 32, k: 512, deadlineMs: 60_000 }, 'out_of_tolerance'],
-    ['precision:fp16acc', { precision: 'bf16', m: 1, n: 32, k: 512, deadlineMs: 60_000 }, 'out_of_tolerance'],
-    ['precision:bf16', { precision: 'tf32', m: 1, n: 32, k: 512, deadlineMs: 60_000 }, 'out_of_tolerance'],
-    ['precision:fp8', { precision: 'fp16', m: 1, n: 32, k: 512, deadlineMs: 60_000 }, 'out_of_tolerance'],
-  ];
-  it.each(cases)('%s on %o → %s', async (adversary, parameters, reason) => {
+  const anyClass = fc.constantFrom(...PRECISIONS);
+  const shape = (k: { min: number; max: number }) =>
+    fc.record({ m: fc.integer({ min: 1, max: 3 }), n: fc.integer({ min: 2, max: 24 }), k: fc.integer(k) });
+
+  /** Rejected in every round, whatever the class and shape (16 rows × 2 entries opened, all rows when fewer). */
+  async function alwaysRejected(adversary: string, precision: fc.Arbitrary<Precision>, shapes: ReturnType<typeof shape>, reason: string, deadlineMs = 60_000) {
     const b = backend(adversary);
-    // lazy:0.1 opens every one of the 128 rows: a round passes only if no row was skipped (0.9^128 ≈ 1e-6).
-    const rows = adversary.startsWith('lazy') ? parameters.m * parameters.n : 16;
+    try {
+      await fc.assert(
+        fc.asyncProperty(precision, shapes, async (p, { m, n, k }) => {
+          const verdict = await round(b, { precision: p, m, n, k, deadlineMs }, Math.min(16, m * n), 2);
+          expect(verdict).toMatchObject({ ok: false, reason });
+        }),
+        { numRuns: 6 },
+      );
+    } finally {
+      await b.close();
+    }
+  }
+
+  // Structural cheats: every opened row is wrong, at any size (k ≥ 16 so that a wrong-seed sum of fp8
+  // products cannot coincide with the true one by chance).
+  it('wrong-seed → out_of_tolerance', () => alwaysRejected('wrong-seed', anyClass, shape({ min: 16, max: 128 }), 'out_of_tolerance'));
+  it('fabricate → out_of_tolerance', () => alwaysRejected('fabricate', anyClass, shape({ min: 1, max: 128 }), 'out_of_tolerance'));
+  it('swap-rows → out_of_tolerance', () => alwaysRejected('swap-rows', anyClass, shape({ min: 16, max: 128 }), 'out_of_tolerance'));
+  it('nan → non_finite', () => alwaysRejected('nan', anyClass, shape({ min: 1, max: 64 }), 'non_finite'));
+  it('forge-path → bad_path', () => alwaysRejected('forge-path', anyClass, shape({ min: 1, max: 64 }), 'bad_path'));
+  it('late → late', () => alwaysRejected('late', anyClass, shape({ min: 1, max: 16 }), 'late', 100));
+
+  // Precision downgrades: at k ≥ 256 one entry passes with probability ≤ 0.02 (docs/protocol.md §9.2), so
+  // 32 entries pass together with probability < 10^-50.
+  const large = shape({ min: 256, max: 640 });
+  it.each([
+    ['precision:bf16', 'fp32'],
+    ['precision:tf32', 'fp32'],
+    ['precision:fp32', 'fp64'],
+    ['precision:fp16acc', 'bf16'],
+    ['precision:bf16', 'tf32'],
+    ['precision:fp8', 'fp16'],
+    ['precision:fp8', 'bf16'],
+  ] as const)('%s when %s is asked → out_of_tolerance', (adversary, asked) =>
+    alwaysRejected(adversary, fc.constant(asked), large, 'out_of_tolerance'),
+  );
+
+  it('lazy:0.1 → out_of_tolerance when all 128 rows are opened (passes only if no row was skipped: 0.9^128 ≈ 1e-6)', async () => {
+    const b = backend('lazy:0.1');
     try {
       for (let i = 0; i < 3; i++) {
-        const verdict = await round(b, parameters, rows, 2);
-        expect(verdict.ok).toBe(false);
-        expect(verdict.reason).toBe(reason);
+        const verdict = await round(b, { precision: 'fp32', m: 2, n: 64, k: 32, deadlineMs: 60_000 }, 128, 2);
+        expect(verdict).toMatchObject({ ok: false, reason: 'out_of_tolerance' });
       }
     } finally {
       await b.close();
