@@ -124,6 +124,12 @@ describe('chain client on the devnet', () => {
     }
   });
 
+  it('publishes a commitment and reads it back', async () => {
+    const result = await client.setCommitment({ hotkey: keys.bobHk, netuid, fields: ['flopnet:v1', new Uint8Array([0, 255])] });
+    const commitments = await client.getCommitments({ netuid });
+    expect(commitments).toContainEqual({ hotkey: keys.bobHk.address, block: result.blockNumber, fields: ['flopnet:v1', '0x00ff'] });
+  });
+
   it('follows new blocks with MetagraphSync', async () => {
     const sync = new MetagraphSync(client, { netuid, everyBlocks: 2 });
     const first = await sync.start();
@@ -157,6 +163,10 @@ describe('chain errors on the devnet', () => {
   it('reports too little balance', async () => {
     const error = await client.burnedRegister({ coldkey: keys.pauper, hotkey: keys.pauperHk.address, netuid }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_BALANCE' });
+  });
+
+  it('reports stake to a hotkey the chain does not know', async () => {
+    await expect(client.addStake({ coldkey: keys.bob, hotkey: keys.pauperHk.address, netuid, amount: 1_000_000_000n })).rejects.toMatchObject({ code: 'E_NOT_REGISTERED' });
   });
 
   it('reports a netuid that does not exist', async () => {
