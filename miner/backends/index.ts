@@ -1,11 +1,16 @@
 /**
  * Picks the compute backend a miner (or `flopnet bench`) runs on.
+ *
+ * `auto` tries cuda, then gpujs, then cpu, and logs why it passed over each one. gpu.js counts only when
+ * it really runs on a GPU: in WebAssembly or JavaScript it would be a slower, fp32-only CPU backend.
+ * The CUDA and gpu.js modules are imported on demand, so a CPU miner never loads koffi or gpu.js.
  */
-import { FlopnetError } from '../../shared/errors.js';
+import { FlopnetError, UsageError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { ComputeBackend } from './backend.js';
 import type { Adversary } from './adversary.js';
 import { CpuBackend } from './cpu.js';
+import type { CudaLibraryPaths } from './cuda/ffi.js';
 
 export type BackendKind = 'auto' | 'cpu' | 'gpujs' | 'cuda';
 export const BACKEND_KINDS = ['auto', 'cpu', 'gpujs', 'cuda'] as const satisfies readonly BackendKind[];
@@ -13,24 +18,70 @@ export const BACKEND_KINDS = ['auto', 'cpu', 'gpujs', 'cuda'] as const satisfies
 export interface CreateBackendOptions {
   /** CPU worker threads (default: available parallelism). */
   threads?: number;
-  /** Make the backend cheat in a documented way (tests and `flopnet bench` only). */
+  /** Make the backend cheat in a documented way (tests and `flopnet bench` only; CPU backend only). */
   adversary?: Adversary;
+  /** Where the CUDA libraries are (default: searched for; tests point these at a fake). */
+  cudaLibraries?: CudaLibraryPaths;
 }
+
+async function createCpu(log: Logger, options: CreateBackendOptions): Promise<ComputeBackend> {
+  const backend = new CpuBackend({ ...options, log });
+  await backend.start();
+  return backend;
+}
+
+async function createCuda(log: Logger, options: CreateBackendOptions): Promise<ComputeBackend> {
+  const { CudaBackend } = await import('./cuda/backend.js');
+  return CudaBackend.create({ log, ...(options.cudaLibraries ? { libraries: options.cudaLibraries } : {}) });
+}
+
+async function createGpujs(log: Logger): Promise<ComputeBackend & { readonly onGpu: boolean }> {
+  const { createGpujsBackend } = await import('./gpujs.js');
+  return createGpujsBackend({ log });
+}
+
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The backend for `kind`; 'auto' picks the fastest one that works here. */
 export async function createBackend(kind: BackendKind, log: Logger, options: CreateBackendOptions = {}): Promise<ComputeBackend> {
+  if (options.adversary && kind !== 'cpu' && kind !== 'auto') {
+    throw new UsageError(`--adversary runs on the cpu backend only, not ${kind}`, { code: 'E_ADVERSARY', hint: 'use --backend cpu (or auto) with --adversary' });
+  }
   switch (kind) {
-    case 'auto':
-    case 'cpu': {
-      const backend = new CpuBackend({ ...options, log });
-      await backend.start();
-      return backend;
-    }
-    case 'gpujs':
+    case 'cpu':
+      return createCpu(log, options);
     case 'cuda':
-      throw new FlopnetError(`the ${kind} backend is not available in this build`, {
-        code: 'E_BACKEND_UNAVAILABLE',
-        hint: 'use --backend cpu (or auto)',
-      });
+      return createCuda(log, options);
+    case 'gpujs':
+      return createGpujs(log);
+    case 'auto': {
+      if (options.adversary) {
+        log.info('backend auto: cpu (adversaries run on the cpu backend only)');
+        return createCpu(log, options);
+      }
+      try {
+        const backend = await createCuda(log, options);
+        log.info('backend auto: cuda', { device: (await backend.describe()).name });
+        return backend;
+      } catch (error) {
+        log.info(`backend auto: cuda skipped: ${reason(error)}`);
+      }
+      try {
+        const backend = await createGpujs(log);
+        if (backend.onGpu) {
+          log.info('backend auto: gpujs', { mode: (await backend.describe()).detail });
+          return backend;
+        }
+        const detail = (await backend.describe()).detail;
+        await backend.close();
+        log.info(`backend auto: gpujs skipped: ${detail}, no GPU; the cpu backend runs every class`);
+      } catch (error) {
+        log.info(`backend auto: gpujs skipped: ${reason(error)}`);
+      }
+      log.info('backend auto: cpu');
+      return createCpu(log, options);
+    }
+    default:
+      throw new FlopnetError(`unknown backend ${String(kind)}`, { code: 'E_BACKEND_UNAVAILABLE', hint: `use one of ${BACKEND_KINDS.join(', ')}` });
   }
 }
