@@ -30,6 +30,13 @@ describe('flopnet stake', () => {
     expect(r.stderr).toMatch(/has 0\.000000000 τ but this stake needs 1\.000000000 τ/);
   });
 
+  it('reports a hotkey the chain does not know, in one line', async () => {
+    const r = await env.flopnet('stake', 'add', '--netuid', String(env.netuid), '--amount', '1', '--wallet.name', 'bob', '--hotkey-address', env.keys.pauperHk.address, '--json');
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout).error.code).toBe('E_NOT_REGISTERED');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('refuses an amount that is not a number of TAO', async () => {
     const r = await env.flopnet('stake', 'add', '--netuid', String(env.netuid), '--amount', '1.2.3', '--wallet.name', 'bob');
     expect(r.status).toBe(2);
