@@ -85,30 +85,70 @@ export function generate(task: GenerateTask): void {
 /** A stand-in value of the size an honest entry has (≈ √k), for rows a cheater did not compute. */
 const invented = (k: number): number => (randomInt(2_000_001) / 1_000_000 - 1) * Math.sqrt(k);
 
+type Vec = Float32Array | Float64Array;
+
+/**
+ * One result row, four columns at a time (each A element loaded once for four products: ~2-3× faster
+ * than column by column in V8). Every partial sum is rounded to the accumulation type, as a GPU does.
+ */
+function resultRow(a: Vec, rowA: number, bt: Vec, n: number, k: number, c: Vec, out: number, accumulate: Accumulation): void {
+  let col = 0;
+  if (accumulate !== 'fp16') {
+    const round = accumulate === 'fp32';
+    for (; col + 4 <= n; col += 4) {
+      const b0 = col * k;
+      const b1 = b0 + k;
+      const b2 = b1 + k;
+      const b3 = b2 + k;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      if (round) {
+        for (let l = 0; l < k; l++) {
+          const x = a[rowA + l]!;
+          s0 = Math.fround(s0 + x * bt[b0 + l]!);
+          s1 = Math.fround(s1 + x * bt[b1 + l]!);
+          s2 = Math.fround(s2 + x * bt[b2 + l]!);
+          s3 = Math.fround(s3 + x * bt[b3 + l]!);
+        }
+      } else {
+        for (let l = 0; l < k; l++) {
+          const x = a[rowA + l]!;
+          s0 += x * bt[b0 + l]!;
+          s1 += x * bt[b1 + l]!;
+          s2 += x * bt[b2 + l]!;
+          s3 += x * bt[b3 + l]!;
+        }
+      }
+      c[out + col] = s0;
+      c[out + col + 1] = s1;
+      c[out + col + 2] = s2;
+      c[out + col + 3] = s3;
+    }
+  }
+  for (; col < n; col++) {
+    const colB = col * k;
+    let acc = 0;
+    if (accumulate === 'fp32') for (let l = 0; l < k; l++) acc = Math.fround(acc + a[rowA + l]! * bt[colB + l]!);
+    else if (accumulate === 'fp64') for (let l = 0; l < k; l++) acc += a[rowA + l]! * bt[colB + l]!;
+    else for (let l = 0; l < k; l++) acc = roundToFp16(acc + a[rowA + l]! * bt[colB + l]!);
+    c[out + col] = acc;
+  }
+}
+
 export function gemm(task: GemmTask): void {
   const a = vector(task.a, task.wide);
   const bt = vector(task.bt, task.wide);
   const c = vector(task.c, task.wide);
-  const { n, k, accumulate } = task;
+  const { n, k } = task;
   for (let r = task.from; r < task.to; r++) {
     const out = r * n;
     if (task.skip !== undefined && randomInt(1_000_000) < task.skip * 1_000_000) {
       for (let col = 0; col < n; col++) c[out + col] = invented(k);
       continue;
     }
-    const rowA = r * k;
-    for (let col = 0; col < n; col++) {
-      const colB = col * k;
-      let acc = 0;
-      if (accumulate === 'fp32') {
-        for (let l = 0; l < k; l++) acc = Math.fround(acc + a[rowA + l]! * bt[colB + l]!);
-      } else if (accumulate === 'fp64') {
-        for (let l = 0; l < k; l++) acc += a[rowA + l]! * bt[colB + l]!;
-      } else {
-        for (let l = 0; l < k; l++) acc = roundToFp16(acc + a[rowA + l]! * bt[colB + l]!);
-      }
-      c[out + col] = acc;
-    }
+    resultRow(a, r * k, bt, n, k, c, out, task.accumulate);
     if (task.nan) c[out + (r % n)] = Number.NaN;
   }
 }
