@@ -4,12 +4,12 @@
  */
 import { z } from 'zod';
 import { defineCommand } from '../../shared/cli/command.js';
-import { defineOptions, zInt } from '../../shared/config/options.js';
+import { defineOptions, zBool, zInt } from '../../shared/config/options.js';
 import { challengeFlops, createChallenge } from '../../shared/challenge/challenge.js';
 import { DEFAULT_ENTRIES_PER_ROW, DEFAULT_OPENED_ROWS, MAX_OPENED_ROWS, pickRows } from '../../shared/challenge/openings.js';
 import { verifyOpenings, type Verdict } from '../../shared/challenge/verify.js';
 import { MAX_DIM, MAX_GEMMS, PRECISIONS, type DeviceInfo, type Precision } from '../../shared/challenge/types.js';
-import type { ExecutionTimings } from '../backends/backend.js';
+import type { ComputeBackend, ExecutionTimings } from '../backends/backend.js';
 import { ADVERSARY_FORMS, parseAdversary } from '../backends/adversary.js';
 import { BACKEND_KINDS, createBackend, type BackendKind } from '../backends/index.js';
 
@@ -22,6 +22,7 @@ const benchOptions = defineOptions({
   rows: { key: 'rows', arg: '<s>', description: 'result rows the verifier opens', schema: zInt(1, MAX_OPENED_ROWS), default: DEFAULT_OPENED_ROWS },
   entries: { key: 'entries', arg: '<e>', description: 'entries checked per opened row', schema: zInt(1, MAX_DIM), default: DEFAULT_ENTRIES_PER_ROW },
   deadline: { key: 'deadline', arg: '<ms>', description: 'deadline for the root', schema: zInt(1, 3_600_000), default: 600_000 },
+  all: { key: 'all', description: 'run every class the device has (ignores --precision) and print a table', schema: zBool, default: false, fileKey: false },
   threads: { key: 'threads', arg: '<count>', description: 'CPU worker threads (default: all cores)', schema: zInt(1, 1024) },
   adversary: {
     key: 'adversary',
@@ -80,45 +81,86 @@ export const benchCommand = defineCommand({
     });
     try {
       const device = await backend.describe();
-      const challenge = createChallenge({ precision: options.precision, m: options.m, n: options.n, k: options.k, deadlineMs: options.deadline });
-      const started = performance.now();
-      const execution = await backend.execute(challenge, { signal });
-      const elapsedMs = performance.now() - started;
-      const request = pickRows(challenge, options.rows);
-      const t0 = performance.now();
-      const rows = await backend.open(challenge.id, request.rows);
-      const openMs = performance.now() - t0;
-      const t1 = performance.now();
-      const verdict = verifyOpenings(challenge, { id: execution.challengeId, root: execution.root }, request, { id: challenge.id, rows }, {
-        entries: options.entries,
-        elapsedMs,
-      });
-      const verifyMs = performance.now() - t1;
-      await backend.release(challenge.id);
-      const flops = challengeFlops(challenge);
-      const { generateMs, gemmMs, hashMs } = execution.timings;
-      const busy = generateMs + gemmMs + hashMs || 1;
-      const result: BenchResult = {
-        verdict,
-        precision: challenge.precision,
-        m: challenge.m,
-        n: challenge.n,
-        k: challenge.k,
-        adversary: options.adversary ?? null,
-        device,
-        flops,
-        elapsedMs,
-        tflops: verdict.ok ? flops / (elapsedMs / 1000) / 1e12 : 0,
-        timings: execution.timings,
-        shares: { generate: generateMs / busy, gemm: gemmMs / busy, hash: hashMs / busy },
-        openMs,
-        verifyMs,
-      };
+      if (options.all) {
+        const results: BenchResult[] = [];
+        for (const precision of device.precisions) results.push(await benchOne(backend, device, { ...options, precision }, signal));
+        output({ device, results }, renderTable);
+        if (results.some((r) => !r.verdict.ok)) process.exitCode = 1;
+        return;
+      }
+      const result = await benchOne(backend, device, options, signal);
       output(result, render);
       // A rejected answer fails the command, so scripts can use `flopnet bench && ...`.
-      if (!verdict.ok) process.exitCode = 1;
+      if (!result.verdict.ok) process.exitCode = 1;
     } finally {
       await backend.close();
     }
   },
 });
+
+interface BenchParameters {
+  precision: Precision;
+  m: number;
+  n: number;
+  k: number;
+  rows: number;
+  entries: number;
+  deadline: number;
+  adversary?: string | undefined;
+}
+
+/** One challenge on `backend`: execute, open, verify with the validator's verifier. */
+export async function benchOne(backend: ComputeBackend, device: DeviceInfo, options: BenchParameters, signal?: AbortSignal): Promise<BenchResult> {
+  const challenge = createChallenge({ precision: options.precision, m: options.m, n: options.n, k: options.k, deadlineMs: options.deadline });
+  const started = performance.now();
+  const execution = await backend.execute(challenge, signal ? { signal } : {});
+  const elapsedMs = performance.now() - started;
+  const request = pickRows(challenge, Math.min(options.rows, challenge.m * challenge.n));
+  const t0 = performance.now();
+  const rows = await backend.open(challenge.id, request.rows);
+  const openMs = performance.now() - t0;
+  const t1 = performance.now();
+  const verdict = verifyOpenings(challenge, { id: execution.challengeId, root: execution.root }, request, { id: challenge.id, rows }, {
+    entries: options.entries,
+    elapsedMs,
+  });
+  const verifyMs = performance.now() - t1;
+  await backend.release(challenge.id);
+  const flops = challengeFlops(challenge);
+  const { generateMs, gemmMs, hashMs } = execution.timings;
+  const busy = generateMs + gemmMs + hashMs || 1;
+  return {
+    verdict,
+    precision: challenge.precision,
+    m: challenge.m,
+    n: challenge.n,
+    k: challenge.k,
+    adversary: options.adversary ?? null,
+    device,
+    flops,
+    elapsedMs,
+    tflops: verdict.ok ? flops / (elapsedMs / 1000) / 1e12 : 0,
+    timings: execution.timings,
+    shares: { generate: generateMs / busy, gemm: gemmMs / busy, hash: hashMs / busy },
+    openMs,
+    verifyMs,
+  };
+}
+
+function renderTable({ device, results }: { device: DeviceInfo; results: BenchResult[] }): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const header = ['class', 'verdict', 'm×n×k', 'ms', 'TFLOP/s', 'generate', 'gemm', 'hash'];
+  const rows = results.map((r) => [
+    r.precision,
+    r.verdict.ok ? 'ACCEPTED' : `REJECTED (${r.verdict.reason})`,
+    `${r.m}×${r.n}×${r.k}`,
+    r.elapsedMs.toFixed(1),
+    r.tflops.toPrecision(4),
+    pct(r.shares.generate),
+    pct(r.shares.gemm),
+    pct(r.shares.hash),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [`${device.backend} (${device.name}${device.detail ? `; ${device.detail}` : ''})`, line(header), ...rows.map(line)].join('\n');
+}
