@@ -104,12 +104,14 @@ const set = defineCommand({
   options: { ...netuidOption, ...sudoOption, ...walletOptions, ...subtensorOptions },
   examples: ['flopnet subnet hyperparams set commit_reveal_weights_enabled false --netuid 2 --wallet.name owner', `keys: ${settable.join(', ')}`],
   action: async ({ options, args, log, signal, output }) => {
-    const netuid = needNetuid(options.netuid, 'flopnet subnet hyperparams set tempo 100 --netuid 1');
     const [name, value] = z.tuple([z.string(), z.string()]).parse(args);
+    // Chain-wide settings (admin_freeze_window, ...) take no netuid.
+    const global = HYPERPARAMETERS[name]?.global === true;
+    const netuid = global ? (options.netuid ?? 0) : needNetuid(options.netuid, `flopnet subnet hyperparams set ${name} ${value} --netuid 1`);
     await withClient(options, log, signal, async (client) => {
-      if (!HYPERPARAMETERS[name]?.global) await client.getSubnetInfo({ netuid });
+      if (!global) await client.getSubnetInfo({ netuid });
       const result = await client.setHyperparameter({ signer: await coldkeyOf(options), netuid, name, value, sudo: options.sudo, signal });
-      output({ netuid, name, value, block: result.blockNumber }, (r) => `set ${r.name} = ${r.value} on subnet ${r.netuid} (block ${r.block})`);
+      output({ netuid, name, value, block: result.blockNumber }, (r) => `set ${r.name} = ${r.value}${global ? '' : ` on subnet ${r.netuid}`} (block ${r.block})`);
     });
   },
 });

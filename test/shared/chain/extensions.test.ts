@@ -50,7 +50,10 @@ describe('deriveSignedExtensions', () => {
         .toU8a({ method: true });
     };
     const without = payload();
+    expect(registry.getSignedExtensionTypes()).not.toHaveProperty('tip');
     const withDefs = payload(defs);
+    // The extrinsic carries it too (the signature's extra fields), not only the signed payload.
+    expect(registry.getSignedExtensionTypes()).toMatchObject({ tip: 'Compact<u64>' });
     // The described payload carries one more byte: Compact(5) = 0x14 right after the nonce.
     expect(withDefs.length).toBe(without.length + 1);
     expect(Buffer.from(withDefs).toString('hex')).toContain('000414');
