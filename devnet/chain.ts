@@ -86,6 +86,7 @@ const savedStateSchema = z.object({
 export type SavedState = z.infer<typeof savedStateSchema>;
 
 let cachedRuntime: { key: string; runtime: Runtime } | undefined;
+let devAccountsCache: DevAccount[] | undefined;
 
 export class Chain extends EventEmitter {
   readonly runtime: Runtime;
@@ -165,18 +166,17 @@ export class Chain extends EventEmitter {
   }
 
   private genesis(): void {
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
     const st = this.head;
     const { system, balances, sudo, subtensor } = this.runtime;
     let issuance = 0n;
-    for (const a of DEV_ACCOUNTS) {
-      const pair = keyring.addFromUri(`//${a.name}`);
-      system.Account.set(st, pair.publicKey, { nonce: 0, consumers: 0, providers: 1, sufficients: 0, data: { free: a.balance, reserved: 0n, frozen: 0n, flags: 1n << 127n } });
+    const accounts = Chain.devAccounts();
+    for (const a of accounts) {
+      system.Account.set(st, hexToU8a(a.publicKey), { nonce: 0, consumers: 0, providers: 1, sufficients: 0, data: { free: a.balance, reserved: 0n, frozen: 0n, flags: 1n << 127n } });
       issuance += a.balance;
     }
     balances.TotalIssuance.set(st, issuance);
     subtensor.storage.TotalIssuance.set(st, issuance);
-    sudo.Key.set(st, keyring.addFromUri('//Alice').publicKey);
+    sudo.Key.set(st, hexToU8a(accounts[0]!.publicKey));
     subtensor.genesis(st);
   }
 
@@ -328,10 +328,11 @@ export class Chain extends EventEmitter {
 
   /** Dev accounts with their genesis balances (Alice is the sudo key). */
   static devAccounts(): DevAccount[] {
-    const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    return DEV_ACCOUNTS.map((a) => {
-      const pair = keyring.addFromUri(`//${a.name}`);
+    // sr25519 derivation costs a few ms per key; tests start many devnets in one process.
+    devAccountsCache ??= DEV_ACCOUNTS.map((a) => {
+      const pair = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(`//${a.name}`);
       return { name: a.name, uri: `//${a.name}`, address: pair.address, publicKey: u8aToHex(pair.publicKey), balance: a.balance };
     });
+    return devAccountsCache.map((a) => ({ ...a }));
   }
 }

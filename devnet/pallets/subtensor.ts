@@ -359,12 +359,15 @@ export function subtensorPallet(rt: RuntimeTypes, balances: BalancesPallet, opti
     const totalAlpha = s.TotalHotkeyAlpha.get(st, hot, netuid);
     const totalShares = s.TotalHotkeyShares.get(st, hot, netuid).bits;
     const shares = totalShares === 0n || totalAlpha === 0n ? alpha << 64n : (alpha * totalShares) / totalAlpha;
-    s.Alpha.set(st, hot, cold, netuid, { bits: s.Alpha.get(st, hot, cold, netuid).bits + shares });
+    const held = s.Alpha.get(st, hot, cold, netuid).bits;
+    s.Alpha.set(st, hot, cold, netuid, { bits: held + shares });
     s.TotalHotkeyShares.set(st, hot, netuid, { bits: (totalAlpha === 0n ? 0n : totalShares) + shares });
     s.TotalHotkeyAlpha.set(st, hot, netuid, totalAlpha + alpha);
     s.SubnetAlphaOut.mutate(st, netuid, (v: bigint) => v + alpha);
-    const staking = s.StakingHotkeys.get(st, cold);
-    if (!staking.some((h) => u8aEq(h, hot))) s.StakingHotkeys.set(st, cold, [...staking, hot]);
+    if (held === 0n) {
+      const staking = s.StakingHotkeys.get(st, cold);
+      if (!staking.some((h) => u8aEq(h, hot))) s.StakingHotkeys.set(st, cold, [...staking, hot]);
+    }
   };
   const decreaseStake = (st: State, hot: Uint8Array, cold: Uint8Array, netuid: number, alpha: bigint): void => {
     const totalAlpha = s.TotalHotkeyAlpha.get(st, hot, netuid);
