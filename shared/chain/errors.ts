@@ -116,6 +116,8 @@ export const MODULE_ERRORS: Readonly<Record<string, Explanation>> = {
   BalanceWithdrawalError: { code: 'E_BALANCE', hint: 'the coldkey balance is too low for this amount: fund it or use a smaller amount' },
   NetworkTxRateLimitExceeded: { code: 'E_RATE_LIMIT', hint: 'subnets may be created only once per network_rate_limit blocks: retry later' },
   CannotUseSystemAccount: { code: 'E_USAGE_CHAIN', hint: 'use an ordinary hotkey, not a subnet system account' },
+  FirstEmissionBlockNumberAlreadySet: { code: 'E_ALREADY_STARTED', hint: 'start_call already ran for this subnet; nothing to do' },
+  NeedWaitingMoreBlocksToStarCall: { code: 'E_RATE_LIMIT', hint: 'start_call is allowed only some blocks after the subnet was created (start_call_delay): retry later' },
   // serving
   InvalidIpType: { code: 'E_BAD_AXON', hint: 'ip_type must be 4 or 6' },
   InvalidIpAddress: { code: 'E_BAD_AXON', hint: 'publish a routable address with --axon.external_ip (subtensor refuses 127.0.0.1 and ::1; 0.0.0.0 is allowed for tests)' },
