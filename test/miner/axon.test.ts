@@ -3,6 +3,7 @@
  * an honest validator is served before, during and after.
  */
 import { connect as tcpConnect } from 'node:net';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Miner } from '../../miner/miner.js';
@@ -158,6 +159,24 @@ describe('axon', () => {
     expect(answer.error?.code).toBe('E_SCHEMA');
     // Past verify and policy, refusals are signed by the miner.
     expect(verifyResponse(answer.frame!, miner.hotkey, requestDigest(bad))).toBe(true);
+    await honestPing();
+  });
+
+  it('answers random bytes and mutated valid frames with a refusal, never crashing', async () => {
+    const valid = encode(signed());
+    const mutated = fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })).map(([at, value]) => {
+      const copy = Uint8Array.from(valid);
+      copy[at] = value;
+      return copy;
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 2048 }), mutated), async (bytes) => {
+        const answer = await exchange(miner.port, bytes);
+        // A mutation can leave the request intact (a byte replaced by itself): then it is served.
+        expect(answer.error?.code ?? answer.frame?.status ?? answer.close).toBeDefined();
+      }),
+      { numRuns: 150 },
+    );
     await honestPing();
   });
 
