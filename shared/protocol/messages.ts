@@ -10,7 +10,14 @@
  *   ping      {}              → { time }         round trip measured by the validator
  *   device    {}              → DeviceInfo
  *   challenge Challenge       → Commitment       validator times send → root receipt on its own clock
- *   open      OpeningRequest  → Openings
+ *   open      OpeningRequest  → Openings         once per challenge; the miner frees the results after
+ *
+ * Transport: binary WebSocket messages, one frame each, to ws://<axon ip>:<axon port>/ (the metagraph's
+ * axon). A validator keeps one connection per axon and may send several requests on it; answers come in
+ * any order, matched by `id`. Signed strings are in signing.ts (requestMessage, responseMessage). A miner
+ * checks a request in this order and answers the first failure: size, msgpack, version, frame schema,
+ * signature, receiver, timestamp window, nonce, registration, permit/stake, rate limit, body schema;
+ * then the operation. Refusals before admission (registration, permit) are unsigned.
  */
 import { z } from 'zod';
 import { decodeAddress } from '@polkadot/util-crypto';
