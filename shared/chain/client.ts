@@ -56,7 +56,7 @@ export interface ConnectOptions {
 function bindActions(ctx: ChainContext) {
   return {
     getMetagraph: (p: GetMetagraphParameters) => getMetagraph(ctx, p),
-    subnetExists: (netuid: number) => subnetExists(ctx, netuid),
+    subnetExists: (p: { netuid: number }) => subnetExists(ctx, p.netuid),
     getUid: (p: GetUidParameters) => getUid(ctx, p),
     getSubnetInfo: (p: { netuid: number }) => getSubnetInfo(ctx, p),
     listSubnets: () => listSubnets(ctx),
