@@ -368,6 +368,45 @@ export class CudaBackend implements ComputeBackend {
     });
   }
 
+  /**
+   * Raw cuBLAS throughput at one shape, for benchmarks: inputs generated once, one warm-up product, then
+   * `repetitions` products between two CUDA events. The ceiling `execute` is compared with.
+   */
+  measureGemm(precision: Precision, n: number, k: number, repetitions: number): Promise<{ msPerGemm: number; tflops: number }> {
+    const run = this.queue.then(async () => {
+      this.assertOpen();
+      const plan = CLASS_PLANS[precision];
+      const cu = this.cu;
+      cu.setCurrent(this.ctx);
+      const allocations: DevicePtr[] = [];
+      const events: Handle[] = [];
+      try {
+        const alloc = (bytes: number) => (allocations.push(cu.alloc(bytes)), allocations.at(-1)!);
+        const a = alloc(n * k * plan.inputBytes);
+        const b = alloc(k * n * plan.inputBytes);
+        const c = alloc(n * n * plan.outputBytes);
+        const workspace = plan.lt ? alloc(LT_WORKSPACE_BYTES) : 0;
+        this.generate(precision, a, n, k, { k0: 1, k1: 2 }, false);
+        this.generate(precision, b, k, n, { k0: 3, k1: 4 }, plan.lt);
+        this.gemm(plan, a, b, c, n, k, workspace);
+        const start = cu.createEvent();
+        const end = cu.createEvent();
+        events.push(start, end);
+        cu.record(start, this.stream);
+        for (let i = 0; i < repetitions; i++) this.gemm(plan, a, b, c, n, k, workspace);
+        cu.record(end, this.stream);
+        await cu.waitFor(end);
+        const msPerGemm = cu.elapsedMs(start, end) / repetitions;
+        return { msPerGemm, tflops: (2 * n * n * k) / (msPerGemm / 1000) / 1e12 };
+      } finally {
+        for (const e of events) cu.destroyEvent(e);
+        await this.freeAfterFailure(allocations);
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   async open(challengeId: string, rows: readonly RowRef[]): Promise<RowOpening[]> {
     this.assertOpen();
     const held = this.held.get(challengeId);

@@ -1,0 +1,117 @@
+/**
+ * The CUDA backend against the GPU's own GEMM throughput (issue 8's bar: end-to-end challenge throughput
+ * ≥ 90% of raw cuBLAS at the same shape, for bf16, tf32, fp32 and fp64, on a challenge of about 10 s).
+ *
+ * Per class: raw cuBLAS TFLOP/s (inputs generated once, repeated products between CUDA events), then one
+ * challenge sized to --seconds at that rate (within device memory and MAX_GEMMS), timed on the wall clock
+ * from execute() to the root as a validator times it, opened and verified with the validator's verifier.
+ *
+ *   npx tsx scripts/bench-backends.ts [--classes bf16,tf32,fp32,fp64,fp16,fp8] [--n 8192] [--k 16384]
+ *                                     [--seconds 10] [--reps 20] [--json] [--libraries PATH]
+ *
+ * On the lent GPU machine (no Node there): ../shared/tools/device-pack.sh scripts/bench-backends.ts --loader:.cu=text,
+ * then run `xz -dc .device/node.xz > /tmp/node && chmod +x /tmp/node && cd .device && /tmp/node app.mjs` with carry [".device"].
+ * --libraries PATH loads every CUDA library from PATH (the fake one from test/fixtures/fake-cuda, to
+ * rehearse the script without a GPU: the numbers then mean nothing).
+ */
+import { parseArgs } from 'node:util';
+import { CudaBackend, deviceBytesNeeded } from '../miner/backends/cuda/backend.js';
+import { challengeFlops, createChallenge } from '../shared/challenge/challenge.js';
+import { pickRows } from '../shared/challenge/openings.js';
+import { verifyOpenings } from '../shared/challenge/verify.js';
+import { MAX_GEMMS, PRECISIONS, type Precision } from '../shared/challenge/types.js';
+
+const { values } = parseArgs({
+  options: {
+    classes: { type: 'string', default: 'bf16,tf32,fp32,fp64,fp16,fp8' },
+    n: { type: 'string', default: '8192' },
+    k: { type: 'string', default: '16384' },
+    seconds: { type: 'string', default: '10' },
+    reps: { type: 'string', default: '20' },
+    json: { type: 'boolean', default: false },
+    libraries: { type: 'string' },
+  },
+});
+const n = Number(values.n);
+const k = Number(values.k);
+const seconds = Number(values.seconds);
+const reps = Number(values.reps);
+const wanted = values.classes!.split(',').filter((c): c is Precision => (PRECISIONS as readonly string[]).includes(c));
+
+interface Row {
+  precision: Precision;
+  m: number;
+  n: number;
+  k: number;
+  seconds: number;
+  e2eTflops: number;
+  rawTflops: number;
+  ratio: number;
+  shares: { generate: number; gemm: number; hash: number };
+  verified: boolean;
+  reason: string;
+}
+
+const path = values.libraries;
+const backend = await CudaBackend.create(path ? { libraries: { cuda: path, nvrtc: path, cublas: path, cublasLt: path } } : {});
+const device = await backend.describe();
+const rows: Row[] = [];
+try {
+  for (const precision of wanted.filter((p) => device.precisions.includes(p))) {
+    const raw = await backend.measureGemm(precision, n, k, reps);
+    // As many GEMMs as fill `seconds` at the raw rate, within MAX_GEMMS and 90% of device memory.
+    const perGemm = deviceBytesNeeded({ precision, m: 2, n, k }) - deviceBytesNeeded({ precision, m: 1, n, k });
+    const fixed = deviceBytesNeeded({ precision, m: 1, n, k }) - perGemm;
+    const byMemory = Math.floor((device.memoryBytes * 0.9 - fixed) / perGemm);
+    const m = Math.max(1, Math.min(MAX_GEMMS, byMemory, Math.round((seconds * 1000) / raw.msPerGemm)));
+    // Warm-up: first-call costs (cuBLAS heuristics, lazy module loading) are not what a miner pays per challenge.
+    const warm = createChallenge({ precision, m: 1, n, k, deadlineMs: 3_600_000 });
+    await backend.execute(warm);
+    await backend.release(warm.id);
+
+    const challenge = createChallenge({ precision, m, n, k, deadlineMs: 3_600_000 });
+    const started = performance.now();
+    const execution = await backend.execute(challenge);
+    const elapsedMs = performance.now() - started;
+    const request = pickRows(challenge, 16);
+    const openings = { id: challenge.id, rows: await backend.open(challenge.id, request.rows) };
+    await backend.release(challenge.id);
+    const verdict = verifyOpenings(challenge, { id: challenge.id, root: execution.root }, request, openings, { entries: 4, elapsedMs });
+    const { generateMs, gemmMs, hashMs } = execution.timings;
+    const busy = generateMs + gemmMs + hashMs || 1;
+    const e2eTflops = challengeFlops(challenge) / (elapsedMs / 1000) / 1e12;
+    const row: Row = {
+      precision,
+      m,
+      n,
+      k,
+      seconds: elapsedMs / 1000,
+      e2eTflops,
+      rawTflops: raw.tflops,
+      ratio: e2eTflops / raw.tflops,
+      shares: { generate: generateMs / busy, gemm: gemmMs / busy, hash: hashMs / busy },
+      verified: verdict.ok,
+      reason: verdict.reason,
+    };
+    rows.push(row);
+    if (!values.json) process.stderr.write(`${precision}: ${e2eTflops.toPrecision(4)} of ${raw.tflops.toPrecision(4)} TFLOP/s (${(row.ratio * 100).toFixed(1)}%)\n`);
+  }
+} finally {
+  await backend.close();
+}
+
+if (values.json) {
+  console.log(JSON.stringify({ date: new Date().toISOString(), device, rows }, null, 2));
+} else {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  console.log(`device: ${device.name}, ${(device.memoryBytes / 2 ** 30).toFixed(1)} GiB; ${device.detail}`);
+  console.log(`date: ${new Date().toISOString()}; n = ${n}, k = ${k}, target ${seconds} s, raw cuBLAS over ${reps} products`);
+  console.log('');
+  console.log('| class | m × n × k | challenge s | end-to-end TFLOP/s | raw cuBLAS TFLOP/s | ratio | generate | GEMM | hash | verified |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.precision} | ${r.m} × ${r.n} × ${r.k} | ${r.seconds.toFixed(2)} | ${r.e2eTflops.toPrecision(4)} | ${r.rawTflops.toPrecision(4)} | ${pct(r.ratio)} | ${pct(r.shares.generate)} | ${pct(r.shares.gemm)} | ${pct(r.shares.hash)} | ${r.verified ? 'yes' : `NO (${r.reason})`} |`,
+    );
+  }
+}
