@@ -64,7 +64,7 @@ async function startup(): Promise<{ devnet: number; connect: number }> {
   return { devnet: t1 - t0, connect: t2 - t1 };
 }
 
-async function fullSubnet(): Promise<{ normal: number[]; epoch: number[]; weightsBlock: number }> {
+async function fullSubnet(): Promise<{ normal: number[]; epoch: number[]; epochCpu: number[]; weightsBlock: number }> {
   const devnet = await startDevnet({ port: 0, blockMode: 'manual', poolChecks: false });
   const chain = devnet.chain;
   const sr = new Keyring({ type: 'sr25519' });
@@ -101,18 +101,25 @@ async function fullSubnet(): Promise<{ normal: number[]; epoch: number[]; weight
   const weightsBlock = performance.now() - t;
   const normal: number[] = [];
   const epochs: number[] = [];
+  const epochCpu: number[] = [];
   const epochIndex = () => chain.runtime.subtensor.storage.SubnetEpochIndex.get(chain.head, netuid) as bigint;
   for (let i = 0; i < BLOCKS; i++) {
     const before = epochIndex();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     chain.newBlock();
     const ms = performance.now() - t0;
-    (epochIndex() === before ? normal : epochs).push(ms);
+    const cpu = process.cpuUsage(cpu0);
+    if (epochIndex() === before) normal.push(ms);
+    else {
+      epochs.push(ms);
+      epochCpu.push((cpu.user + cpu.system) / 1000);
+    }
   }
   const permits = (chain.runtime.subtensor.storage.ValidatorPermit.get(chain.head, netuid) as boolean[]).filter(Boolean).length;
   if (permits < VALIDATORS) throw new Error(`expected ${VALIDATORS}+ permits, got ${permits}`);
   await devnet.close();
-  return { normal, epoch: epochs, weightsBlock };
+  return { normal, epoch: epochs, epochCpu, weightsBlock };
 }
 
 async function throughput(): Promise<{ perSecond: number; included: number; seconds: number }> {
@@ -158,6 +165,7 @@ const blocks = await fullSubnet();
 console.log(
   `256 neurons, 64 validators × 191 weights: block median ${fmt(median(blocks.normal))}, p95 ${fmt(p95(blocks.normal))}, max ${fmt(Math.max(...blocks.normal))} (${blocks.normal.length} blocks)`,
 );
-console.log(`epoch block: ${blocks.epoch.map(fmt).join(', ')} (${blocks.epoch.length} epochs); block with 64 set_weights: ${fmt(blocks.weightsBlock)}`);
+console.log(`epoch block wall: ${blocks.epoch.map(fmt).join(', ')}; CPU: ${blocks.epochCpu.map(fmt).join(', ')} (${blocks.epoch.length} epochs)`);
+console.log(`block with 64 set_weights of 191 uids each: ${fmt(blocks.weightsBlock)}`);
 const tx = await throughput();
 console.log(`accepted ${EXTRINSICS} signed extrinsics in ${tx.seconds.toFixed(2)} s = ${Math.round(tx.perSecond)}/s over ws; ${tx.included} included in blocks`);

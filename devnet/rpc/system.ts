@@ -1,7 +1,6 @@
 /** system_*: chain identity, properties and health. */
 import { z } from 'zod';
 import { decodeAddress } from '@polkadot/util-crypto';
-import { u8aEq } from '@polkadot/util';
 import { parseParams, RpcError, type Handlers } from './shared.js';
 
 export const CHAIN_NAME = 'flopnet devnet';
@@ -30,7 +29,7 @@ export const systemHandlers: Handlers = {
       throw new RpcError(-32602, `Invalid params: invalid ss58 address ${address}`);
     }
     const nonce = ctx.chain.runtime.system.Account.get(ctx.chain.head, who).nonce;
-    const queued = ctx.chain.pool.pending.filter((e) => u8aEq(e.x.signer, who)).length;
+    const queued = ctx.chain.pool.queuedNonces(who).length;
     return nonce + queued;
   },
 };

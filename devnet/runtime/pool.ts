@@ -8,7 +8,7 @@
  * signer (BadSigner), and subtensor's SubtensorTransactionExtension checks, which turn some module
  * errors into `Custom error: N` (subtensor.md §4.3).
  */
-import { u8aEq } from '@polkadot/util';
+import { u8aEq, u8aToHex } from '@polkadot/util';
 import { Overlay, type State } from './storage.js';
 import { DispatchFailure } from './pallet.js';
 import { dispatch } from './block-builder.js';
@@ -47,6 +47,14 @@ export interface PoolOptions {
 
 export class TxPool {
   readonly pending: PoolEntry[] = [];
+  private readonly hashes = new Set<string>();
+  /** Queued nonces per signer (hex public key): admission stays O(1) with thousands queued. */
+  private readonly bySigner = new Map<string, number[]>();
+
+  /** Nonces of the signer's transactions waiting in the pool. */
+  queuedNonces(signer: Uint8Array): number[] {
+    return this.bySigner.get(u8aToHex(signer)) ?? [];
+  }
 
   constructor(
     private readonly runtime: Runtime,
@@ -59,12 +67,12 @@ export class TxPool {
     if (!isHex(hex)) throw new PoolError(1001, 'Extrinsic has invalid format: not a hex string');
     const bytes = Uint8Array.from(Buffer.from(hex.slice(2), 'hex'));
     const x = decodeExtrinsic(this.runtime, bytes);
-    if (this.pending.some((e) => e.x.hash === x.hash)) throw new PoolError(1013, 'Transaction Already Imported');
+    if (this.hashes.has(x.hash)) throw new PoolError(1013, 'Transaction Already Imported');
     const view = this.view();
     checkSignature(x, view);
     const stateNonce = this.runtime.system.Account.get(view.state, x.signer).nonce;
     if (x.nonce < stateNonce) throw invalid(InvalidTransaction.Stale);
-    const queued = this.pending.filter((e) => u8aEq(e.x.signer, x.signer)).map((e) => e.x.nonce);
+    const queued = this.queuedNonces(x.signer);
     if (queued.includes(x.nonce)) {
       throw new PoolError(1014, 'Priority is too low: (0 vs 0)', 'The transaction has too low priority to replace another transaction already in the pool.');
     }
@@ -76,6 +84,9 @@ export class TxPool {
     if (this.options.poolChecks && queued.length === 0) this.subtensorChecks(x, view);
     const entry: PoolEntry = { x, watchers: [] };
     this.pending.push(entry);
+    this.hashes.add(x.hash);
+    const key = u8aToHex(x.signer);
+    this.bySigner.set(key, [...queued, x.nonce]);
     return entry;
   }
 
@@ -94,7 +105,15 @@ export class TxPool {
   }
 
   take(max = Infinity): PoolEntry[] {
-    return this.pending.splice(0, Math.min(max, this.pending.length));
+    const taken = this.pending.splice(0, Math.min(max, this.pending.length));
+    for (const e of taken) {
+      this.hashes.delete(e.x.hash);
+      const key = u8aToHex(e.x.signer);
+      const rest = (this.bySigner.get(key) ?? []).filter((n) => n !== e.x.nonce);
+      if (rest.length) this.bySigner.set(key, rest);
+      else this.bySigner.delete(key);
+    }
+    return taken;
   }
 }
 
