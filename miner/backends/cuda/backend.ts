@@ -20,6 +20,7 @@ import {
   CUBLAS_OP_N,
   CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
   CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+  CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
   CUDA_R_16BF,
   CUDA_R_16F,
   CUDA_R_32F,
@@ -144,6 +145,8 @@ export class CudaBackend implements ComputeBackend {
     private readonly blasLt: Handle,
     private readonly info: DeviceInfo,
     private readonly reserveBytes: number,
+    /** Streaming multiprocessors: launch shapes are sized to fill them. */
+    private readonly sms: number,
     log: Logger,
   ) {
     this.log = log;
@@ -180,7 +183,8 @@ export class CudaBackend implements ComputeBackend {
       detail: `${arch}, driver API ${Math.floor(driver / 1000)}.${(driver % 1000) / 10}, NVRTC ${cu.nvrtcVersion()}, ${cu.paths.cuda}`,
     };
     const reserve = options.reserveBytes ?? Math.min(256 << 20, Math.floor(total * 0.05));
-    const backend = new CudaBackend(cu, device, ctx, module, functions, stream, blas, blasLt, info, reserve, log);
+    const sms = cu.attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
+    const backend = new CudaBackend(cu, device, ctx, module, functions, stream, blas, blasLt, info, reserve, sms, log);
     try {
       await backend.selfTest();
     } catch (error) {
@@ -259,7 +263,7 @@ export class CudaBackend implements ComputeBackend {
         marks.push(event());
         this.gemm(plan, a, b, results[j]!, n, k, workspace);
         marks.push(event());
-        this.launch('flopnet_hash_rows', [Math.ceil(n / 128), 1, 1], [128, 1, 1], [u64(results[j]!), u64((n * plan.outputBytes) / 4), u32(n), u64(tree + j * n * HASH_BYTES)]);
+        this.hashRows(results[j]!, (n * plan.outputBytes) / 4, n, tree + j * n * HASH_BYTES);
         marks.push(event());
         // Keep one GEMM queued behind the one running, so the GPU never waits on this thread.
         if (j >= 1) {
@@ -331,11 +335,27 @@ export class CudaBackend implements ComputeBackend {
     this.cu.launch(name, this.functions[name], grid, block, this.stream, params);
   }
 
-  /** Fills a rows × cols matrix of the class (row-major, or column-major when `columnMajor`). */
+  /**
+   * Fills a rows × cols matrix of the class (row-major, or column-major when `columnMajor`). About eight
+   * 256-thread blocks per SM, each thread walking many rows: the Philox round keys are computed once per
+   * thread, and a thread per element would pay for them every time.
+   */
   private generate(precision: Precision, out: DevicePtr, rows: number, cols: number, key: MatrixKey, columnMajor: boolean): void {
     const inner = columnMajor ? rows : cols;
     const outer = columnMajor ? cols : rows;
-    this.launch(`flopnet_generate_${precision}`, [Math.ceil(inner / 256), Math.min(outer, 65535), 1], [256, 1, 1], [u64(out), u32(rows), u32(cols), u32(key.k0), u32(key.k1), u32(columnMajor ? 1 : 0)]);
+    const gridX = Math.ceil(inner / 256);
+    const gridY = Math.max(1, Math.min(outer, 65535, Math.ceil((this.sms * 8) / gridX)));
+    this.launch(`flopnet_generate_${precision}`, [gridX, gridY, 1], [256, 1, 1], [u64(out), u32(rows), u32(cols), u32(key.k0), u32(key.k1), u32(columnMajor ? 1 : 0)]);
+  }
+
+  /**
+   * Leaf digests of `rows` rows of `rowWords` 32-bit words. One thread per row (a SHA-256 chain cannot be
+   * split), so blocks are kept small enough that every SM gets some rows.
+   */
+  private hashRows(data: DevicePtr, rowWords: number, rows: number, digests: DevicePtr): void {
+    let block = 128;
+    while (block > 32 && rows / block < 2 * this.sms) block /= 2;
+    this.launch('flopnet_hash_rows', [Math.ceil(rows / block), 1, 1], [block, 1, 1], [u64(data), u64(rowWords), u32(rows), u64(digests)]);
   }
 
   private gemm(plan: ClassPlan, a: DevicePtr, b: DevicePtr, c: DevicePtr, n: number, k: number, workspace: DevicePtr): void {
@@ -498,7 +518,7 @@ export class CudaBackend implements ComputeBackend {
       }
       // Rows of 8·37 bytes (the fp64 matrix above, regenerated), three leaves and the level above them.
       this.generate('fp64', ptr, rows, cols, key, false);
-      this.launch('flopnet_hash_rows', [1, 1, 1], [128, 1, 1], [u64(ptr), u64((cols * 8) / 4), u32(rows), u64(digests)]);
+      this.hashRows(ptr, (cols * 8) / 4, rows, digests);
       this.launch('flopnet_hash_level', [1, 1, 1], [128, 1, 1], [u64(digests), u32(rows), u64(digests + rows * HASH_BYTES)]);
       await this.sync();
       const matrix = new Uint8Array(rows * cols * 8);

@@ -34,19 +34,28 @@ typedef unsigned long long u64;
 
 /* ---------------------------------------------------------------- Philox4x32-10 */
 
-FN void flopnet_philox(u32 c[4], u32 k0, u32 k1) {
+/* The ten round keys of (k0, k1): computed once per thread, reused for every element it generates. */
+FN void flopnet_round_keys(u32 k0, u32 k1, u32 ks[20]) {
+  int round;
+  for (round = 0; round < 10; round++) {
+    ks[2 * round] = k0;
+    ks[2 * round + 1] = k1;
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+}
+
+FN void flopnet_philox(u32 c[4], const u32 ks[20]) {
   int round;
   for (round = 0; round < 10; round++) {
     u64 p0 = (u64)0xD2511F53u * c[0];
     u64 p1 = (u64)0xCD9E8D57u * c[2];
-    u32 n0 = (u32)(p1 >> 32) ^ c[1] ^ k0;
-    u32 n2 = (u32)(p0 >> 32) ^ c[3] ^ k1;
+    u32 n0 = (u32)(p1 >> 32) ^ c[1] ^ ks[2 * round];
+    u32 n2 = (u32)(p0 >> 32) ^ c[3] ^ ks[2 * round + 1];
     c[0] = n0;
     c[1] = (u32)p1;
     c[2] = n2;
     c[3] = (u32)p0;
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
   }
 }
 
@@ -59,14 +68,14 @@ FN void flopnet_philox(u32 c[4], u32 k0, u32 k1) {
 #define FLOPNET_FP8 5
 
 /* Storage bits of element (r, c): IEEE binary64 / binary32 (also tf32) / bfloat16 / binary16 / e4m3. */
-FN u64 flopnet_element_bits(int cls, u32 k0, u32 k1, u32 r, u32 c) {
+FN u64 flopnet_element_bits(int cls, const u32 ks[20], u32 r, u32 c) {
   u32 x[4];
   u64 sign, half;
   x[0] = c;
   x[1] = r;
   x[2] = 0;
   x[3] = 0;
-  flopnet_philox(x, k0, k1);
+  flopnet_philox(x, ks);
   sign = x[0] & 1u;
   half = (x[0] & 2u) == 0 ? 1u : 0u; /* exponent -1 instead of 0 */
   switch (cls) {
@@ -95,7 +104,9 @@ FN u64 flopnet_element_bits(int cls, u32 k0, u32 k1, u32 r, u32 c) {
   u32 outer = transposed ? cols : rows;                                         \
   u32 i = blockIdx.x * blockDim.x + threadIdx.x;                                \
   u32 o;                                                                        \
+  u32 ks[20];                                                                   \
   if (i >= inner) return;                                                       \
+  flopnet_round_keys(k0, k1, ks);                                               \
   for (o = blockIdx.y; o < outer; o += gridDim.y) {                             \
     u32 r = transposed ? i : o;                                                 \
     u32 c = transposed ? o : i;                                                 \
@@ -104,22 +115,22 @@ FN u64 flopnet_element_bits(int cls, u32 k0, u32 k1, u32 r, u32 c) {
   }
 
 KERNEL void flopnet_generate_fp64(u64 *out, u32 rows, u32 cols, u32 k0, u32 k1, u32 transposed) {
-  FLOPNET_GENERATE_BODY(out[at] = flopnet_element_bits(FLOPNET_FP64, k0, k1, r, c))
+  FLOPNET_GENERATE_BODY(out[at] = flopnet_element_bits(FLOPNET_FP64, ks, r, c))
 }
 KERNEL void flopnet_generate_fp32(u32 *out, u32 rows, u32 cols, u32 k0, u32 k1, u32 transposed) {
-  FLOPNET_GENERATE_BODY(out[at] = (u32)flopnet_element_bits(FLOPNET_FP32, k0, k1, r, c))
+  FLOPNET_GENERATE_BODY(out[at] = (u32)flopnet_element_bits(FLOPNET_FP32, ks, r, c))
 }
 KERNEL void flopnet_generate_tf32(u32 *out, u32 rows, u32 cols, u32 k0, u32 k1, u32 transposed) {
-  FLOPNET_GENERATE_BODY(out[at] = (u32)flopnet_element_bits(FLOPNET_TF32, k0, k1, r, c))
+  FLOPNET_GENERATE_BODY(out[at] = (u32)flopnet_element_bits(FLOPNET_TF32, ks, r, c))
 }
 KERNEL void flopnet_generate_bf16(u16 *out, u32 rows, u32 cols, u32 k0, u32 k1, u32 transposed) {
-  FLOPNET_GENERATE_BODY(out[at] = (u16)flopnet_element_bits(FLOPNET_BF16, k0, k1, r, c))
+  FLOPNET_GENERATE_BODY(out[at] = (u16)flopnet_element_bits(FLOPNET_BF16, ks, r, c))
 }
 KERNEL void flopnet_generate_fp16(u16 *out, u32 rows, u32 cols, u32 k0, u32 k1, u32 transposed) {
-  FLOPNET_GENERATE_BODY(out[at] = (u16)flopnet_element_bits(FLOPNET_FP16, k0, k1, r, c))
+  FLOPNET_GENERATE_BODY(out[at] = (u16)flopnet_element_bits(FLOPNET_FP16, ks, r, c))
 }
 KERNEL void flopnet_generate_fp8(u8 *out, u32 rows, u32 cols, u32 k0, u32 k1, u32 transposed) {
-  FLOPNET_GENERATE_BODY(out[at] = (u8)flopnet_element_bits(FLOPNET_FP8, k0, k1, r, c))
+  FLOPNET_GENERATE_BODY(out[at] = (u8)flopnet_element_bits(FLOPNET_FP8, ks, r, c))
 }
 
 /* ---------------------------------------------------------------- SHA-256 */
@@ -177,7 +188,16 @@ FN void flopnet_sha256_prefixed(u32 prefix, const u32 *words, u64 nwords, u32 *o
   u32 carry = prefix << 24;           /* top byte of the previous word, in place */
   u64 b, t;
   int j;
-  for (b = 0; b < blocks; b++) {
+  /* Blocks made only of row words: no padding to decide, no branches. */
+  for (b = 0; b < nwords / 16; b++) {
+    for (j = 0; j < 16; j++) {
+      u32 x = words[b * 16 + j];
+      w[j] = carry | (flopnet_bswap(x) >> 8);
+      carry = x & 0xff000000u;
+    }
+    flopnet_sha256_block(st, w);
+  }
+  for (; b < blocks; b++) {
     for (j = 0; j < 16; j++) {
       t = b * 16 + j;
       if (t < nwords) {
