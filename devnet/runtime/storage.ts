@@ -74,6 +74,8 @@ export class Overlay implements State {
   }
 }
 
+const hashedParts = new Map<string, string>();
+
 export interface StorageEntryDef {
   name: string;
   modifier: 'Default' | 'Optional';
@@ -109,7 +111,20 @@ export class StorageItem<K extends unknown[], V> {
     let hex = this.prefixHex;
     for (let i = 0; i < keys.length; i++) {
       const k = this.def.keys[i]!;
-      hex += u8aToHex(hashKey(k.hasher, this.codec.encode(k.type, keys[i]))).slice(2);
+      const value = keys[i];
+      if (k.hasher === 'Identity') {
+        hex += u8aToHex(this.codec.encode(k.type, value)).slice(2);
+        continue;
+      }
+      // Hashing (wasm blake2/xxhash) dominates storage access; the same accounts and netuids recur.
+      const id = `${k.hasher}:${k.type}:${value instanceof Uint8Array ? u8aToHex(value) : String(value)}`;
+      let part = hashedParts.get(id);
+      if (part === undefined) {
+        if (hashedParts.size >= 200_000) hashedParts.clear();
+        part = u8aToHex(hashKey(k.hasher, this.codec.encode(k.type, value))).slice(2);
+        hashedParts.set(id, part);
+      }
+      hex += part;
     }
     return hex;
   }
