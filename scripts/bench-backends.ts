@@ -6,8 +6,11 @@
  * challenge sized to --seconds at that rate (within device memory and MAX_GEMMS), timed on the wall clock
  * from execute() to the root as a validator times it, opened and verified with the validator's verifier.
  *
- *   npx tsx scripts/bench-backends.ts [--classes bf16,tf32,fp32,fp64,fp16,fp8] [--n 8192] [--k 16384]
- *                                     [--seconds 10] [--reps 20] [--json] [--libraries PATH]
+ *   npx tsx scripts/bench-backends.ts [--classes bf16,tf32,fp32,fp64,fp16,fp8] [--shapes 8192x8192,32768x65536]
+ *                                     [--seconds 10] [--raw-seconds 2] [--json] [--libraries PATH]
+ *
+ * A shape is n×k (A is n×k, C is n×n). 8192×8192 is where ../shared/research/gpu.md measured raw cuBLAS;
+ * larger n and k amortise generation (∝ n·k per GEMM) and hashing (∝ n² per GEMM) over 2·n²·k FLOPs.
  *
  * On the lent GPU machine (no Node there): ../shared/tools/device-pack.sh scripts/bench-backends.ts --loader:.cu=text,
  * then run `xz -dc .device/node.xz > /tmp/node && chmod +x /tmp/node && cd .device && /tmp/node app.mjs` with carry [".device"].
@@ -24,18 +27,20 @@ import { MAX_GEMMS, PRECISIONS, type Precision } from '../shared/challenge/types
 const { values } = parseArgs({
   options: {
     classes: { type: 'string', default: 'bf16,tf32,fp32,fp64,fp16,fp8' },
-    n: { type: 'string', default: '8192' },
-    k: { type: 'string', default: '16384' },
+    shapes: { type: 'string', default: '8192x8192,32768x65536' },
     seconds: { type: 'string', default: '10' },
-    reps: { type: 'string', default: '20' },
+    'raw-seconds': { type: 'string', default: '2' },
     json: { type: 'boolean', default: false },
     libraries: { type: 'string' },
   },
 });
-const n = Number(values.n);
-const k = Number(values.k);
+const shapes = values.shapes!.split(',').map((shape) => {
+  const [n, k] = shape.split('x').map(Number);
+  if (!Number.isInteger(n) || !Number.isInteger(k) || n! < 1 || k! < 1) throw new Error(`--shapes: ${shape} is not n×k (e.g. 8192x8192)`);
+  return { n: n!, k: k! };
+});
 const seconds = Number(values.seconds);
-const reps = Number(values.reps);
+const rawSeconds = Number(values['raw-seconds']);
 const wanted = values.classes!.split(',').filter((c): c is Precision => (PRECISIONS as readonly string[]).includes(c));
 
 interface Row {
@@ -57,8 +62,8 @@ const backend = await CudaBackend.create(path ? { libraries: { cuda: path, nvrtc
 const device = await backend.describe();
 const rows: Row[] = [];
 try {
-  for (const precision of wanted.filter((p) => device.precisions.includes(p))) {
-    const raw = await backend.measureGemm(precision, n, k, reps);
+  for (const { n, k } of shapes) for (const precision of wanted.filter((p) => device.precisions.includes(p))) {
+    const raw = await backend.measureGemm(precision, n, k, rawSeconds);
     // As many GEMMs as fill `seconds` at the raw rate, within MAX_GEMMS and 90% of device memory.
     const perGemm = deviceBytesNeeded({ precision, m: 2, n, k }) - deviceBytesNeeded({ precision, m: 1, n, k });
     const fixed = deviceBytesNeeded({ precision, m: 1, n, k }) - perGemm;
@@ -94,7 +99,7 @@ try {
       reason: verdict.reason,
     };
     rows.push(row);
-    if (!values.json) process.stderr.write(`${precision}: ${e2eTflops.toPrecision(4)} of ${raw.tflops.toPrecision(4)} TFLOP/s (${(row.ratio * 100).toFixed(1)}%)\n`);
+    if (!values.json) process.stderr.write(`${precision} ${m}×${n}×${k}: ${e2eTflops.toPrecision(4)} of ${raw.tflops.toPrecision(4)} TFLOP/s (${(row.ratio * 100).toFixed(1)}%)\n`);
   }
 } finally {
   await backend.close();
@@ -105,7 +110,7 @@ if (values.json) {
 } else {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   console.log(`device: ${device.name}, ${(device.memoryBytes / 2 ** 30).toFixed(1)} GiB; ${device.detail}`);
-  console.log(`date: ${new Date().toISOString()}; n = ${n}, k = ${k}, target ${seconds} s, raw cuBLAS over ${reps} products`);
+  console.log(`date: ${new Date().toISOString()}; challenges sized to ${seconds} s at the raw rate (within memory and ${MAX_GEMMS} GEMMs); raw cuBLAS over ~${rawSeconds} s of products`);
   console.log('');
   console.log('| class | m × n × k | challenge s | end-to-end TFLOP/s | raw cuBLAS TFLOP/s | ratio | generate | GEMM | hash | verified |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');

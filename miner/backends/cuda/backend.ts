@@ -309,12 +309,12 @@ export class CudaBackend implements ComputeBackend {
       return { challengeId: challenge.id, root: merkleRoot(levels), timings };
     } finally {
       for (const e of events) cu.destroyEvent(e);
-      if (!keep) await this.freeAfterFailure(allocations);
+      if (!keep) await this.drainAndFree(allocations);
     }
   }
 
-  /** Frees a failed challenge's memory once the stream has drained (queued kernels may still use it). */
-  private async freeAfterFailure(allocations: DevicePtr[]): Promise<void> {
+  /** Frees device memory once the stream has drained (queued kernels may still use it). */
+  private async drainAndFree(allocations: DevicePtr[]): Promise<void> {
     try {
       const drained = this.cu.createEvent();
       this.cu.record(drained, this.stream);
@@ -390,9 +390,10 @@ export class CudaBackend implements ComputeBackend {
 
   /**
    * Raw cuBLAS throughput at one shape, for benchmarks: inputs generated once, one warm-up product, then
-   * `repetitions` products between two CUDA events. The ceiling `execute` is compared with.
+   * as many products as fill about `seconds` (3 at least) between two CUDA events. The ceiling `execute`
+   * is compared with.
    */
-  measureGemm(precision: Precision, n: number, k: number, repetitions: number): Promise<{ msPerGemm: number; tflops: number }> {
+  measureGemm(precision: Precision, n: number, k: number, seconds = 2): Promise<{ msPerGemm: number; tflops: number; repetitions: number }> {
     const run = this.queue.then(async () => {
       this.assertOpen();
       const plan = CLASS_PLANS[precision];
@@ -400,27 +401,31 @@ export class CudaBackend implements ComputeBackend {
       cu.setCurrent(this.ctx);
       const allocations: DevicePtr[] = [];
       const events: Handle[] = [];
-      try {
-        const alloc = (bytes: number) => (allocations.push(cu.alloc(bytes)), allocations.at(-1)!);
-        const a = alloc(n * k * plan.inputBytes);
-        const b = alloc(k * n * plan.inputBytes);
-        const c = alloc(n * n * plan.outputBytes);
-        const workspace = plan.lt ? alloc(LT_WORKSPACE_BYTES) : 0;
-        this.generate(precision, a, n, k, { k0: 1, k1: 2 }, false);
-        this.generate(precision, b, k, n, { k0: 3, k1: 4 }, plan.lt);
-        this.gemm(plan, a, b, c, n, k, workspace);
-        const start = cu.createEvent();
-        const end = cu.createEvent();
+      const timed = async (repetitions: number) => {
+        const [start, end] = [cu.createEvent(), cu.createEvent()];
         events.push(start, end);
         cu.record(start, this.stream);
         for (let i = 0; i < repetitions; i++) this.gemm(plan, a, b, c, n, k, workspace);
         cu.record(end, this.stream);
         await cu.waitFor(end);
-        const msPerGemm = cu.elapsedMs(start, end) / repetitions;
-        return { msPerGemm, tflops: (2 * n * n * k) / (msPerGemm / 1000) / 1e12 };
+        return cu.elapsedMs(start, end) / repetitions;
+      };
+      const alloc = (bytes: number) => (allocations.push(cu.alloc(bytes)), allocations.at(-1)!);
+      let a = 0, b = 0, c = 0, workspace = 0;
+      try {
+        a = alloc(n * k * plan.inputBytes);
+        b = alloc(k * n * plan.inputBytes);
+        c = alloc(n * n * plan.outputBytes);
+        workspace = plan.lt ? alloc(LT_WORKSPACE_BYTES) : 0;
+        this.generate(precision, a, n, k, { k0: 1, k1: 2 }, false);
+        this.generate(precision, b, k, n, { k0: 3, k1: 4 }, plan.lt);
+        const first = await timed(1); // includes cuBLAS's first-call heuristics: only sizes the real run
+        const repetitions = Math.max(3, Math.min(100, Math.round((seconds * 1000) / first)));
+        const msPerGemm = await timed(repetitions);
+        return { msPerGemm, tflops: (2 * n * n * k) / (msPerGemm / 1000) / 1e12, repetitions };
       } finally {
         for (const e of events) cu.destroyEvent(e);
-        await this.freeAfterFailure(allocations);
+        await this.drainAndFree(allocations);
       }
     });
     this.queue = run.catch(() => undefined);
