@@ -141,6 +141,8 @@ export class CudaBackend implements ComputeBackend {
     private readonly module: Handle,
     private readonly functions: Readonly<Record<(typeof KERNELS)[number], Handle>>,
     private readonly stream: Handle,
+    /** Openings copy rows on their own non-blocking stream, so they never wait behind a running challenge. */
+    private readonly openStream: Handle,
     private readonly blas: Handle,
     private readonly blasLt: Handle,
     private readonly info: DeviceInfo,
@@ -171,6 +173,7 @@ export class CudaBackend implements ComputeBackend {
     const module = cu.loadModule(cubin);
     const functions = Object.fromEntries(KERNELS.map((name) => [name, cu.getFunction(module, name)])) as Record<(typeof KERNELS)[number], Handle>;
     const stream = cu.createStream();
+    const openStream = cu.createStream(true);
     const blas = cu.createBlas(stream);
     const blasLt = cu.createBlasLt();
     const total = cu.totalMemory(device);
@@ -184,7 +187,7 @@ export class CudaBackend implements ComputeBackend {
     };
     const reserve = options.reserveBytes ?? Math.min(256 << 20, Math.floor(total * 0.05));
     const sms = cu.attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
-    const backend = new CudaBackend(cu, device, ctx, module, functions, stream, blas, blasLt, info, reserve, sms, log);
+    const backend = new CudaBackend(cu, device, ctx, module, functions, stream, openStream, blas, blasLt, info, reserve, sms, log);
     try {
       await backend.selfTest();
     } catch (error) {
@@ -451,7 +454,7 @@ export class CudaBackend implements ComputeBackend {
     this.cu.setCurrent(this.ctx);
     return rows.map(({ matrix, row }) => {
       const data = new Uint8Array(rowBytes);
-      this.cu.copyToHost(data, held.results[matrix]! + row * rowBytes);
+      this.cu.copyToHostOn(this.openStream, data, held.results[matrix]! + row * rowBytes);
       return { matrix, row, data, path: merkleProof(held.levels, matrix * n + row) };
     });
   }
@@ -473,6 +476,7 @@ export class CudaBackend implements ComputeBackend {
       ['cublasLtDestroy', () => this.cu.destroyBlasLt(this.blasLt)],
       ['cublasDestroy', () => this.cu.destroyBlas(this.blas)],
       ['cuStreamDestroy', () => this.cu.destroyStream(this.stream)],
+      ['cuStreamDestroy', () => this.cu.destroyStream(this.openStream)],
       ['cuModuleUnload', () => this.cu.unloadModule(this.module)],
       ['cuDevicePrimaryCtxRelease', () => this.cu.releasePrimaryContext(this.device)],
     ];

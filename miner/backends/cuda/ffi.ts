@@ -93,6 +93,7 @@ const DRIVER = [
   'int cuMemFree_v2(uint64_t dptr)',
   'int cuMemcpyHtoD_v2(uint64_t dst, const void *src, size_t bytes)',
   'int cuMemcpyDtoH_v2(void *dst, uint64_t src, size_t bytes)',
+  'int cuMemcpyDtoHAsync_v2(void *dst, uint64_t src, size_t bytes, void *stream)',
   'int cuModuleLoadData(_Out_ void **module, const void *image)',
   'int cuModuleUnload(void *module)',
   'int cuModuleGetFunction(_Out_ void **function, void *module, const char *name)',
@@ -321,6 +322,11 @@ export class CudaLibraries {
     this.call('cuMemcpyDtoH_v2', dst, src, dst.byteLength);
   }
 
+  /** Copy on `stream`; into pageable memory (a JS buffer) it returns once the copy is done. */
+  copyToHostOn(stream: Handle, dst: ArrayBufferView, src: DevicePtr): void {
+    this.call('cuMemcpyDtoHAsync_v2', dst, src, dst.byteLength, stream);
+  }
+
   loadModule(image: Uint8Array): Handle {
     const out: (Handle | null)[] = [null];
     this.call('cuModuleLoadData', out, image);
@@ -347,9 +353,10 @@ export class CudaLibraries {
     this.check('cuda', `cuLaunchKernel(${name})`, status);
   }
 
-  createStream(): Handle {
+  /** A stream; `nonBlocking` ones do not wait for work on the legacy default stream (CU_STREAM_NON_BLOCKING). */
+  createStream(nonBlocking = false): Handle {
     const out: (Handle | null)[] = [null];
-    this.call('cuStreamCreate', out, 0);
+    this.call('cuStreamCreate', out, nonBlocking ? 1 : 0);
     return out[0]!;
   }
 

@@ -106,6 +106,20 @@ describe.skipIf('skip' in fake)('CudaBackend on the fake CUDA library (FFI and b
     await expect(b.open(challenge.id, [{ matrix: 0, row: 0 }])).rejects.toMatchObject({ code: 'E_UNKNOWN_CHALLENGE' });
   });
 
+  it('answers openings of one challenge while the next one executes', async () => {
+    const b = await make();
+    const first = small('bf16', 2, 9, 40);
+    const firstRoot = (await b.execute(first)).root;
+    const second = small('bf16', 6, 9, 40);
+    const running = b.execute(second);
+    const request = pickRows(first, 5);
+    const openings = { id: first.id, rows: await b.open(first.id, request.rows) };
+    await b.release(first.id);
+    expect(verifyOpenings(first, { id: first.id, root: firstRoot }, request, openings, { entries: 3, elapsedMs: 1 }).ok).toBe(true);
+    await running;
+    await b.release(second.id);
+  });
+
   it('refuses an opening outside the challenge', async () => {
     const b = await make();
     const challenge = small('fp32');
