@@ -184,6 +184,14 @@ describe('chain errors on the devnet', () => {
     await expect(client.setHyperparameter({ signer: keys.bob, netuid, name: 'min_allowed_weights', value: 2 })).rejects.toMatchObject({ code: 'E_BAD_ORIGIN' });
   });
 
+  it('refuses a hyperparameter name it does not know, listing the ones it does', async () => {
+    await expect(client.setHyperparameter({ signer: keys.alice, netuid, name: 'no_such_thing', value: 1 })).rejects.toMatchObject({
+      code: 'E_HYPERPARAM_NAME',
+      hint: expect.stringContaining('weights_rate_limit'),
+    });
+    await expect(client.setHyperparameter({ signer: keys.alice, netuid, name: 'commit_reveal_weights_enabled', value: 'maybe' })).rejects.toMatchObject({ code: 'E_HYPERPARAM_VALUE' });
+  });
+
   it('names a call the runtime lacks', () => {
     expect(() => buildCall(client, 'SubtensorModule', 'set_root_weights', {})).toThrow(CallUnsupportedError);
     expect(() => buildCall(client, 'SubtensorModule', 'set_root_weights', {})).toThrow(/SubtensorModule\.set_root_weights/);

@@ -36,10 +36,4 @@ describe('flopnet stake', () => {
     expect(JSON.parse(r.stdout).error.code).toBe('E_NOT_REGISTERED');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
-
-  it('refuses an amount that is not a number of TAO', async () => {
-    const r = await env.flopnet('stake', 'add', '--netuid', String(env.netuid), '--amount', '1.2.3', '--wallet.name', 'bob');
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('"1.2.3" is not an amount of TAO');
-  });
 });

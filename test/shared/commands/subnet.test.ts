@@ -28,14 +28,10 @@ describe('flopnet subnet', () => {
     expect((await env.client.getHyperparameters({ netuid: env.netuid }))['weights_rate_limit']).toBe(7);
   });
 
-  it('refuses it from another key, and an unknown name, in one line each', async () => {
-    const [notSudo, unknown] = await Promise.all([
-      env.flopnet('subnet', 'hyperparams', 'set', 'weights_rate_limit', '1', '--netuid', String(env.netuid), '--wallet.name', 'bob', '--json'),
-      env.flopnet('subnet', 'hyperparams', 'set', 'no_such_thing', '1', '--netuid', String(env.netuid), '--wallet.name', 'alice'),
-    ]);
+  it('refuses it from another key, in one line', async () => {
+    const notSudo = await env.flopnet('subnet', 'hyperparams', 'set', 'weights_rate_limit', '1', '--netuid', String(env.netuid), '--wallet.name', 'bob', '--json');
     expect(notSudo.status).toBe(1);
     expect(JSON.parse(notSudo.stdout).error.code).toBe('E_NOT_SUDO');
-    expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/"no_such_thing" is not a hyperparameter flopnet can set — one of: tempo/);
+    expect(notSudo.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
