@@ -23,5 +23,4 @@ describe('flopnet register', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/has 0\.000000000 τ but registering on subnet \d+ needs/);
   });
-
 });
