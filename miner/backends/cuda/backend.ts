@@ -107,7 +107,16 @@ function decodeMinifloat(bits: number, exponentBits: number, fractionBits: numbe
   return sign * magnitude;
 }
 
+export type CudaPipeline = 'serial' | 'overlap';
+
 export interface CudaBackendOptions {
+  /**
+   * 'serial' (default): generate, multiply, hash one GEMM after the other on one stream. 'overlap':
+   * generation and hashing on their own streams, double-buffered inputs, so they can run while the next
+   * or previous GEMM does (more memory: two pairs of inputs). Not yet measured on a GPU: see
+   * docs/benchmarks.md before making it the default.
+   */
+  pipeline?: CudaPipeline;
   /** Library paths; unset ones are searched for (libcuda.so.1, libnvrtc.so.13/12, ...). */
   libraries?: CudaLibraryPaths;
   /** Device ordinal (default 0). */
@@ -143,12 +152,17 @@ export class CudaBackend implements ComputeBackend {
     private readonly stream: Handle,
     /** Openings copy rows on their own non-blocking stream, so they never wait behind a running challenge. */
     private readonly openStream: Handle,
+    /** Generation and hashing streams of the 'overlap' pipeline. */
+    private readonly genStream: Handle,
+    private readonly hashStream: Handle,
     private readonly blas: Handle,
     private readonly blasLt: Handle,
     private readonly info: DeviceInfo,
     private readonly reserveBytes: number,
     /** Streaming multiprocessors: launch shapes are sized to fill them. */
     private readonly sms: number,
+    /** How a challenge's phases are scheduled (see CudaBackendOptions.pipeline). */
+    readonly pipeline: CudaPipeline,
     log: Logger,
   ) {
     this.log = log;
@@ -174,6 +188,8 @@ export class CudaBackend implements ComputeBackend {
     const functions = Object.fromEntries(KERNELS.map((name) => [name, cu.getFunction(module, name)])) as Record<(typeof KERNELS)[number], Handle>;
     const stream = cu.createStream();
     const openStream = cu.createStream(true);
+    const genStream = cu.createStream();
+    const hashStream = cu.createStream();
     const blas = cu.createBlas(stream);
     const blasLt = cu.createBlasLt();
     const total = cu.totalMemory(device);
@@ -187,7 +203,7 @@ export class CudaBackend implements ComputeBackend {
     };
     const reserve = options.reserveBytes ?? Math.min(256 << 20, Math.floor(total * 0.05));
     const sms = cu.attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
-    const backend = new CudaBackend(cu, device, ctx, module, functions, stream, openStream, blas, blasLt, info, reserve, sms, log);
+    const backend = new CudaBackend(cu, device, ctx, module, functions, stream, openStream, genStream, hashStream, blas, blasLt, info, reserve, sms, options.pipeline ?? 'serial', log);
     try {
       await backend.selfTest();
     } catch (error) {
@@ -236,6 +252,10 @@ export class CudaBackend implements ComputeBackend {
     const plan = CLASS_PLANS[precision];
     const leaves = m * n;
     const nodes = treeNodes(leaves);
+    const inputBytes = n * k * plan.inputBytes;
+    // Overlap needs a second pair of input buffers; without room for it the challenge still runs serially.
+    const overlap = this.pipeline === 'overlap' && needed + 2 * inputBytes <= free - this.reserveBytes;
+    const streams = overlap ? { gen: this.genStream, gemm: this.stream, hash: this.hashStream } : { gen: this.stream, gemm: this.stream, hash: this.stream };
     const allocations: DevicePtr[] = [];
     const alloc = (bytes: number) => {
       const ptr = cu.alloc(bytes);
@@ -243,47 +263,58 @@ export class CudaBackend implements ComputeBackend {
       return ptr;
     };
     const events: Handle[] = [];
-    const event = () => {
+    const mark = (stream: Handle) => {
       const e = cu.createEvent();
       events.push(e);
-      cu.record(e, this.stream);
+      cu.record(e, stream);
       return e;
     };
     let keep = false;
     try {
-      const a = alloc(n * k * plan.inputBytes);
-      const b = alloc(k * n * plan.inputBytes);
+      const slots = overlap ? 2 : 1;
+      const inputs = Array.from({ length: slots }, () => ({ a: alloc(inputBytes), b: alloc(inputBytes) }));
       const tree = alloc(nodes * HASH_BYTES);
       const workspace = plan.lt ? alloc(LT_WORKSPACE_BYTES) : 0;
       const results: DevicePtr[] = [];
       for (let j = 0; j < m; j++) results.push(alloc(n * n * plan.outputBytes));
 
-      const marks: Handle[] = [event()];
+      // Per GEMM: [generate start, generate end, gemm start, gemm end, hash start, hash end]. With
+      // overlap, A_{j+1}, B_{j+1} are generated while GEMM j runs and C_{j-1} is hashed while GEMM j runs;
+      // the waits below are the only ordering between the three streams.
+      const marks: Handle[][] = [];
       let waited = 0;
       for (let j = 0; j < m; j++) {
-        this.generate(precision, a, n, k, matrixKey(challenge.seed, 'A', j), false);
-        this.generate(precision, b, k, n, matrixKey(challenge.seed, 'B', j), plan.lt);
-        marks.push(event());
+        const { a, b } = inputs[j % slots]!;
+        if (j >= slots) cu.waitEvent(streams.gen, marks[j - slots]![3]!); // GEMM j - slots has read these buffers
+        const genStart = mark(streams.gen);
+        this.generate(precision, a, n, k, matrixKey(challenge.seed, 'A', j), false, streams.gen);
+        this.generate(precision, b, k, n, matrixKey(challenge.seed, 'B', j), plan.lt, streams.gen);
+        const genEnd = mark(streams.gen);
+        cu.waitEvent(streams.gemm, genEnd);
+        const gemmStart = mark(streams.gemm);
         this.gemm(plan, a, b, results[j]!, n, k, workspace);
-        marks.push(event());
-        this.hashRows(results[j]!, (n * plan.outputBytes) / 4, n, tree + j * n * HASH_BYTES);
-        marks.push(event());
+        const gemmEnd = mark(streams.gemm);
+        cu.waitEvent(streams.hash, gemmEnd);
+        const hashStart = mark(streams.hash);
+        this.hashRows(results[j]!, (n * plan.outputBytes) / 4, n, tree + j * n * HASH_BYTES, streams.hash);
+        marks.push([genStart, genEnd, gemmStart, gemmEnd, hashStart, mark(streams.hash)]);
         // Keep one GEMM queued behind the one running, so the GPU never waits on this thread.
         if (j >= 1) {
-          await cu.waitFor(marks[3 * j]!, signal);
+          await cu.waitFor(marks[j - 1]![5]!, signal);
           waited = j;
           onProgress?.(j / m);
           signal?.throwIfAborted();
         }
       }
+      const treeStart = mark(streams.hash);
       let offset = 0;
       for (let width = leaves; width > 1; ) {
         const next = Math.ceil(width / 2);
-        this.launch('flopnet_hash_level', [Math.ceil(next / 128), 1, 1], [128, 1, 1], [u64(tree + offset * HASH_BYTES), u32(width), u64(tree + (offset + width) * HASH_BYTES)]);
+        this.launch('flopnet_hash_level', [Math.ceil(next / 128), 1, 1], [128, 1, 1], [u64(tree + offset * HASH_BYTES), u32(width), u64(tree + (offset + width) * HASH_BYTES)], streams.hash);
         offset += width;
         width = next;
       }
-      const done = event();
+      const done = mark(streams.hash);
       await cu.waitFor(done, signal);
       if (waited < m) onProgress?.(1);
 
@@ -297,18 +328,18 @@ export class CudaBackend implements ComputeBackend {
         offset += width;
         if (width === 1) break;
       }
-      const timings: ExecutionTimings = { generateMs: 0, gemmMs: 0, hashMs: performance.now() - t0 };
-      for (let j = 0; j < m; j++) {
-        timings.generateMs += cu.elapsedMs(marks[3 * j]!, marks[3 * j + 1]!);
-        timings.gemmMs += cu.elapsedMs(marks[3 * j + 1]!, marks[3 * j + 2]!);
-        timings.hashMs += cu.elapsedMs(marks[3 * j + 2]!, marks[3 * j + 3]!);
+      // Kernel time per phase; with overlap the phases run at the same time, so these add up to more than the wall time.
+      const timings: ExecutionTimings = { generateMs: 0, gemmMs: 0, hashMs: performance.now() - t0 + cu.elapsedMs(treeStart, done) };
+      for (const [genStart, genEnd, gemmStart, gemmEnd, hashStart, hashEnd] of marks) {
+        timings.generateMs += cu.elapsedMs(genStart!, genEnd!);
+        timings.gemmMs += cu.elapsedMs(gemmStart!, gemmEnd!);
+        timings.hashMs += cu.elapsedMs(hashStart!, hashEnd!);
       }
-      timings.hashMs += cu.elapsedMs(marks[3 * m]!, done);
 
-      for (const ptr of [a, b, tree, ...(workspace ? [workspace] : [])]) cu.free(ptr);
+      for (const ptr of allocations.filter((p) => !results.includes(p))) cu.free(ptr);
       this.held.set(challenge.id, { challenge, results, levels });
       keep = true;
-      this.log.debug('executed challenge', { id: challenge.id, precision, m, n, k, ...timings });
+      this.log.debug('executed challenge', { id: challenge.id, precision, m, n, k, pipeline: overlap ? 'overlap' : 'serial', ...timings });
       return { challengeId: challenge.id, root: merkleRoot(levels), timings };
     } finally {
       for (const e of events) cu.destroyEvent(e);
@@ -319,9 +350,11 @@ export class CudaBackend implements ComputeBackend {
   /** Frees device memory once the stream has drained (queued kernels may still use it). */
   private async drainAndFree(allocations: DevicePtr[]): Promise<void> {
     try {
-      const drained = this.cu.createEvent();
-      this.cu.record(drained, this.stream);
-      await this.cu.waitFor(drained).finally(() => this.cu.destroyEvent(drained));
+      for (const stream of [this.stream, this.genStream, this.hashStream]) {
+        const drained = this.cu.createEvent();
+        this.cu.record(drained, stream);
+        await this.cu.waitFor(drained).finally(() => this.cu.destroyEvent(drained));
+      }
     } catch (error) {
       this.log.warn('could not drain the CUDA stream after a failed challenge', { error });
     }
@@ -334,8 +367,8 @@ export class CudaBackend implements ComputeBackend {
     }
   }
 
-  private launch(name: (typeof KERNELS)[number], grid: [number, number, number], block: [number, number, number], params: ArrayBufferView[]): void {
-    this.cu.launch(name, this.functions[name], grid, block, this.stream, params);
+  private launch(name: (typeof KERNELS)[number], grid: [number, number, number], block: [number, number, number], params: ArrayBufferView[], stream = this.stream): void {
+    this.cu.launch(name, this.functions[name], grid, block, stream, params);
   }
 
   /**
@@ -343,22 +376,22 @@ export class CudaBackend implements ComputeBackend {
    * 256-thread blocks per SM, each thread walking many rows: the Philox round keys are computed once per
    * thread, and a thread per element would pay for them every time.
    */
-  private generate(precision: Precision, out: DevicePtr, rows: number, cols: number, key: MatrixKey, columnMajor: boolean): void {
+  private generate(precision: Precision, out: DevicePtr, rows: number, cols: number, key: MatrixKey, columnMajor: boolean, stream = this.stream): void {
     const inner = columnMajor ? rows : cols;
     const outer = columnMajor ? cols : rows;
     const gridX = Math.ceil(inner / 256);
     const gridY = Math.max(1, Math.min(outer, 65535, Math.ceil((this.sms * 8) / gridX)));
-    this.launch(`flopnet_generate_${precision}`, [gridX, gridY, 1], [256, 1, 1], [u64(out), u32(rows), u32(cols), u32(key.k0), u32(key.k1), u32(columnMajor ? 1 : 0)]);
+    this.launch(`flopnet_generate_${precision}`, [gridX, gridY, 1], [256, 1, 1], [u64(out), u32(rows), u32(cols), u32(key.k0), u32(key.k1), u32(columnMajor ? 1 : 0)], stream);
   }
 
   /**
    * Leaf digests of `rows` rows of `rowWords` 32-bit words. One thread per row (a SHA-256 chain cannot be
    * split), so blocks are kept small enough that every SM gets some rows.
    */
-  private hashRows(data: DevicePtr, rowWords: number, rows: number, digests: DevicePtr): void {
+  private hashRows(data: DevicePtr, rowWords: number, rows: number, digests: DevicePtr, stream = this.stream): void {
     let block = 128;
     while (block > 32 && rows / block < 2 * this.sms) block /= 2;
-    this.launch('flopnet_hash_rows', [Math.ceil(rows / block), 1, 1], [block, 1, 1], [u64(data), u64(rowWords), u32(rows), u64(digests)]);
+    this.launch('flopnet_hash_rows', [Math.ceil(rows / block), 1, 1], [block, 1, 1], [u64(data), u64(rowWords), u32(rows), u64(digests)], stream);
   }
 
   private gemm(plan: ClassPlan, a: DevicePtr, b: DevicePtr, c: DevicePtr, n: number, k: number, workspace: DevicePtr): void {
@@ -477,6 +510,8 @@ export class CudaBackend implements ComputeBackend {
       ['cublasDestroy', () => this.cu.destroyBlas(this.blas)],
       ['cuStreamDestroy', () => this.cu.destroyStream(this.stream)],
       ['cuStreamDestroy', () => this.cu.destroyStream(this.openStream)],
+      ['cuStreamDestroy', () => this.cu.destroyStream(this.genStream)],
+      ['cuStreamDestroy', () => this.cu.destroyStream(this.hashStream)],
       ['cuModuleUnload', () => this.cu.unloadModule(this.module)],
       ['cuDevicePrimaryCtxRelease', () => this.cu.releasePrimaryContext(this.device)],
     ];

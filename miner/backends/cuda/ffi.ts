@@ -101,6 +101,7 @@ const DRIVER = [
   'int cuStreamCreate(_Out_ void **stream, unsigned int flags)',
   'int cuStreamDestroy_v2(void *stream)',
   'int cuStreamSynchronize(void *stream)',
+  'int cuStreamWaitEvent(void *stream, void *event, unsigned int flags)',
   'int cuEventCreate(_Out_ void **event, unsigned int flags)',
   'int cuEventRecord(void *event, void *stream)',
   'int cuEventQuery(void *event)',
@@ -362,6 +363,11 @@ export class CudaLibraries {
 
   destroyStream(stream: Handle): void {
     this.call('cuStreamDestroy_v2', stream);
+  }
+
+  /** Work queued on `stream` after this waits until `event` has completed (on the device, not here). */
+  waitEvent(stream: Handle, event: Handle): void {
+    this.call('cuStreamWaitEvent', stream, event, 0);
   }
 
   createEvent(): Handle {

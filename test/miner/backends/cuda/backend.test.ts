@@ -44,7 +44,7 @@ describe.skipIf('skip' in fake)('CudaBackend on the fake CUDA library (FFI and b
   const lib = koffi.load(path);
   const liveAllocations = lib.func('long fakeCudaLiveAllocations(void)') as () => number;
   const backends: ComputeBackend[] = [];
-  const make = async (extra: { reserveBytes?: number } = {}) => {
+  const make = async (extra: { reserveBytes?: number; pipeline?: 'serial' | 'overlap' } = {}) => {
     const b = await CudaBackend.create({ libraries: fakePaths(path), reserveBytes: 0, ...extra });
     backends.push(b);
     return b;
@@ -75,10 +75,11 @@ describe.skipIf('skip' in fake)('CudaBackend on the fake CUDA library (FFI and b
     expect(verdict).toMatchObject({ ok: true, reason: 'ok' });
   });
 
-  it('commits to the same root as the CPU reference where every product is exact (fp64, tf32, bf16, fp16, fp8)', async () => {
+  it.each(['serial', 'overlap'] as const)('%s pipeline: commits to the same root as the CPU reference where every product is exact (fp64, tf32, bf16, fp16, fp8)', async (pipeline) => {
     // Same accumulation order as the reference loop and exact products: identical results, so identical
-    // roots prove the layouts (B first, fp8's column-major B), the leaf order and the tree.
-    const b = await make();
+    // roots prove the layouts (B first, fp8's column-major B), the leaf order and the tree. (The fake runs
+    // every stream in program order: this cannot catch a missing cross-stream wait; a GPU run can.)
+    const b = await make({ pipeline });
     const cpu = new CpuBackend({ threads: 1 });
     backends.push(cpu);
     for (const precision of ['fp64', 'tf32', 'bf16', 'fp16', 'fp8'] as const) {
