@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../../shared/cli/command.js';
 import { axonOptions, netuidOption, subtensorOptions, walletOptions } from '../../shared/config/common.js';
-import { defineOptions, zBool, zNumber } from '../../shared/config/options.js';
+import { defineOptions, zBool } from '../../shared/config/options.js';
 import { FlopnetError, UsageError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import { coldkeyOf, hotkeyOf, withClient } from '../../shared/chain/cli.js';
@@ -39,7 +39,11 @@ export const minerOptions = defineOptions({
     key: 'min-stake',
     arg: '<TAO>',
     description: 'also serve registered hotkeys without a validator permit that hold at least this stake',
-    schema: zNumber(0, 21_000_000),
+    // Kept as text: taoToRao converts it exactly, where a float would round.
+    schema: z
+      .union([z.number(), z.string()])
+      .transform(String)
+      .pipe(z.string().trim().regex(/^\d+(\.\d{0,9})?$/, 'an amount of TAO, e.g. 1000 or 0.5 (at most 9 decimals)')),
     aliases: ['--min_stake'],
   },
 });
