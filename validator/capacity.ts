@@ -19,7 +19,7 @@ export interface MinerCapacity {
   device?: { name: string; backend: DeviceInfo['backend']; memoryBytes: number };
   /** Classes the device reports. */
   classes: Precision[];
-  /** Last verified TFLOPS per class. */
+  /** Credited TFLOPS of the latest verified result per class. */
   tflops: ClassTflops;
   score: number;
   lastRound: number;
@@ -42,7 +42,7 @@ export interface CapacityReport {
 }
 
 export function capacityReport(store: ValidatorStore, identity: { netuid: number; hotkey: string }): CapacityReport {
-  const throughput = store.loadThroughput();
+  const verified = store.lastVerified();
   const devices = store.loadDevices();
   const scores = store.loadScores();
   const [last] = store.rounds(1);
@@ -54,7 +54,7 @@ export function capacityReport(store: ValidatorStore, identity: { netuid: number
     .filter((r) => scores.has(r.hotkey))
     .map((r): MinerCapacity => {
       const device = devices.get(r.hotkey);
-      const tflops: ClassTflops = Object.fromEntries([...(throughput.get(r.hotkey) ?? new Map())].map(([p, t]) => [p, t.tflops]));
+      const tflops: ClassTflops = Object.fromEntries(verified.get(r.hotkey) ?? []);
       if (r.verdict === 'verified') {
         verifiedMiners++;
         for (const [p, t] of Object.entries(tflops) as Array<[Precision, number]>) totals[p] = (totals[p] ?? 0) + t;

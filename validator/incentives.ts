@@ -63,8 +63,11 @@ export const zIncentives = z
     firstChallengeFlops: z.number('a number').min(1e3, 'at least 1000 FLOPs').max(1e18, 'at most 1e18 FLOPs').prefault(SIZING.startFlops),
     timeouts: z
       .strictObject({
-        /** Root deadline = deadlineFactor × the challenge's expected time, at least minDeadlineMs. */
-        deadlineFactor: z.number('a number').min(1, 'a number ≥ 1').max(100, 'at most 100').prefault(3),
+        /**
+         * Root deadline = deadlineFactor × the challenge's expected time, at least minDeadlineMs. It
+         * bounds what a device running several hotkeys' challenges one after another can gain.
+         */
+        deadlineFactor: z.number('a number').min(1, 'a number ≥ 1').max(100, 'at most 100').prefault(1.5),
         minDeadlineMs: z.number('a number').int('an integer number of milliseconds').min(100, 'at least 100 ms').max(600_000).prefault(5_000),
         /** Budget for the miner to return the opened rows. */
         openingsMs: z.number('a number').int('an integer number of milliseconds').min(100, 'at least 100 ms').max(600_000).prefault(10_000),

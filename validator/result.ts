@@ -30,7 +30,9 @@ export interface ChallengeResult {
   seconds?: number;
   /** Round trip measured just before the challenge, milliseconds. */
   rttMs?: number;
-  /** Verified throughput; 0 unless the verdict is `verified`. */
+  /** Seconds the challenge was sized for at the miner's last verified throughput (absent the first time). */
+  expectedSeconds?: number;
+  /** Credited throughput (round.ts creditedTflops); 0 unless the verdict is `verified`. */
   tflops: number;
   verdict: Verdict;
   /** Stable reason code: `ok`, a verifier code, or a transport code. */

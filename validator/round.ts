@@ -65,10 +65,21 @@ export function drawClass(incentives: Incentives, supported: readonly Precision[
   return candidates.at(-1)?.[0];
 }
 
-/** Seconds credited for a root: send → receipt on the validator's clock, minus the (capped) round trip. */
-export function creditedSeconds(elapsedMs: number, rttMs: number): number {
+/** Seconds a root took: send → receipt on the validator's clock, minus the (capped) round trip. */
+export function measuredSeconds(elapsedMs: number, rttMs: number): number {
   const rtt = Math.min(Math.max(0, rttMs), MAX_RTT_SHARE * elapsedMs);
   return Math.max(MIN_SECONDS, (elapsedMs - rtt) / 1000);
+}
+
+/**
+ * TFLOPS credited for a verified challenge: its FLOPs over the time it took, but never over less than
+ * the time it was sized for at the miner's last verified throughput. A device answering faster than
+ * expected is paid its old rate for one round (sizing grows from the measured rate), while a device
+ * that runs several hotkeys' challenges one after the other cannot have the first one paid at the
+ * full speed of a device it then shares with the others.
+ */
+export function creditedTflops(flops: number, seconds: number, expectedSeconds: number | undefined): number {
+  return flops / Math.max(seconds, expectedSeconds ?? 0) / 1e12;
 }
 
 /** A failed call's verdict: never sent → unreachable; sent and refused, late or garbled → no answer. */
@@ -84,14 +95,20 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   const results = new Map<string, ChallengeResult>();
   const devices = new Map<string, DeviceInfo>();
   const base = (t: AxonTarget) => ({ round, uid: t.uid!, hotkey: t.hotkey, tflops: 0 });
+  const challenges = new Map<string, Challenge>();
+  const rtt = new Map<string, number>();
+  /** What is known of a miner's challenge so far, for its result. */
+  const sent = (t: AxonTarget) => {
+    const c = challenges.get(t.hotkey);
+    const device = devices.get(t.hotkey);
+    return {
+      ...(c ? { challenge: { precision: c.precision, m: c.m, n: c.n, k: c.k } } : {}),
+      ...(rtt.has(t.hotkey) ? { rttMs: rtt.get(t.hotkey)! } : {}),
+      ...(device ? { device: device.name } : {}),
+    };
+  };
   const fail = (t: AxonTarget, call: CallFailure<Op>, what: string): void => {
-    results.set(t.hotkey, {
-      ...base(t),
-      verdict: failureVerdict(call),
-      reason: call.code,
-      detail: `${what}: ${call.message}`,
-      ...(devices.get(t.hotkey) ? { device: devices.get(t.hotkey)!.name } : {}),
-    });
+    results.set(t.hotkey, { ...base(t), ...sent(t), verdict: failureVerdict(call), reason: call.code, detail: `${what}: ${call.message}` });
   };
   const probe = { deadlineMs: incentives.timeouts.probeMs, ...(signal ? { signal } : {}) };
 
@@ -106,7 +123,7 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   });
 
   // 2. A class and a size per miner, from the config and its last verified throughput.
-  const challenges = new Map<string, Challenge>();
+  /** Expected seconds of each known miner's challenge at its last verified throughput. */
   const expected = new Map<string, number>();
   live = live.filter((t) => {
     const device = devices.get(t.hotkey)!;
@@ -130,15 +147,13 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
       ...(last ? { tflops: last.tflops, previousFlops: last.flops } : {}),
       random: unit,
     });
-    // Sizing guesses the pace of a miner never verified; its deadline must not be tighter than sizing's.
-    const deadlineMs = last ? rootDeadlineMs(incentives, size.expectedSeconds) : Math.max(size.deadlineMs, rootDeadlineMs(incentives, size.expectedSeconds));
+    const deadlineMs = rootDeadlineMs(incentives, size.expectedSeconds);
     challenges.set(t.hotkey, createChallenge({ precision, m: size.m, n: size.n, k: size.k, deadlineMs }));
-    expected.set(t.hotkey, size.expectedSeconds);
+    if (last) expected.set(t.hotkey, size.expectedSeconds);
     return true;
   });
 
   const pings = await dendrite.forward(live, 'ping', {}, probe);
-  const rtt = new Map<string, number>();
   live = live.filter((t, i) => {
     const r = pings[i]!;
     if (!r.ok) return fail(t, r, 'round-trip probe'), false;
@@ -154,7 +169,7 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
     const r = roots[i]!;
     if (!r.ok) return fail(t, r, 'challenge');
     const challenge = challenges.get(t.hotkey)!;
-    committed.push({ target: t, root: r, seconds: creditedSeconds(r.elapsedMs, rtt.get(t.hotkey)!), request: pickRows(challenge, input.openedRows, int) });
+    committed.push({ target: t, root: r, seconds: measuredSeconds(r.elapsedMs, rtt.get(t.hotkey)!), request: pickRows(challenge, input.openedRows, int) });
   });
 
   // 4. Openings, after every root is in, then verification.
@@ -167,8 +182,7 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   committed.forEach((c, i) => {
     const t = c.target;
     const challenge = challenges.get(t.hotkey)!;
-    const shape = { precision: challenge.precision, m: challenge.m, n: challenge.n, k: challenge.k };
-    const timing = { seconds: c.seconds, rttMs: rtt.get(t.hotkey)!, device: devices.get(t.hotkey)!.name, challenge: shape };
+    const timing = { ...sent(t), seconds: c.seconds, ...(expected.has(t.hotkey) ? { expectedSeconds: expected.get(t.hotkey)! } : {}) };
     const o = openings[i]!;
     if (!o.ok) {
       // A miner that committed a root and cannot open it has not proved anything: a failed proof.
@@ -180,15 +194,9 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
       results.set(t.hotkey, { ...base(t), ...timing, verdict: 'failed', reason: verdict.reason, ...(verdict.detail ? { detail: verdict.detail } : {}) });
       return;
     }
-    const tflops = challengeFlops(challenge) / c.seconds / 1e12;
-    results.set(t.hotkey, {
-      ...base(t),
-      ...timing,
-      tflops,
-      verdict: 'verified',
-      reason: 'ok',
-      detail: `expected ${expected.get(t.hotkey)!.toFixed(2)} s, took ${c.seconds.toFixed(2)} s`,
-    });
+    const tflops = creditedTflops(challengeFlops(challenge), c.seconds, expected.get(t.hotkey));
+    const asked = expected.has(t.hotkey) ? `expected ${expected.get(t.hotkey)!.toFixed(3)} s` : 'first challenge';
+    results.set(t.hotkey, { ...base(t), ...timing, tflops, verdict: 'verified', reason: 'ok', detail: `${asked}, took ${c.seconds.toFixed(3)} s` });
   });
 
   return { results: input.miners.map((t) => results.get(t.hotkey)!), devices };

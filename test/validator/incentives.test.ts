@@ -27,9 +27,9 @@ describe('incentive config', () => {
   it('fills defaults inside a partial section', () => {
     const c = parseIncentives({ timeouts: { openingsMs: 500 }, burn: { uid: 0, share: 0.25 } });
     expect(c.timeouts.openingsMs).toBe(500);
-    expect(c.timeouts.deadlineFactor).toBe(3);
+    expect(c.timeouts.deadlineFactor).toBe(1.5);
     expect(c.burn).toEqual({ uid: 0, share: 0.25 });
-    expect(rootDeadlineMs(c, 10)).toBe(30_000);
+    expect(rootDeadlineMs(c, 10)).toBe(15_000);
     expect(rootDeadlineMs(c, 0.1)).toBe(5_000);
   });
 

@@ -11,7 +11,7 @@ import { createSigner, cryptoReady } from '../../shared/protocol/signing.js';
 import type { Challenge } from '../../shared/challenge/types.js';
 import { Dendrite, type AxonTarget } from '../../validator/dendrite.js';
 import { parseIncentives } from '../../validator/incentives.js';
-import { creditedSeconds, drawClass, MAX_RTT_SHARE, runRound } from '../../validator/round.js';
+import { creditedTflops, drawClass, MAX_RTT_SHARE, measuredSeconds, runRound } from '../../validator/round.js';
 import { FakeBackend, metagraph, neuron, pair, source } from '../miner/fixtures.js';
 
 await cryptoReady();
@@ -36,12 +36,25 @@ describe('drawClass', () => {
   });
 });
 
-describe('creditedSeconds', () => {
+describe('timing', () => {
   it('subtracts the measured round trip', () => {
-    expect(creditedSeconds(1000, 20)).toBeCloseTo(0.98, 12);
+    expect(measuredSeconds(1000, 20)).toBeCloseTo(0.98, 12);
   });
   it('caps the subtraction so slow probe answers cannot inflate throughput', () => {
-    expect(creditedSeconds(1000, 900)).toBeCloseTo(1 - MAX_RTT_SHARE, 12);
+    expect(measuredSeconds(1000, 900)).toBeCloseTo(1 - MAX_RTT_SHARE, 12);
+  });
+  it('credits FLOPs over the time taken, never over less than the time the challenge was sized for', () => {
+    expect(creditedTflops(4e12, 2, 1)).toBe(2);
+    expect(creditedTflops(4e12, 0.5, 1)).toBe(4);
+    expect(creditedTflops(4e12, 0.5, undefined)).toBe(8);
+  });
+  it('pays a device that runs two hotkeys one after the other no more than it would split evenly', () => {
+    // One device at 1 TFLOPS, two hotkeys each sized for 1 s at 0.5 TFLOPS: run concurrently both
+    // finish at 1 s; run back to back the first finishes at 0.5 s and the second at 1 s.
+    const concurrent = 2 * creditedTflops(0.5e12, 1, 1);
+    const sequential = creditedTflops(0.5e12, 0.5, 1) + creditedTflops(0.5e12, 1, 1);
+    expect(sequential).toBeLessThanOrEqual(concurrent);
+    expect(concurrent).toBe(1);
   });
 });
 

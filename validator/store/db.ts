@@ -15,6 +15,9 @@ import type { ChallengeResult, Verdict } from '../result.js';
 import type { ScoreEntry, Scores } from '../scores.js';
 import { MIGRATIONS } from './migrations.js';
 
+/** Reasons that mean the challenge did not finish in time: the next one is sized for half the rate. */
+const TIMEOUTS = new Set(['E_TIMEOUT', 'E_DEADLINE', 'late']);
+
 export interface StoreIdentity {
   netuid: number;
   /** The validator's hotkey (ss58). */
@@ -62,6 +65,7 @@ interface ResultRow {
   k: number | null;
   seconds: number | null;
   rtt_ms: number | null;
+  expected_s: number | null;
   tflops: number;
   reward: number;
   verdict: Verdict;
@@ -96,6 +100,7 @@ function toResult(row: ResultRow): RecordedResult {
       : {}),
     ...(row.seconds !== null ? { seconds: row.seconds } : {}),
     ...(row.rtt_ms !== null ? { rttMs: row.rtt_ms } : {}),
+    ...(row.expected_s !== null ? { expectedSeconds: row.expected_s } : {}),
     tflops: row.tflops,
     reward: row.reward,
     verdict: row.verdict,
@@ -252,6 +257,25 @@ export class ValidatorStore {
     return out;
   }
 
+  /** Credited TFLOPS of each miner's latest verified result per class. */
+  lastVerified(): Map<string, Map<Precision, number>> {
+    const rows = this.db
+      .prepare<[], { hotkey: string; precision: string; tflops: number }>(
+        `SELECT r.hotkey, r.precision, r.tflops FROM results r
+         JOIN (SELECT hotkey, precision, MAX(round) AS round FROM results WHERE verdict = 'verified' GROUP BY hotkey, precision) last
+           ON last.hotkey = r.hotkey AND last.precision = r.precision AND last.round = r.round`,
+      )
+      .all();
+    const out = new Map<string, Map<Precision, number>>();
+    for (const r of rows) {
+      if (!isPrecision(r.precision)) continue;
+      let byClass = out.get(r.hotkey);
+      if (!byClass) out.set(r.hotkey, (byClass = new Map()));
+      byClass.set(r.precision, r.tflops);
+    }
+    return out;
+  }
+
   loadDevices(): Map<string, DeviceInfo> {
     const rows = this.db.prepare<[], { hotkey: string; info: string }>('SELECT hotkey, info FROM devices').all();
     const out = new Map<string, DeviceInfo>();
@@ -272,13 +296,14 @@ export class ValidatorStore {
       'INSERT INTO rounds (round, block, started_at, finished_at, miners, verified) VALUES (@round, @block, @startedAt, @finishedAt, @miners, @verified)',
     );
     const insertResult = this.db.prepare(
-      `INSERT INTO results (round, uid, hotkey, precision, m, n, k, seconds, rtt_ms, tflops, reward, verdict, reason, detail, device)
-       VALUES (@round, @uid, @hotkey, @precision, @m, @n, @k, @seconds, @rtt_ms, @tflops, @reward, @verdict, @reason, @detail, @device)`,
+      `INSERT INTO results (round, uid, hotkey, precision, m, n, k, seconds, rtt_ms, expected_s, tflops, reward, verdict, reason, detail, device)
+       VALUES (@round, @uid, @hotkey, @precision, @m, @n, @k, @seconds, @rtt_ms, @expected_s, @tflops, @reward, @verdict, @reason, @detail, @device)`,
     );
     const upsertThroughput = this.db.prepare(
       `INSERT INTO throughput (hotkey, precision, tflops, flops, round) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (hotkey, precision) DO UPDATE SET tflops = excluded.tflops, flops = excluded.flops, round = excluded.round`,
     );
+    const halveThroughput = this.db.prepare('UPDATE throughput SET tflops = tflops / 2, flops = flops / 2, round = ? WHERE hotkey = ? AND precision = ?');
     const upsertDevice = this.db.prepare(
       `INSERT INTO devices (hotkey, info, round) VALUES (?, ?, ?)
        ON CONFLICT (hotkey) DO UPDATE SET info = excluded.info, round = excluded.round`,
@@ -296,6 +321,7 @@ export class ValidatorStore {
           k: r.challenge?.k ?? null,
           seconds: r.seconds ?? null,
           rtt_ms: r.rttMs ?? null,
+          expected_s: r.expectedSeconds ?? null,
           tflops: r.tflops,
           reward: r.reward,
           verdict: r.verdict,
@@ -303,8 +329,13 @@ export class ValidatorStore {
           detail: r.detail ?? null,
           device: r.device ?? null,
         });
-        if (r.verdict === 'verified' && r.challenge && r.tflops > 0) {
-          upsertThroughput.run(r.hotkey, r.challenge.precision, r.tflops, challengeFlops(r.challenge), round.round);
+        if (!r.challenge) continue;
+        if (r.verdict === 'verified' && r.seconds !== undefined && r.seconds > 0) {
+          // Sizing follows what the device measurably did, not what it was credited.
+          const flops = challengeFlops(r.challenge);
+          upsertThroughput.run(r.hotkey, r.challenge.precision, flops / r.seconds / 1e12, flops, round.round);
+        } else if (TIMEOUTS.has(r.reason)) {
+          halveThroughput.run(round.round, r.hotkey, r.challenge.precision);
         }
       }
       for (const [hotkey, info] of devices) upsertDevice.run(hotkey, JSON.stringify(info), round.round);

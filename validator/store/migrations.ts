@@ -28,6 +28,7 @@ export const MIGRATIONS: readonly string[] = [
     k         INTEGER,
     seconds   REAL,
     rtt_ms    REAL,
+    expected_s REAL,
     tflops    REAL    NOT NULL,
     reward    REAL    NOT NULL,
     verdict   TEXT    NOT NULL CHECK (verdict IN ('verified', 'failed', 'no_answer', 'unreachable')),
@@ -45,7 +46,8 @@ export const MIGRATIONS: readonly string[] = [
     round  INTEGER NOT NULL
   );
 
-  -- Last verified throughput per miner and class: the sizing input for its next challenge.
+  -- Measured throughput per miner and class: the sizing input for its next challenge (halved after a
+  -- timeout, so a device that slowed down is asked for less next time).
   CREATE TABLE throughput (
     hotkey    TEXT    NOT NULL,
     precision TEXT    NOT NULL,

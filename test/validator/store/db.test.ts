@@ -35,7 +35,8 @@ describe('validator store', () => {
     const b = ValidatorStore.open(path, identity);
     expect(b.nextRound()).toBe(2);
     expect(b.loadScores().get('m1')).toEqual({ hotkey: 'm1', uid: 1, score: 0.05, round: 1 });
-    expect(b.loadThroughput().get('m1')?.get('fp32')).toEqual({ tflops: 0.5, flops: 2 * 64 * 64 * 64 });
+    // Sizing follows the measured rate (FLOPs over seconds), whatever was credited.
+    expect(b.loadThroughput().get('m1')?.get('fp32')).toEqual({ tflops: (2 * 64 ** 3) / 0.1 / 1e12, flops: 2 * 64 ** 3 });
     expect(b.loadThroughput().has('m2')).toBe(false);
     expect(b.loadDevices().get('m1')?.name).toBe('test cpu');
     const failed = b.results({ hotkey: 'm2' })[0]!;
@@ -65,6 +66,16 @@ describe('validator store', () => {
     store.recordRound({ round: 1, block: 1, startedAt: 1, finishedAt: 2 }, [result(1, 'm1', 1)], scoreMap({ hotkey: 'm1', uid: 1, score: 1, round: 1 }));
     store.saveScores(new Map());
     expect(store.loadThroughput().size).toBe(0);
+    store.close();
+  });
+
+  it('sizes a miner that timed out for half its last rate', () => {
+    const store = ValidatorStore.open(':memory:', identity);
+    const scores = scoreMap({ hotkey: 'm1', uid: 1, score: 1, round: 1 });
+    store.recordRound({ round: 1, block: 1, startedAt: 1, finishedAt: 2 }, [result(1, 'm1', 1)], scores);
+    const before = store.loadThroughput().get('m1')!.get('fp32')!;
+    store.recordRound({ round: 2, block: 2, startedAt: 1, finishedAt: 2 }, [result(2, 'm1', 1, { verdict: 'no_answer', reason: 'E_TIMEOUT', tflops: 0, reward: 0 })], scores);
+    expect(store.loadThroughput().get('m1')!.get('fp32')).toEqual({ tflops: before.tflops / 2, flops: before.flops / 2 });
     store.close();
   });
 
