@@ -72,6 +72,12 @@ export class Pipeline {
     let stage: Stage = 'decode';
     let frame: RequestFrame | undefined;
     let digest: Uint8Array | null = null;
+    // The handler's signal: aborted by its own timeout or by shutdown. A plain listener, removed when the
+    // request ends, rather than one AbortSignal.any per request on the long-lived shutdown signal.
+    const controller = new AbortController();
+    const onShutdown = (): void => controller.abort(signal?.reason);
+    if (signal?.aborted) onShutdown();
+    else signal?.addEventListener('abort', onShutdown, { once: true });
     try {
       const decoded = decodeFrame(bytes, this.o.maxFrameBytes);
       if (decoded.type !== 'request') throw new ProtocolError('E_SCHEMA', 'a miner accepts request frames only');
@@ -90,7 +96,6 @@ export class Pipeline {
 
       stage = 'priority';
       const slotOwner = slotAt(metagraph!.neurons, this.o.metagraph.block?.() ?? metagraph!.block, this.o.slotBlocks ?? DEFAULT_SLOT_BLOCKS).owner?.hotkey;
-      const controller = new AbortController();
       const ctx: RequestContext = {
         validator: frame.sender,
         neuron,
@@ -98,7 +103,7 @@ export class Pipeline {
         inSlot: slotOwner === frame.sender,
         slotOwner,
         receivedAt,
-        signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+        signal: controller.signal,
       };
 
       stage = 'handler';
@@ -127,6 +132,8 @@ export class Pipeline {
         digest,
       );
       return { bytes: encode(out) };
+    } finally {
+      signal?.removeEventListener('abort', onShutdown);
     }
   }
 
