@@ -74,6 +74,9 @@ describe('miner', () => {
     expect(!dup.ok && dup.code).toBe('E_DUPLICATE_CHALLENGE');
     const fp8 = await a.challenge(target, challenge({ precision: 'fp8' }));
     expect(!fp8.ok && fp8.code).toBe('E_UNSUPPORTED');
+    // 2 · 131072² fp64 inputs alone are 256 GiB, beyond the fake device's 1 GiB.
+    const huge = await a.challenge(target, challenge({ precision: 'fp64', n: 131072, k: 131072 }));
+    expect(!huge.ok && huge.code).toBe('E_UNSUPPORTED');
     const outside = await a.open(target, { id: ch.id, rows: [{ matrix: 2, row: 0 }] });
     expect(!outside.ok && outside.code).toBe('E_BAD_REQUEST');
   });
