@@ -69,3 +69,18 @@ describe('incentive config', () => {
     expect(errorOf(() => loadIncentives(join(dir, 'missing.yaml'))).hint).toContain('--incentives');
   });
 });
+
+describe('docs/incentives.md', () => {
+  it('holds only examples a validator accepts', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const doc = readFileSync(new URL('../../docs/incentives.md', import.meta.url), 'utf8');
+    const examples = doc.slice(doc.indexOf('## Examples'), doc.indexOf('## Capacity on chain'));
+    const blocks = [...examples.matchAll(/```(yaml|json)\n([\s\S]*?)```/g)];
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    for (const [, lang, body] of blocks) {
+      const data = lang === 'json' ? JSON.parse(body!) : parse(body!);
+      expect(() => parseIncentives(data)).not.toThrow();
+    }
+  });
+});
