@@ -106,8 +106,8 @@ export const zRequestFrame = z.object({
 export type RequestFrame = z.infer<typeof zRequestFrame>;
 
 /**
- * Every reason a request can be refused or fail. Stable: validators count them, tests match on them.
- * E_PROTO_* are the frame's own faults, checked before anything else.
+ * Every reason a request can be refused or fail, grouped by the stage that finds it. Stable: validators
+ * count them, tests match on them.
  */
 export const REASON_CODES = [
   // decode
