@@ -63,6 +63,9 @@ export function normalizeMaxWeight(x: readonly number[], limit = 0.1): number[] 
   const cutoff = cutoffScale * sum;
   const capped = x.map((v) => (v > cutoff ? cutoff : v));
   const cappedSum = capped.reduce((a, b) => a + b, 0);
+  // With subnormal inputs the cutoff underflows to zero and numpy would return NaN; uniform is the
+  // limit-respecting answer the chain accepts.
+  if (!(cappedSum > 0)) return x.map(() => 1 / n);
   return capped.map((v) => v / cappedSum);
 }
 
