@@ -53,6 +53,7 @@ describe.skipIf('skip' in fake)('CudaBackend on the fake CUDA library (FFI and b
     delete process.env.FAKE_CUDA_FAIL;
     delete process.env.FAKE_CUDA_CC;
     delete process.env.FAKE_CUDA_MEMORY;
+    delete process.env.FAKE_CUDA_DEFER;
   });
   afterAll(async () => {
     for (const b of backends) await b.close();
@@ -75,10 +76,17 @@ describe.skipIf('skip' in fake)('CudaBackend on the fake CUDA library (FFI and b
     expect(verdict).toMatchObject({ ok: true, reason: 'ok' });
   });
 
-  it.each(['serial', 'overlap'] as const)('%s pipeline: commits to the same root as the CPU reference where every product is exact (fp64, tf32, bf16, fp16, fp8)', async (pipeline) => {
+  it.each([
+    ['serial', undefined],
+    ['overlap', undefined],
+    ['overlap', 'last'],
+    ['overlap', 'first'],
+  ] as const)('%s pipeline, streams deferred %s: same root as the CPU reference where every product is exact (fp64, tf32, bf16, fp16, fp8)', async (pipeline, defer) => {
     // Same accumulation order as the reference loop and exact products: identical results, so identical
-    // roots prove the layouts (B first, fp8's column-major B), the leaf order and the tree. (The fake runs
-    // every stream in program order: this cannot catch a missing cross-stream wait; a GPU run can.)
+    // roots prove the layouts (B first, fp8's column-major B), the leaf order and the tree. With deferred
+    // streams the fake runs each stream as far ahead as its waits allow, so a missing wait between the
+    // generation, GEMM and hash streams would change the root here.
+    if (defer) process.env.FAKE_CUDA_DEFER = defer;
     const b = await make({ pipeline });
     const cpu = new CpuBackend({ threads: 1 });
     backends.push(cpu);

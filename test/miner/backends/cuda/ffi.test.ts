@@ -23,6 +23,7 @@ function ready(): CudaLibraries {
 afterEach(() => {
   delete process.env.FAKE_CUDA_INIT_RESULT;
   delete process.env.FAKE_CUDA_FAIL;
+  delete process.env.FAKE_CUDA_DEFER;
 });
 
 describe('CUDA library loading', () => {
@@ -164,6 +165,33 @@ describe.skipIf('skip' in fake)('FFI marshalling against the fake CUDA library (
       'cublasLtMatmul failed: CUBLAS_STATUS_NOT_SUPPORTED (15)',
     );
     for (const p of [a, b, d, ws]) cu.free(p);
+  });
+
+  it('deferred streams (FAKE_CUDA_DEFER) run out of order unless cuStreamWaitEvent orders them: the fake can catch a missing wait', () => {
+    const cu = ready();
+    const module = cu.loadModule(cu.compile('/* source */', 'kernels.cu', ['--gpu-architecture=sm_90']));
+    const generate = cu.getFunction(module, 'flopnet_generate_fp32');
+    const hash = cu.getFunction(module, 'flopnet_hash_rows');
+    const producer = cu.createStream();
+    const consumer = cu.createStream(); // created last: runs first under 'last'
+    const data = cu.alloc(64);
+    const digest = cu.alloc(32);
+    const digestAfter = (ordered: boolean) => {
+      cu.copyToDevice(data, new Uint8Array(64));
+      const produced = cu.createEvent();
+      cu.launch('gen', generate, [1, 1, 1], [16, 1, 1], producer, [new BigUint64Array([BigInt(data)]), new Uint32Array([1]), new Uint32Array([16]), new Uint32Array([5]), new Uint32Array([6]), new Uint32Array([0])]);
+      cu.record(produced, producer);
+      if (ordered) cu.waitEvent(consumer, produced);
+      cu.launch('hash', hash, [1, 1, 1], [1, 1, 1], consumer, [new BigUint64Array([BigInt(data)]), new BigUint64Array([16n]), new Uint32Array([1]), new BigUint64Array([BigInt(digest)])]);
+      const out = new Uint8Array(32);
+      cu.copyToHost(out, digest);
+      return Buffer.from(out).toString('hex');
+    };
+    const inOrder = digestAfter(true);
+    process.env.FAKE_CUDA_DEFER = 'last';
+    expect(digestAfter(true)).toBe(inOrder);
+    expect(digestAfter(false)).not.toBe(inOrder); // hashed the zeros before the generator ran
+    for (const p of [data, digest]) cu.free(p);
   });
 
   it('waits for events off the main thread, and polls cuEventQuery where the worker thread has no context', async () => {
