@@ -175,6 +175,21 @@ describe.skipIf('skip' in fake)('CudaBackend on the fake CUDA library (FFI and b
     expect(liveAllocations()).toBe(baseline);
   });
 
+  it('keeps the event loop running while it waits for the device (cuEventSynchronize on koffi\'s worker thread)', async () => {
+    // Deferred streams make the fake do the work inside the event wait, as a GPU would: the main thread
+    // must stay free meanwhile.
+    process.env.FAKE_CUDA_DEFER = 'last';
+    const b = await make();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const started = performance.now();
+    await b.execute(small('fp64', 1, 96, 4096));
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    expect(elapsed).toBeGreaterThan(20);
+    expect(ticks).toBeGreaterThan(elapsed / 10);
+  });
+
   it('fails to start with the driver error when cuInit fails', async () => {
     process.env.FAKE_CUDA_INIT_RESULT = '100';
     try {
