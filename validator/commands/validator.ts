@@ -5,7 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineCommand, defineGroup } from '../../shared/cli/command.js';
+import { createLoggerFromOptions, defineCommand, defineGroup } from '../../shared/cli/command.js';
 import { netuidOption, subtensorOptions, walletOptions } from '../../shared/config/common.js';
 import { defineOptions, zBool } from '../../shared/config/options.js';
 import { UsageError } from '../../shared/errors.js';
@@ -70,7 +70,8 @@ const start = defineCommand({
     'flopnet validator start --netuid 1 --wallet.name validator --wallet.hotkey default',
     'flopnet validator start --netuid 1 --incentives incentives.yaml --publish-capacity --subtensor.chain_endpoint ws://127.0.0.1:9944',
   ],
-  action: async ({ options, log, signal, output }) => {
+  action: async ({ options, signal, output }) => {
+    const log = createLoggerFromOptions(options, 'validator');
     const netuid = needNetuid(options.netuid, 'flopnet validator start --netuid 1 --wallet.name validator');
     // Read the config before touching the chain: a typo fails fast, naming the key.
     const incentives = options.incentives ? loadIncentives(options.incentives) : DEFAULT_INCENTIVES;

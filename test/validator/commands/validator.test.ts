@@ -1,0 +1,117 @@
+/**
+ * `flopnet validator start | report` as a user runs them: a child process against the devnet, with
+ * btcli-format wallets in a temp dir and an in-process miner to challenge.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainCliEnv, runFlopnet, type ChainCliEnv } from '../../shared/chain/cli-fixtures.js';
+import { MetagraphSync } from '../../../shared/chain/index.js';
+import { createSigner } from '../../../shared/protocol/signing.js';
+import { Miner } from '../../../miner/miner.js';
+import { CpuBackend } from '../../../miner/backends/cpu.js';
+import { ValidatorStore } from '../../../validator/store/db.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'flopnet-validator-cli-'));
+
+describe('flopnet validator, offline', () => {
+  it('refuses a bad incentive config before touching the chain, naming the key', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'ema:\n  alpha: 2\n');
+    const run = await runFlopnet(['validator', 'start', '--netuid', '1', '--incentives', file, '--subtensor.chain_endpoint', 'ws://127.0.0.1:1']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('"ema.alpha"');
+    expect(run.stderr).toContain('docs/incentives.md');
+  });
+
+  it('asks for --netuid', async () => {
+    const run = await runFlopnet(['validator', 'start']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--netuid');
+  });
+
+  it('reports capacity from a database as JSON', async () => {
+    const db = join(dir, 'report.db');
+    const store = ValidatorStore.open(db, { netuid: 3, hotkey: '5Validator' });
+    store.recordRound(
+      { round: 1, block: 7, startedAt: 0, finishedAt: 1 },
+      [{ round: 1, uid: 2, hotkey: 'm', challenge: { precision: 'fp32', m: 1, n: 64, k: 64 }, seconds: 0.5, tflops: 0.25, reward: 0.25, verdict: 'verified', reason: 'ok' }],
+      new Map([['m', { hotkey: 'm', uid: 2, score: 0.025, round: 1 }]]),
+    );
+    store.close();
+    const run = await runFlopnet(['validator', 'report', '--db', db, '--json']);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ netuid: 3, validator: '5Validator', round: 1, totals: { fp32: 0.25 }, miners: [{ uid: 2, lastVerdict: 'verified' }] });
+    const missing = await runFlopnet(['validator', 'report', '--db', join(dir, 'none.db')]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('flopnet validator start');
+  });
+});
+
+describe('flopnet validator start on the devnet', () => {
+  let env: ChainCliEnv;
+  let miner: Miner;
+  let backend: CpuBackend;
+  let sync: MetagraphSync;
+
+  beforeAll(async () => {
+    env = await chainCliEnv();
+    const { client, keys, netuid, devnet } = env;
+    await client.burnedRegister({ coldkey: keys.bob, hotkey: keys.bobHk.address, netuid });
+    await client.addStake({ coldkey: keys.bob, hotkey: keys.bobHk.address, netuid, amount: 100_000_000_000n });
+    await client.burnedRegister({ coldkey: keys.charlie, hotkey: keys.charlieHk.address, netuid });
+    sync = new MetagraphSync(client, { netuid, everyBlocks: 1 });
+    await sync.start();
+    backend = new CpuBackend({ threads: 1 });
+    // subtensor refuses exactly 127.0.0.1 as an axon address, not the rest of 127/8 (which Linux routes to lo).
+    miner = await Miner.start({ signer: createSigner(keys.charlieHk), backend, metagraph: { current: () => sync.metagraph }, host: '127.0.0.2', port: 0 });
+    await client.serveAxon({ hotkey: keys.charlieHk, netuid, ip: '127.0.0.2', port: miner.port });
+    const tempo = Number((await client.getHyperparameters({ netuid }))['tempo']);
+    await devnet.newBlock(tempo + 2);
+  }, 60_000);
+
+  afterAll(async () => {
+    await miner?.close();
+    await backend?.close();
+    sync?.stop();
+    await env?.close();
+  });
+
+  it('runs rounds until Ctrl-C, then prints what it measured and keeps it in --db', async () => {
+    const incentives = join(dir, 'fast.yaml');
+    writeFileSync(incentives, 'firstChallengeFlops: 1.0e6\ntargetChallengeSeconds: 0.1\nslotBlocks: 1\ntimeouts: { minDeadlineMs: 3000 }\n');
+    const db = join(dir, 'cli.db');
+    const child = spawn(
+      process.execPath,
+      ['bin/flopnet.mjs', 'validator', 'start', '--netuid', String(env.netuid), '--wallet.name', 'bob', '--incentives', incentives, '--db', db, '--json'],
+      { env: { ...process.env, FLOPNET_SUBTENSOR_CHAIN_ENDPOINT: env.devnet.endpoint, FLOPNET_WALLET_PATH: env.walletPath }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // The devnet builds blocks only on demand here: one every 100 ms while the validator runs.
+    const blocks = setInterval(() => void env.devnet.newBlock(1), 100);
+    try {
+      const deadline = Date.now() + 40_000;
+      while (!stderr.includes('round 2 ') && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(stderr).toMatch(/round 2/);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      clearInterval(blocks);
+      child.kill('SIGKILL');
+    }
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({ netuid: env.netuid, hotkey: env.keys.bobHk.address, db });
+    expect(result.report.round).toBeGreaterThanOrEqual(2);
+    expect(result.report.miners).toMatchObject([{ hotkey: env.keys.charlieHk.address, lastVerdict: 'verified' }]);
+    const report = await runFlopnet(['validator', 'report', '--db', db, '--json']);
+    expect(JSON.parse(report.stdout).totals.fp32).toBeGreaterThan(0);
+  }, 60_000);
+});
