@@ -58,7 +58,11 @@ export interface ChainOptions {
   defaultTempo: number;
   /** subtensor's pool-level checks (Custom errors); default true. */
   poolChecks: boolean;
-  /** Delay between an extrinsic's inBlock and finalized statuses (a client drops InBlock if they come together). */
+  /**
+   * Delay between an extrinsic's inBlock and finalized statuses. @polkadot/api drops the InBlock result
+   * when Finalized arrives before it has fetched the block's events, which at 250 ms happened on a loaded
+   * 2-core machine; a node finalizes seconds later anyway.
+   */
   finalityDelayMs: number;
   log?: Logger;
 }
@@ -69,7 +73,7 @@ export const DEFAULT_CHAIN_OPTIONS: ChainOptions = {
   allowLoopbackAxons: false,
   defaultTempo: 10,
   poolChecks: true,
-  finalityDelayMs: 250,
+  finalityDelayMs: 1000,
 };
 
 const savedStateSchema = z.object({

@@ -155,10 +155,24 @@ export async function startServer(chain: Chain, handlers: Handlers, opts: { port
     port,
     endpoint: `ws://${host}:${port}`,
     close: async () => {
-      for (const c of connections) {
-        c.cancelAll();
-        c.ws.terminate();
-      }
+      // A close frame first (1001 going away), so clients log an orderly disconnect; then force.
+      await Promise.all(
+        [...connections].map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              c.cancelAll();
+              const force = setTimeout(() => {
+                c.ws.terminate();
+                resolve();
+              }, 200);
+              c.ws.once('close', () => {
+                clearTimeout(force);
+                resolve();
+              });
+              c.ws.close(1001, 'devnet shutting down');
+            }),
+        ),
+      );
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

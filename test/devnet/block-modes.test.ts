@@ -8,7 +8,9 @@ describe('block modes', () => {
     const s = await openSession({ blockMode: 'interval', blockTimeMs: 100 });
     try {
       const heads: number[] = [];
-      const unsub = await s.api.rpc.chain.subscribeNewHeads((h) => heads.push(h.number.toNumber()));
+      const unsub = await s.api.rpc.chain.subscribeNewHeads((h) => {
+        heads.push(h.number.toNumber());
+      });
       const alice = s.keyring.addFromUri('//Alice');
       const bob = s.keyring.addFromUri('//Bob');
       const statuses = await new Promise<string[]>((resolve, reject) => {

@@ -42,8 +42,11 @@ export interface Included {
 
 export function send(api: ApiPromise, tx: SubmittableExtrinsic<'promise'>, signer: KeyringPair): Promise<Included> {
   return new Promise((resolve, reject) => {
+    let settled = false;
     tx.signAndSend(signer, { nonce: -1 }, (result) => {
-      if (!result.status.isInBlock) return;
+      // Finalized alone also settles: the client skips InBlock if Finalized comes before its event fetch.
+      if (settled || !(result.status.isInBlock || result.status.isFinalized)) return;
+      settled = true;
       const events = result.events.map(({ event }) => ({ section: event.section, method: event.method, data: event.data.toJSON() as unknown[] }));
       let error: string | undefined;
       if (result.dispatchError) {
