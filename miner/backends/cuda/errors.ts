@@ -94,4 +94,5 @@ const HINTS: Readonly<Record<string, string>> = {
   CUDA_ERROR_STUB_LIBRARY: 'libcuda.so.1 is the toolkit stub, not the driver: install the NVIDIA driver',
   CUDA_ERROR_NO_BINARY_FOR_GPU: 'NVRTC is older than this GPU architecture: install a newer CUDA toolkit (libnvrtc)',
   NVRTC_ERROR_COMPILATION: 'the kernel source did not compile for this GPU; the compiler log is below',
+  NVRTC_ERROR_BUILTIN_OPERATION_FAILURE: 'NVRTC could not load libnvrtc-builtins next to libnvrtc: add the CUDA lib64 directory to LD_LIBRARY_PATH',
 };
