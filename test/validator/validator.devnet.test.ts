@@ -20,6 +20,7 @@ import { parseAdversary } from '../../miner/backends/adversary.js';
 import { parseIncentives } from '../../validator/incentives.js';
 import { Validator } from '../../validator/validator.js';
 import type { ScoreEntry } from '../../validator/scores.js';
+import type { WeightOutcome } from '../../validator/weight-setter.js';
 
 const ALPHA = 0.5;
 const TEMPO = 10;
@@ -248,4 +249,20 @@ describe('validator on the devnet', () => {
     for (const cheat of Object.keys(CHEATS)) expect(incentive(cheat)).toBe(0);
     expect(incentive('sharedA') + incentive('sharedB')).toBeLessThan(incentive('honest1') + incentive('honest2'));
   }, 60_000);
+});
+
+describe('validator on a subnet with commit-reveal', () => {
+  it('commits its weights, then reveals exactly them in the next epoch', async () => {
+    await client.setHyperparameter({ signer: keys.alice, netuid, name: 'commit_reveal_weights_enabled', value: true, sudo: true });
+    const outcomes: WeightOutcome[] = [];
+    for (let i = 0; i < 5 * TEMPO && !outcomes.some((o) => o.action === 'revealed'); i++) {
+      outcomes.push(...(await step()).weights.filter((o) => o.action !== 'waiting'));
+    }
+    expect(outcomes.map((o) => o.action)).toEqual(['committed', 'revealed']);
+    const [committed, revealed] = outcomes as Array<{ block: number; uids: number[]; values: number[] }>;
+    expect(revealed!.block).toBeGreaterThan(committed!.block);
+    const row = (await client.getWeights({ netuid })).rows.find((r) => r.hotkey === validatorKey.address)!;
+    expect(row.weights.map((w) => w.uid)).toEqual(committed!.uids);
+    expect(row.weights.map((w) => w.value)).toEqual(committed!.values);
+  }, 120_000);
 });
