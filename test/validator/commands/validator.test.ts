@@ -79,39 +79,74 @@ describe('flopnet validator start on the devnet', () => {
     await env?.close();
   });
 
-  it('runs rounds until Ctrl-C, then prints what it measured and keeps it in --db', async () => {
+  /** Starts `flopnet validator start` on the devnet, with blocks built every 100 ms while it runs. */
+  function startValidator(db: string) {
     const incentives = join(dir, 'fast.yaml');
     writeFileSync(incentives, 'firstChallengeFlops: 1.0e6\ntargetChallengeSeconds: 0.1\nslotBlocks: 1\ntimeouts: { minDeadlineMs: 3000 }\n');
-    const db = join(dir, 'cli.db');
     const child = spawn(
       process.execPath,
       ['bin/flopnet.mjs', 'validator', 'start', '--netuid', String(env.netuid), '--wallet.name', 'bob', '--incentives', incentives, '--db', db, '--json'],
       { env: { ...process.env, FLOPNET_SUBTENSOR_CHAIN_ENDPOINT: env.devnet.endpoint, FLOPNET_WALLET_PATH: env.walletPath }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d: Buffer) => (out.stdout += d));
+    child.stderr.on('data', (d: Buffer) => (out.stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    // The devnet builds blocks only on demand here: one every 100 ms while the validator runs.
     const blocks = setInterval(() => void env.devnet.newBlock(1), 100);
-    try {
-      const deadline = Date.now() + 40_000;
-      while (!stderr.includes('round 2 ') && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(stderr).toMatch(/round 2/);
-      child.kill('SIGINT');
-      expect(await exited).toBe(0);
-    } finally {
+    const stop = (): void => {
       clearInterval(blocks);
       child.kill('SIGKILL');
+    };
+    const waitFor = async (text: string): Promise<void> => {
+      const deadline = Date.now() + 40_000;
+      while (!out.stderr.includes(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(out.stderr).toContain(text);
+    };
+    return { child, out, exited, stop, waitFor };
+  }
+
+  it('runs rounds until Ctrl-C, then prints what it measured and keeps it in --db', async () => {
+    const db = join(dir, 'cli.db');
+    const v = startValidator(db);
+    try {
+      await v.waitFor('round 2 ');
+      v.child.kill('SIGINT');
+      expect(await v.exited).toBe(0);
+    } finally {
+      v.stop();
     }
-    const result = JSON.parse(stdout);
+    const result = JSON.parse(v.out.stdout);
     expect(result).toMatchObject({ netuid: env.netuid, hotkey: env.keys.bobHk.address, db });
     expect(result.report.round).toBeGreaterThanOrEqual(2);
     expect(result.report.miners).toMatchObject([{ hotkey: env.keys.charlieHk.address, lastVerdict: 'verified' }]);
     const report = await runFlopnet(['validator', 'report', '--db', db, '--json']);
     expect(JSON.parse(report.stdout).totals.fp32).toBeGreaterThan(0);
   }, 60_000);
+
+  it('killed with SIGKILL, keeps every finished round and continues after the last one', async () => {
+    const db = join(dir, 'killed.db');
+    const first = startValidator(db);
+    try {
+      await first.waitFor('round 3 ');
+      first.child.kill('SIGKILL');
+      await first.exited;
+    } finally {
+      first.stop();
+    }
+    const store = ValidatorStore.open(db, { netuid: env.netuid, hotkey: env.keys.bobHk.address });
+    const last = store.nextRound() - 1;
+    expect(last).toBeGreaterThanOrEqual(3);
+    // Every recorded round is whole: its one miner's result and the score it produced.
+    for (let round = 1; round <= last; round++) expect(store.results({ round })).toHaveLength(1);
+    expect(store.loadScores().get(env.keys.charlieHk.address)!.round).toBe(last);
+    store.close();
+
+    const second = startValidator(db);
+    try {
+      await second.waitFor(`round ${last + 1} `);
+      expect(second.out.stderr).not.toMatch(/ round 1 /);
+    } finally {
+      second.stop();
+    }
+  }, 90_000);
 });
