@@ -13,7 +13,7 @@ import { Keyring } from '@polkadot/keyring';
 import { z } from 'zod';
 import { FlopnetError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
-import { createRuntime, type Runtime } from './runtime/runtime.js';
+import { createRuntime, type ExtensionSet, type Runtime } from './runtime/runtime.js';
 import { MapState, type StateReader } from './runtime/storage.js';
 import { isHex } from './runtime/types.js';
 import { buildBlock, headerHash, type Header } from './runtime/block-builder.js';
@@ -59,6 +59,11 @@ export interface ChainOptions {
   /** subtensor's pool-level checks (Custom errors); default true. */
   poolChecks: boolean;
   /**
+   * Signed extensions in the metadata: `frame` (default; what an unmodified @polkadot/api encodes) or
+   * `subtensor` (HEAD's names, incl. ChargeTransactionPaymentWrapper and CheckMetadataHash).
+   */
+  extensions: ExtensionSet;
+  /**
    * Delay between an extrinsic's inBlock and finalized statuses. @polkadot/api drops the InBlock result
    * when Finalized arrives before it has fetched the block's events, which at 250 ms happened on a loaded
    * 2-core machine; a node finalizes seconds later anyway.
@@ -73,6 +78,7 @@ export const DEFAULT_CHAIN_OPTIONS: ChainOptions = {
   allowLoopbackAxons: false,
   defaultTempo: 10,
   poolChecks: true,
+  extensions: 'frame',
   finalityDelayMs: 1000,
 };
 
@@ -108,7 +114,7 @@ export class Chain extends EventEmitter {
     super();
     this.setMaxListeners(0);
     this.options = { ...DEFAULT_CHAIN_OPTIONS, ...options };
-    const key = JSON.stringify([this.options.allowLoopbackAxons, this.options.defaultTempo]);
+    const key = JSON.stringify([this.options.allowLoopbackAxons, this.options.defaultTempo, this.options.extensions]);
     // Building the runtime (metadata encoding) is the slow part of start-up; tests start many devnets.
     if (cachedRuntime?.key !== key) cachedRuntime = { key, runtime: createRuntime(this.options) };
     this.runtime = cachedRuntime.runtime;

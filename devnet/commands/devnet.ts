@@ -22,6 +22,12 @@ const devnetOptions = defineOptions({
     schema: zBool,
     default: false,
   },
+  subtensorExtensions: {
+    key: 'subtensor-extensions',
+    description: "declare subtensor HEAD's signed extensions (ChargeTransactionPaymentWrapper, CheckMetadataHash, ...) instead of FRAME's; clients must then describe them",
+    schema: zBool,
+    default: false,
+  },
   tempo: { key: 'tempo', arg: '<blocks>', description: 'tempo of new subnets (default 10, as a fast-runtime localnet; subtensor: 360)', schema: zInt(1, 65535) },
 });
 
@@ -45,6 +51,7 @@ export const devnetCommand = defineCommand({
         ...(options.state !== undefined ? { stateFile: options.state } : {}),
         ...(options.tempo !== undefined ? { defaultTempo: options.tempo } : {}),
         allowLoopbackAxons: options.allowLoopbackAxons,
+        extensions: options.subtensorExtensions ? 'subtensor' : 'frame',
       },
       log,
     );

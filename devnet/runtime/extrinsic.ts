@@ -75,6 +75,8 @@ export interface DecodedExtrinsic {
   era: Era;
   nonce: number;
   tip: bigint;
+  /** CheckMetadataHash's mode byte when the runtime declares it (0 disabled, 1 enabled), else null. */
+  metadataHashMode: number | null;
   call: VariantValue;
   callBytes: Uint8Array;
 }
@@ -97,6 +99,8 @@ export function decodeExtrinsic(runtime: Runtime, bytes: Uint8Array): DecodedExt
     const era = decodeEra(r);
     const nonce = Number(r.compact());
     const tip = r.compact();
+    const metadataHashMode = runtime.extrinsic.metadataHashMode ? r.byte() : null;
+    if (metadataHashMode !== null && metadataHashMode > 1) throw new DecodeError(`Invalid metadata hash mode ${metadataHashMode}`);
     const callStart = r.offset;
     const call = codec.codec(runtime.extrinsic.call).decode(r) as VariantValue;
     if (r.offset !== bytes.length) throw new DecodeError(`${bytes.length - r.offset} trailing bytes`);
@@ -108,6 +112,7 @@ export function decodeExtrinsic(runtime: Runtime, bytes: Uint8Array): DecodedExt
       era,
       nonce,
       tip,
+      metadataHashMode,
       call,
       callBytes: bytes.slice(callStart, r.offset),
     };
@@ -136,16 +141,23 @@ export interface ChainView {
 }
 
 /** The payload a signer signs: call, extra (era, nonce, tip), then the implicit parts; hashed if over 256 bytes. */
-export function signingPayload(x: Pick<DecodedExtrinsic, 'callBytes' | 'era' | 'nonce' | 'tip'>, chain: Pick<ChainView, 'genesisHash' | 'specVersion' | 'transactionVersion'>, birthHash: Uint8Array): Uint8Array {
+export function signingPayload(
+  x: Pick<DecodedExtrinsic, 'callBytes' | 'era' | 'nonce' | 'tip' | 'metadataHashMode'>,
+  chain: Pick<ChainView, 'genesisHash' | 'specVersion' | 'transactionVersion'>,
+  birthHash: Uint8Array,
+): Uint8Array {
   const w = new Writer();
   w.bytes(x.callBytes);
   w.bytes(x.era.bytes);
   w.compact(x.nonce);
   w.compact(x.tip);
+  if (x.metadataHashMode !== null) w.byte(x.metadataHashMode);
   w.uint(chain.specVersion, 4);
   w.uint(chain.transactionVersion, 4);
   w.bytes(chain.genesisHash);
   w.bytes(birthHash);
+  // The devnet does not compute a metadata digest: with mode Enabled a client signs Some(hash), which cannot match.
+  if (x.metadataHashMode !== null) w.byte(0);
   const payload = w.finish();
   return payload.length > 256 ? blake2AsU8a(payload, 256) : payload;
 }
@@ -184,7 +196,8 @@ export interface ExtrinsicSigner {
 export function encodeSignedExtrinsic(runtime: Runtime, chain: Pick<ChainView, 'genesisHash' | 'specVersion' | 'transactionVersion'>, signer: ExtrinsicSigner, call: VariantValue, nonce: number): Uint8Array {
   const callBytes = runtime.codec.encode(runtime.extrinsic.call, call);
   const era: Era = { period: 0, phase: 0, bytes: Uint8Array.of(0) };
-  const signature = signer.sign(signingPayload({ callBytes, era, nonce, tip: 0n }, chain, chain.genesisHash));
+  const metadataHashMode = runtime.extrinsic.metadataHashMode ? 0 : null;
+  const signature = signer.sign(signingPayload({ callBytes, era, nonce, tip: 0n, metadataHashMode }, chain, chain.genesisHash));
   const body = new Writer();
   body.byte(0x84);
   body.byte(0); // MultiAddress::Id
@@ -194,6 +207,7 @@ export function encodeSignedExtrinsic(runtime: Runtime, chain: Pick<ChainView, '
   body.bytes(era.bytes);
   body.compact(nonce);
   body.compact(0);
+  if (metadataHashMode !== null) body.byte(metadataHashMode);
   body.bytes(callBytes);
   const inner = body.finish();
   const out = new Writer();

@@ -38,6 +38,8 @@ export interface ExtrinsicTypes {
   signature: number;
   extra: number;
   signedExtensions: SignedExtensionDef[];
+  /** CheckMetadataHash is declared: a mode byte follows the tip, an Option<H256> ends the signed payload. */
+  metadataHashMode: boolean;
 }
 
 export interface OuterEnums {

@@ -32,7 +32,15 @@ export interface RuntimeVersion {
   stateVersion: number;
 }
 
-function extrinsicTypes(rt: RuntimeTypes): ExtrinsicTypes {
+/**
+ * `frame`: the standard extension names, which an unmodified @polkadot/api encodes. `subtensor`: HEAD's
+ * list (subtensor.md §0.2), with `ChargeTransactionPaymentWrapper` and the empty subtensor extensions
+ * that @polkadot/api does not know: clients must then describe them (`ApiOptions.signedExtensions`), as
+ * they must for a real node, or their tip and metadata-hash mode bytes go missing.
+ */
+export type ExtensionSet = 'frame' | 'subtensor';
+
+function extrinsicTypes(rt: RuntimeTypes, set: ExtensionSet): ExtrinsicTypes {
   const t = rt.table;
   const c = rt.common;
   const era: Variant[] = [{ name: 'Immortal', index: 0, fields: [] }];
@@ -44,7 +52,7 @@ function extrinsicTypes(rt: RuntimeTypes): ExtrinsicTypes {
     { name: 'Ecdsa', index: 2, fields: [{ type: t.array(65, c.u8), typeName: 'ecdsa::Signature' }] },
   ]);
   const unit = t.tuple();
-  const ext = (path: string[], fields: { type: number }[], additionalSigned: number, identifier: string) => ({
+  const ext = (path: string[], fields: { name?: string; type: number }[], additionalSigned: number, identifier: string) => ({
     identifier,
     type: t.composite(path, fields, [{ name: 'T', type: null }]),
     additionalSigned,
@@ -57,9 +65,23 @@ function extrinsicTypes(rt: RuntimeTypes): ExtrinsicTypes {
     ext(['frame_system', 'extensions', 'check_mortality', 'CheckMortality'], [{ type: eraType }], c.h256, 'CheckMortality'),
     ext(['frame_system', 'extensions', 'check_nonce', 'CheckNonce'], [{ type: t.compact(c.u32) }], unit, 'CheckNonce'),
     ext(['frame_system', 'extensions', 'check_weight', 'CheckWeight'], [], unit, 'CheckWeight'),
-    // Named as frame names it (not subtensor's ChargeTransactionPaymentWrapper) so an unmodified client encodes the tip.
-    ext(['pallet_transaction_payment', 'ChargeTransactionPayment'], [{ type: c.compactU64 }], unit, 'ChargeTransactionPayment'),
   ];
+  if (set === 'frame') {
+    signedExtensions.push(ext(['pallet_transaction_payment', 'ChargeTransactionPayment'], [{ type: c.compactU64 }], unit, 'ChargeTransactionPayment'));
+  } else {
+    const mode = t.variant(['frame_metadata_hash_extension', 'Mode'], [
+      { name: 'Disabled', index: 0, fields: [] },
+      { name: 'Enabled', index: 1, fields: [] },
+    ]);
+    signedExtensions.push(
+      ext(['subtensor_transaction_fee', 'ChargeTransactionPaymentWrapper'], [{ type: c.compactU64 }], unit, 'ChargeTransactionPaymentWrapper'),
+      ext(['node_subtensor_runtime', 'sudo_wrapper', 'SudoTransactionExtension'], [], unit, 'SudoTransactionExtension'),
+      ext(['pallet_shield', 'extension', 'CheckShieldedTxValidity'], [], unit, 'CheckShieldedTxValidity'),
+      ext(['pallet_subtensor', 'extensions', 'subtensor', 'SubtensorTransactionExtension'], [], unit, 'SubtensorTransactionExtension'),
+      ext(['pallet_drand', 'drand_priority', 'DrandPriority'], [], unit, 'DrandPriority'),
+      ext(['frame_metadata_hash_extension', 'CheckMetadataHash'], [{ name: 'mode', type: mode }], t.option(c.h256), 'CheckMetadataHash'),
+    );
+  }
   const extra = t.tuple(...signedExtensions.map((e) => e.type));
   const unchecked = t.composite(['sp_runtime', 'generic', 'unchecked_extrinsic', 'UncheckedExtrinsic'], [{ type: c.bytes }], [
     { name: 'Address', type: c.multiAddress },
@@ -67,10 +89,13 @@ function extrinsicTypes(rt: RuntimeTypes): ExtrinsicTypes {
     { name: 'Signature', type: signature },
     { name: 'Extra', type: extra },
   ]);
-  return { unchecked, address: c.multiAddress, call: c.runtimeCall, signature, extra, signedExtensions };
+  return { unchecked, address: c.multiAddress, call: c.runtimeCall, signature, extra, signedExtensions, metadataHashMode: set === 'subtensor' };
 }
 
-export interface RuntimeOptions extends SubtensorOptions {}
+export interface RuntimeOptions extends SubtensorOptions {
+  /** Signed extensions the metadata declares (default `frame`). */
+  extensions?: ExtensionSet;
+}
 
 export function createRuntime(options: RuntimeOptions) {
   const rt = new RuntimeTypes();
@@ -86,7 +111,7 @@ export function createRuntime(options: RuntimeOptions) {
   const commitments = commitmentsPallet(rt, subtensor);
   const adminUtils = adminUtilsPallet(rt, subtensor);
   const pallets: Pallet[] = [system.pallet, balances.pallet, subtensor.pallet, sudo.pallet, commitments.pallet, adminUtils.pallet];
-  const extrinsic = extrinsicTypes(rt);
+  const extrinsic = extrinsicTypes(rt, options.extensions ?? 'frame');
   const runtimeType = rt.table.composite(['node_subtensor_runtime', 'Runtime'], []);
   const ids = addPalletTypes(rt.table, pallets, rt.common.runtimeCall, rt.common.runtimeEvent);
 

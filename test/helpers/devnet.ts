@@ -20,6 +20,8 @@ export interface TestDevnetOptions {
   poolChecks?: boolean;
   /** Tempo of new subnets (default 10, as a fast-runtime localnet). */
   defaultTempo?: number;
+  /** `subtensor`: declare HEAD's signed extensions (ChargeTransactionPaymentWrapper, ...). Default `frame`. */
+  extensions?: 'frame' | 'subtensor';
 }
 
 export interface TestDevnet {
@@ -36,6 +38,7 @@ export async function startDevnet(opts: TestDevnetOptions = {}): Promise<TestDev
   if (opts.allowLoopbackAxons !== undefined) options.allowLoopbackAxons = opts.allowLoopbackAxons;
   if (opts.poolChecks !== undefined) options.poolChecks = opts.poolChecks;
   if (opts.defaultTempo !== undefined) options.defaultTempo = opts.defaultTempo;
+  if (opts.extensions !== undefined) options.extensions = opts.extensions;
   const devnet = await start(options);
   return {
     endpoint: devnet.endpoint,
