@@ -141,6 +141,16 @@ describe('subnet lifecycle through @polkadot/api', () => {
     expect(hyper).toMatchObject({ tempo: 10, weightsRateLimit: 0, commitRevealWeightsEnabled: false, minAllowedWeights: 1, maxValidators: 64 });
   });
 
+  it('unstakes alpha back to TAO, and refuses more than the coldkey holds', async () => {
+    const free = async () => ((await s.api.query.system.account(bob.address)) as any).data.free.toBigInt() as bigint;
+    const before = await free();
+    const r = await send(s.api, s.api.tx.subtensorModule.removeStake(validatorHot.address, netuid, 10n * TAO), bob);
+    expect(r.events.find((e) => e.method === 'StakeRemoved')!.data.slice(0, 5)).toEqual([bob.address, validatorHot.address, Number(10n * TAO), Number(10n * TAO), netuid]);
+    expect((await free()) - before).toBe(10n * TAO);
+    const tooMuch = await send(s.api, s.api.tx.subtensorModule.removeStake(validatorHot.address, netuid, 1_000_000n * TAO), bob);
+    expect(tooMuch.error).toBe('subtensorModule.NotEnoughStakeToWithdraw');
+  });
+
   it('reads state at an older block with api.at', async () => {
     const past = await s.api.at(subnetBlock);
     expect(((await past.query.subtensorModule.subnetworkN(netuid)) as any).toNumber()).toBe(1);
