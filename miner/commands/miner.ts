@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../../shared/cli/command.js';
 import { axonOptions, netuidOption, subtensorOptions, walletOptions } from '../../shared/config/common.js';
-import { defineOptions, zBool } from '../../shared/config/options.js';
+import { defineOptions, zBool, zInt } from '../../shared/config/options.js';
 import { FlopnetError, UsageError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import { coldkeyOf, hotkeyOf, withClient } from '../../shared/chain/cli.js';
@@ -14,6 +14,7 @@ import { MetagraphSync } from '../../shared/chain/metagraph.js';
 import { taoToRao } from '../../shared/chain/units.js';
 import { createSigner } from '../../shared/protocol/signing.js';
 import { BACKEND_KINDS, createBackend } from '../backends/index.js';
+import { ADVERSARY_FORMS, parseAdversary } from '../backends/adversary.js';
 import { Miner, type MinerStats } from '../miner.js';
 import { StatusLine, formatStatus } from '../status.js';
 
@@ -46,14 +47,37 @@ export const minerOptions = defineOptions({
       .pipe(z.string().trim().regex(/^\d+(\.\d{0,9})?$/, 'an amount of TAO, e.g. 1000 or 0.5 (at most 9 decimals)')),
     aliases: ['--min_stake'],
   },
+  extraHotkeys: {
+    key: 'extra-hotkeys',
+    arg: '<name:port,...>',
+    description:
+      'also serve these hotkeys of the same wallet from the same backend, each on its own axon port; validators challenge them at the same moment, so together they earn what one device earns',
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[^:,/\\\s]+:\d+(,[^:,/\\\s]+:\d+)*$/, 'a comma-separated list of hotkey:port, e.g. hk2:8092,hk3:8093')
+      .transform((list) => list.split(',').map((item) => ({ hotkey: item.split(':')[0]!, port: Number(item.split(':')[1]) }))),
+  },
+  threads: { key: 'threads', arg: '<n>', description: 'worker threads of the cpu backend (default: every core)', schema: zInt(1, 1024) },
+  adversary: {
+    key: 'adversary',
+    arg: '<form>',
+    description: `cheat on purpose, to watch validators catch it (demos, validator tests): ${ADVERSARY_FORMS.join(' | ')}`,
+    schema: z.string().min(1),
+  },
 });
 
-export interface MinerResult {
-  netuid: number;
+export interface ServedHotkey {
   uid: number;
   hotkey: string;
   axon: { ip: string; port: number };
   stats: MinerStats;
+}
+
+export interface MinerResult extends ServedHotkey {
+  netuid: number;
+  /** The --extra-hotkeys served from the same backend. */
+  extra?: ServedHotkey[];
 }
 
 /** Blocks between two serve_axon attempts while the chain refuses with its serving rate limit. */
@@ -105,6 +129,7 @@ export const minerCommand = defineCommand({
   examples: [
     'flopnet miner --netuid 1 --wallet.name miner --axon.port 8091 --axon.external_ip 203.0.113.7',
     'flopnet miner --netuid 1 --register --backend cpu --subtensor.chain_endpoint ws://127.0.0.1:9944 --axon.external_ip 127.0.0.1',
+    'flopnet miner --netuid 1 --wallet.name miner --axon.external_ip 203.0.113.7 --extra-hotkeys second:8092',
   ],
   action: async ({ options, log: baseLog, signal, output }) => {
     const { netuid } = options;
@@ -115,56 +140,91 @@ export const minerCommand = defineCommand({
         hint: 'pass your public IP, e.g. --axon.external_ip 203.0.113.7 (the chain refuses 127.0.0.1 outside a devnet)',
       });
     }
+    const served = [{ hotkey: options.walletHotkey, port: options.axonPort }, ...(options.extraHotkeys ?? [])];
+    for (const [i, s] of served.entries()) {
+      const twin = served.findIndex((o) => o.hotkey === s.hotkey || o.port === s.port);
+      if (twin !== i) {
+        throw new UsageError(`hotkey ${s.hotkey} on port ${s.port} clashes with hotkey ${served[twin]!.hotkey} on port ${served[twin]!.port}`, {
+          hint: 'give every served hotkey its own name and its own --axon.port / --extra-hotkeys port',
+        });
+      }
+    }
+    const adversary = options.adversary === undefined ? undefined : parseAdversary(options.adversary);
     // A live status line on a terminal; logs then go above it.
     const tty = process.stderr.isTTY && !options.json && !options.loggingJson;
     const status = tty ? new StatusLine(process.stderr) : undefined;
     const log = status
       ? createLogger({ level: baseLog.level, format: 'text', component: 'miner', write: (line) => status.log(line) })
       : baseLog;
+    if (adversary) log.warn('cheating on purpose: validators will reject this miner\'s answers', { adversary: options.adversary });
 
-    const hotkey = hotkeyOf(options);
-    const backend = await createBackend(options.backend, log.child('backend'));
+    const hotkeys = served.map((s) => hotkeyOf({ ...options, walletHotkey: s.hotkey }));
+    const backend = await createBackend(options.backend, log.child('backend'), {
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...(adversary ? { adversary } : {}),
+    });
     try {
       await withClient(options, log, signal, async (client) => {
-        let uid = await client.getUid({ netuid, hotkey: hotkey.address });
-        if (uid === undefined) {
-          if (!options.register) {
-            throw new FlopnetError(`hotkey ${hotkey.address} is not registered on subnet ${netuid}`, {
-              code: 'E_NOT_REGISTERED',
-              hint: `run flopnet register --netuid ${netuid} --wallet.name ${options.walletName} --wallet.hotkey ${options.walletHotkey}, or add --register`,
-            });
+        const uids: number[] = [];
+        for (const [i, hotkey] of hotkeys.entries()) {
+          let uid = await client.getUid({ netuid, hotkey: hotkey.address });
+          if (uid === undefined) {
+            if (!options.register) {
+              throw new FlopnetError(`hotkey ${hotkey.address} is not registered on subnet ${netuid}`, {
+                code: 'E_NOT_REGISTERED',
+                hint: `run flopnet register --netuid ${netuid} --wallet.name ${options.walletName} --wallet.hotkey ${served[i]!.hotkey}, or add --register`,
+              });
+            }
+            ({ uid } = await client.burnedRegister({ coldkey: await coldkeyOf(options), hotkey: hotkey.address, netuid, signal }));
+            log.info('registered', { netuid, uid, hotkey: hotkey.address });
           }
-          ({ uid } = await client.burnedRegister({ coldkey: await coldkeyOf(options), hotkey: hotkey.address, netuid, signal }));
-          log.info('registered', { netuid, uid, hotkey: hotkey.address });
+          uids.push(uid);
         }
 
         const sync = new MetagraphSync(client, { netuid, everyBlocks: 1, log: log.child('metagraph') });
-        let registered = true;
+        const registered = new Map(hotkeys.map((h) => [h.address, true]));
         sync.on('update', (m) => {
           // A uid can be replaced by a newer registration; validators then no longer find this miner.
-          const now = m.neurons.some((n) => n.hotkey === hotkey.address);
-          if (registered && !now) log.warn('this hotkey is no longer registered on the subnet: validators will not find it', { netuid, hint: 'register again (flopnet register)' });
-          registered = now;
+          for (const { address } of hotkeys) {
+            const now = m.neurons.some((n) => n.hotkey === address);
+            if (registered.get(address) && !now) log.warn('a served hotkey is no longer registered on the subnet: validators will not find it', { netuid, hotkey: address, hint: 'register again (flopnet register)' });
+            registered.set(address, now);
+          }
         });
         let block = (await sync.start()).block;
         const unsubscribe = await client.subscribeBlocks((b) => (block = Math.max(block, b.number)));
-        const miner = await Miner.start({
-          signer: createSigner(hotkey),
-          backend,
-          metagraph: { current: () => sync.metagraph, block: () => block },
-          port: options.axonPort,
-          policy: { minStake: options.minStake === undefined ? undefined : taoToRao(options.minStake) },
-          log,
-        });
-        const statusTimer = status && setInterval(() => status.update(formatStatus(miner.stats(), sync.neuron(hotkey.address)?.uid, block)), 500);
-        const publisher = new AxonPublisher(client, hotkey, netuid, externalIp, miner.port, signal, log);
+        const miners: Miner[] = [];
+        const publishers: AxonPublisher[] = [];
         const republish = (): void => {
-          publisher.check(sync.neuron(hotkey.address)?.axon, block).catch((error: unknown) => log.error('serve_axon failed', { error }));
+          for (const [i, publisher] of publishers.entries()) {
+            publisher.check(sync.neuron(hotkeys[i]!.address)?.axon, block).catch((error: unknown) => log.error('serve_axon failed', { error }));
+          }
         };
+        let statusTimer: NodeJS.Timeout | undefined;
         try {
-          await publisher.check(sync.neuron(hotkey.address)?.axon, block);
+          for (const [i, hotkey] of hotkeys.entries()) {
+            const miner = await Miner.start({
+              signer: createSigner(hotkey),
+              backend,
+              metagraph: { current: () => sync.metagraph, block: () => block },
+              port: served[i]!.port,
+              policy: { minStake: options.minStake === undefined ? undefined : taoToRao(options.minStake) },
+              log: hotkeys.length > 1 ? log.child(served[i]!.hotkey) : log,
+            });
+            miners.push(miner);
+            const publisher = new AxonPublisher(client, hotkey, netuid, externalIp, miner.port, signal, log);
+            publishers.push(publisher);
+            await publisher.check(sync.neuron(hotkey.address)?.axon, block);
+          }
+          statusTimer = status && setInterval(() => status.update(formatStatus(miners[0]!.stats(), sync.neuron(hotkeys[0]!.address)?.uid, block)), 500);
           sync.on('update', republish);
-          log.info('miner running: Ctrl-C stops it', { netuid, uid, hotkey: hotkey.address, port: miner.port, device: miner.device.name });
+          log.info('miner running: Ctrl-C stops it', {
+            netuid,
+            uid: uids.join(','),
+            hotkey: hotkeys.map((h) => h.address).join(','),
+            port: miners.map((m) => m.port).join(','),
+            device: miners[0]!.device.name,
+          });
           if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
         } finally {
           clearInterval(statusTimer);
@@ -172,11 +232,15 @@ export const minerCommand = defineCommand({
           status?.clear();
           unsubscribe();
           sync.stop();
-          await miner.close();
+          for (const miner of miners) await miner.close();
         }
+        const result = miners.map((m, i): ServedHotkey => ({ uid: uids[i]!, hotkey: m.hotkey, axon: { ip: externalIp, port: m.port }, stats: m.stats() }));
         output<MinerResult>(
-          { netuid, uid: uid!, hotkey: hotkey.address, axon: { ip: externalIp, port: miner.port }, stats: miner.stats() },
-          (r) => `miner stopped: ${r.stats.challenges.ok} challenges answered, ${r.stats.challenges.failed} failed, ${r.stats.served} requests served`,
+          { netuid, ...result[0]!, ...(result.length > 1 ? { extra: result.slice(1) } : {}) },
+          (r) =>
+            [r, ...(r.extra ?? [])]
+              .map((x) => `miner ${x.hotkey} stopped: ${x.stats.challenges.ok} challenges answered, ${x.stats.challenges.failed} failed, ${x.stats.served} requests served`)
+              .join('\n'),
         );
       });
     } finally {
