@@ -111,6 +111,6 @@ export function renderCapacity(report: CapacityReport): string {
     '',
     table(header, rows, new Set(classes.map((_, i) => 3 + i).concat(3 + classes.length))),
     '',
-    `verified capacity (${report.verifiedMiners} miners): ${totals.length ? totals.join(', ') + ' TFLOPS' : 'none yet'}`,
+    `verified capacity (${report.verifiedMiners} miner${report.verifiedMiners === 1 ? '' : 's'}): ${totals.length ? totals.join(', ') + ' TFLOPS' : 'none yet'}`,
   ].join('\n');
 }

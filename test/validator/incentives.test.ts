@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_INCENTIVES, loadIncentives, parseIncentives, rootDeadlineMs } from '../../validator/incentives.js';
 import { FlopnetError } from '../../shared/errors.js';
 
@@ -54,6 +54,7 @@ describe('incentive config', () => {
 
   it('loads YAML and JSON files and names the file in errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flopnet-incentives-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const yaml = join(dir, 'incentives.yaml');
     writeFileSync(yaml, 'classes:\n  fp32: { draw: 2, reward: 1 }\n  bf16: { draw: 1, reward: 0.25 }\nema:\n  alpha: 0.3\n');
     const c = loadIncentives(yaml);

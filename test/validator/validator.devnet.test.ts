@@ -3,7 +3,7 @@
  * backend: honest miners, one miner for each cheat of the challenge issue, and two hotkeys sharing one
  * backend. Rounds are stepped by hand (one new block per round) so the test controls the schedule.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,7 +58,8 @@ const validatorKey = key('validator');
 const minerKeys = new Map<string, KeyringPair>([...HONEST, ...SHARED, ...Object.keys(CHEATS)].map((name) => [name, key(name)]));
 const miners: Miner[] = [];
 const backends: CpuBackend[] = [];
-const db = join(mkdtempSync(join(tmpdir(), 'flopnet-validator-')), 'validator.db');
+const dbDir = mkdtempSync(join(tmpdir(), 'flopnet-validator-'));
+const db = join(dbDir, 'validator.db');
 let validator: Validator | undefined;
 
 const uidOf = (m: Metagraph, name: string) => m.neurons.find((n) => n.hotkey === minerKeys.get(name)!.address)!.uid;
@@ -148,6 +149,7 @@ afterAll(async () => {
   sync?.stop();
   await client?.close();
   await devnet?.close();
+  rmSync(dbDir, { recursive: true, force: true });
 });
 
 describe('validator on the devnet', () => {

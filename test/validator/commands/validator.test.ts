@@ -3,7 +3,7 @@
  * btcli-format wallets in a temp dir and an in-process miner to challenge.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { CpuBackend } from '../../../miner/backends/cpu.js';
 import { ValidatorStore } from '../../../validator/store/db.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'flopnet-validator-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('flopnet validator, offline', () => {
   it('refuses a bad incentive config before touching the chain, naming the key', async () => {

@@ -1,13 +1,19 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ValidatorStore, type RecordedResult } from '../../../validator/store/db.js';
 import type { ScoreEntry } from '../../../validator/scores.js';
 
 const identity = { netuid: 3, hotkey: '5Validator' };
-const tmp = () => mkdtempSync(join(tmpdir(), 'flopnet-db-'));
+const dirs: string[] = [];
+const tmp = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flopnet-db-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function result(round: number, hotkey: string, uid: number, over: Partial<RecordedResult> = {}): RecordedResult {
   return {
