@@ -137,7 +137,13 @@ export class Chain extends EventEmitter {
       this.runtime.system.BlockHash.set(this.head, 0, hexToU8a(this.genesisHash));
     }
     this.pool = new TxPool(this.runtime, () => this.view(), { poolChecks: this.options.poolChecks });
-    this.producer = new BlockProducer(this.options.blockMode, this.options.blockTimeMs, () => this.newBlock(), () => this.pool.pending.length);
+    this.producer = new BlockProducer(
+      this.options.blockMode,
+      this.options.blockTimeMs,
+      () => this.newBlock(),
+      () => this.pool.pending.length,
+      (error) => this.options.log?.error('block production failed', { error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+    );
   }
 
   static load(file: string, options: Partial<ChainOptions> = {}): Chain {
@@ -296,13 +302,20 @@ export class Chain extends EventEmitter {
   newBlock(): Block {
     const entries = this.pool.take(this.options.blockMode === 'instant' ? 1 : Infinity);
     const parent = this.best;
-    const built = buildBlock(
-      this.runtime,
-      this.head,
-      { number: parent.number, hash: hexToU8a(parent.hash), stateRoot: parent.header.stateRoot },
-      entries.map((e) => e.x),
-      (msg, fields) => this.options.log?.error(msg, fields),
-    );
+    let built: ReturnType<typeof buildBlock>;
+    try {
+      built = buildBlock(
+        this.runtime,
+        this.head,
+        { number: parent.number, hash: hexToU8a(parent.hash), stateRoot: parent.header.stateRoot },
+        entries.map((e) => e.x),
+        (msg, fields) => this.options.log?.error(msg, fields),
+      );
+    } catch (error) {
+      // The head is untouched (the block was built over an overlay); its extrinsics are dropped.
+      for (const e of entries) for (const w of e.watchers) w('dropped');
+      throw error;
+    }
     const undo = new Map<string, Uint8Array | undefined>();
     for (const [k, v] of built.changes) {
       undo.set(k, this.head.map.get(k));

@@ -23,7 +23,7 @@ export function balancesPallet(rt: RuntimeTypes, system: SystemPallet) {
   const free = (state: State, who: Uint8Array): bigint => system.Account.get(state, who).data.free;
 
   /** Adds to an account, creating it (providers = 1) when it had nothing. */
-  const deposit = (ctx: Pick<DispatchContext, 'state' | 'emit'>, who: Uint8Array, amount: bigint, mint = false): void => {
+  const deposit = (ctx: Pick<DispatchContext, 'state' | 'emit'>, who: Uint8Array, amount: bigint): void => {
     if (amount === 0n) return;
     const info = system.Account.get(ctx.state, who);
     const created = info.providers === 0 && info.data.free === 0n;
@@ -35,31 +35,30 @@ export function balancesPallet(rt: RuntimeTypes, system: SystemPallet) {
       ctx.emit('System', 'NewAccount', { account: who });
       ctx.emit('Balances', 'Endowed', { account: who, free_balance: amount });
     }
-    if (mint) TotalIssuance.mutate(ctx.state, (v) => v + amount);
   };
 
   /**
    * Takes from an account. `keepAlive` refuses to drop it below the existential deposit
-   * (Preservation::Preserve); otherwise a remainder below it is dust and the account is reaped.
+   * (Preservation::Preserve); otherwise a remainder below it is dust: burned, and the account reaped.
    */
-  const withdraw = (ctx: Pick<DispatchContext, 'state' | 'emit'>, who: Uint8Array, amount: bigint, keepAlive: boolean, burn = false): void => {
+  const withdraw = (ctx: Pick<DispatchContext, 'state' | 'emit'>, who: Uint8Array, amount: bigint, keepAlive: boolean): void => {
     if (amount === 0n) return;
     const info = system.Account.get(ctx.state, who);
     if (info.data.free < amount) throw DispatchFailure.token('FundsUnavailable');
     const rest = info.data.free - amount;
-    if (rest < EXISTENTIAL_DEPOSIT && rest !== 0n && keepAlive) throw DispatchFailure.token('NotExpendable');
-    if (rest === 0n && keepAlive) throw DispatchFailure.token('NotExpendable');
+    if (keepAlive && rest < EXISTENTIAL_DEPOSIT) throw DispatchFailure.token('NotExpendable');
     if (rest < EXISTENTIAL_DEPOSIT) {
       info.data.free = 0n;
       info.providers = 0;
-      if (rest > 0n) ctx.emit('Balances', 'DustLost', { account: who, amount: rest });
-      TotalIssuance.mutate(ctx.state, (v) => v - rest);
+      if (rest > 0n) {
+        ctx.emit('Balances', 'DustLost', { account: who, amount: rest });
+        TotalIssuance.mutate(ctx.state, (v) => v - rest);
+      }
       ctx.emit('System', 'KilledAccount', { account: who });
     } else {
       info.data.free = rest;
     }
     system.Account.set(ctx.state, who, info);
-    if (burn) TotalIssuance.mutate(ctx.state, (v) => v - amount);
   };
 
   const transfer = (ctx: DispatchContext, args: Record<string, any>, keepAlive: boolean): void => {

@@ -127,10 +127,22 @@ export class BlockProducer {
     readonly blockTimeMs: number,
     private readonly build: () => void,
     private readonly pendingCount: () => number,
+    /** A block that fails to build is reported here; the producer keeps going. */
+    private readonly onError: (error: unknown) => void,
   ) {}
 
   start(): void {
-    if (this.mode === 'interval') this.timer = setInterval(() => this.build(), this.blockTimeMs);
+    if (this.mode === 'interval') this.timer = setInterval(() => this.tryBuild(), this.blockTimeMs);
+  }
+
+  private tryBuild(): boolean {
+    try {
+      this.build();
+      return true;
+    } catch (error) {
+      this.onError(error);
+      return false;
+    }
   }
 
   stop(): void {
@@ -144,7 +156,7 @@ export class BlockProducer {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      while (this.pendingCount() > 0) this.build();
+      while (this.pendingCount() > 0 && this.tryBuild());
     });
   }
 }
