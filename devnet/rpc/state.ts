@@ -92,10 +92,19 @@ export const stateHandlers: Handlers = {
   },
 };
 
-/** Sends the keys' current values at once, then the keys whose values changed in each new block. */
+/**
+ * Sends the keys' current values at once, then the keys whose values changed in each new block.
+ * Without keys, every change of every block (as a node streams them).
+ */
 function subscribeStorage(ctx: RpcContext, params: unknown[]): string {
   const [keys] = parseParams(z.tuple([zKeys.nullish()]).or(z.tuple([])), params) as [string[] | null | undefined];
-  const watched = keys ?? [];
+  if (!keys) {
+    const onAny = (block: Block) => sub.notify({ block: block.hash, changes: [...(block.undo?.keys() ?? [])].map((k) => [k, valueHex(ctx.chain.head.get(k))]) });
+    const sub = ctx.subscribe('state_storage', () => ctx.chain.off('block', onAny));
+    ctx.chain.on('block', onAny);
+    return sub.id;
+  }
+  const watched = keys;
   const last = new Map<string, string | null>();
   const snapshot = (block: Block, all: boolean) => {
     const changes: [string, string | null][] = [];
