@@ -161,11 +161,12 @@ export class Writer {
       }
       return;
     }
-    let v = BigInt.asUintN(size * 8, BigInt(value));
-    for (let i = 0; i < size; i++) {
-      this.buf[this.length++] = Number(v & 0xffn);
-      v >>= 8n;
-    }
+    const v = BigInt.asUintN(size * 8, BigInt(value));
+    const view = new DataView(this.buf.buffer, this.buf.byteOffset);
+    // 64-bit halves through DataView: a byte-by-byte BigInt loop dominated encoding u64 vectors.
+    view.setBigUint64(this.length, BigInt.asUintN(64, v), true);
+    if (size === 16) view.setBigUint64(this.length + 8, v >> 64n, true);
+    this.length += size;
   }
   compact(value: bigint | number): void {
     const v = typeof value === 'number' ? value : value;
@@ -204,9 +205,9 @@ export class Reader {
       for (let i = size - 1; i >= 0; i--) v = v * 256 + b[o + i]!;
       return v;
     }
-    let v = 0n;
-    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[o + i]!);
-    return v;
+    const view = new DataView(b.buffer, b.byteOffset);
+    const low = view.getBigUint64(o, true);
+    return size === 16 ? (view.getBigUint64(o + 8, true) << 64n) | low : low;
   }
   compact(): bigint {
     this.need(1);
