@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Logger } from '../shared/log.js';
+import { FlopnetError } from '../shared/errors.js';
 import type { Chain } from './chain.js';
 import { RpcError, type Handlers, type RpcContext, type Subscription } from './rpc/shared.js';
 
@@ -140,14 +141,22 @@ export async function startServer(chain: Chain, handlers: Handlers, opts: { port
     });
     ws.on('error', (error) => log?.debug('websocket error', { error: error.message }));
   });
-  wss.on('error', (error) => log?.warn('websocket server error', { error: error.message }));
+  // The http server's listen errors are re-emitted here too; they are reported by the listen promise below.
+  wss.on('error', (error) => log?.debug('websocket server error', { error: error.message }));
 
   await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(opts.port, opts.host, () => {
-      http.off('error', reject);
-      resolve();
+    http.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE' || error.code === 'EACCES'
+          ? new FlopnetError(`cannot listen on ${opts.host}:${opts.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}`, {
+              code: 'E_DEVNET_PORT',
+              hint: 'stop the other devnet or node, or pass --port with another port (0 picks a free one)',
+              cause: error,
+            })
+          : error,
+      );
     });
+    http.listen(opts.port, opts.host, () => resolve());
   });
   const port = (http.address() as AddressInfo).port;
   const host = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
