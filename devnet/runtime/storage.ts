@@ -74,8 +74,6 @@ export class Overlay implements State {
   }
 }
 
-const hashedParts = new Map<string, string>();
-
 export interface StorageEntryDef {
   name: string;
   modifier: 'Default' | 'Optional';
@@ -94,6 +92,8 @@ export class StorageItem<K extends unknown[], V> {
   readonly prefix: Uint8Array;
   readonly prefixHex: string;
   private readonly fallbackValue: V;
+  /** Hashed key parts by (position, value): hashing (wasm blake2/xxhash) dominated storage access. */
+  private readonly hashedParts = new Map<string, string>();
 
   constructor(
     private readonly codec: ScaleCodec,
@@ -116,13 +116,12 @@ export class StorageItem<K extends unknown[], V> {
         hex += u8aToHex(this.codec.encode(k.type, value)).slice(2);
         continue;
       }
-      // Hashing (wasm blake2/xxhash) dominates storage access; the same accounts and netuids recur.
-      const id = `${k.hasher}:${k.type}:${value instanceof Uint8Array ? u8aToHex(value) : String(value)}`;
-      let part = hashedParts.get(id);
+      const id = `${i}:${value instanceof Uint8Array ? u8aToHex(value) : String(value)}`;
+      let part = this.hashedParts.get(id);
       if (part === undefined) {
-        if (hashedParts.size >= 200_000) hashedParts.clear();
+        if (this.hashedParts.size >= 50_000) this.hashedParts.clear();
         part = u8aToHex(hashKey(k.hasher, this.codec.encode(k.type, value))).slice(2);
-        hashedParts.set(id, part);
+        this.hashedParts.set(id, part);
       }
       hex += part;
     }
