@@ -116,6 +116,11 @@ export class StorageItem<K extends unknown[], V> {
         hex += u8aToHex(this.codec.encode(k.type, value)).slice(2);
         continue;
       }
+      const simple = value instanceof Uint8Array || typeof value === 'number' || typeof value === 'bigint';
+      if (!simple) {
+        hex += u8aToHex(hashKey(k.hasher, this.codec.encode(k.type, value))).slice(2);
+        continue;
+      }
       const id = `${i}:${value instanceof Uint8Array ? u8aToHex(value) : String(value)}`;
       let part = this.hashedParts.get(id);
       if (part === undefined) {
