@@ -313,6 +313,10 @@ export function defineRuntimeApis(
     },
   ]);
 
+  api('SubnetRegistrationRuntimeApi', 1, [
+    { name: 'get_network_registration_cost', inputs: [], output: c.u64, run: (st) => deps.subtensor.lockCost(st, BigInt(deps.system.Number.get(st)) + 1n) },
+  ]);
+
   return { apis, handlers };
 }
 

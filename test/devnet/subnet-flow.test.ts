@@ -38,6 +38,8 @@ describe('subnet lifecycle through @polkadot/api', () => {
 
   it('registers a subnet for the 1000 TAO lock, with the owner hotkey as uid 0', async () => {
     const before = ((await s.api.query.system.account(alice.address)) as any).data.free.toBigInt();
+    const cost = (await (s.api.call as any).subnetRegistrationRuntimeApi.getNetworkRegistrationCost()).toBigInt();
+    expect(cost).toBe(1000n * TAO);
     const r = await send(s.api, s.api.tx.subtensorModule.registerNetwork(ownerHot.address), alice);
     expect(r.error).toBeUndefined();
     netuid = netuidFrom(r);
@@ -49,6 +51,10 @@ describe('subnet lifecycle through @polkadot/api', () => {
     expect((await s.api.query.subtensorModule.keys(netuid, 0)).toString()).toBe(ownerHot.address);
     expect((await s.api.query.subtensorModule.tempo(netuid)).toString()).toBe('10');
     expect((await s.api.query.subtensorModule.commitRevealWeightsEnabled(netuid)).toJSON()).toBe(true);
+    // The next lock doubles the last one (and decays over 100 800 blocks).
+    const next = (await (s.api.call as any).subnetRegistrationRuntimeApi.getNetworkRegistrationCost()).toBigInt();
+    expect(next).toBeGreaterThan(1999n * TAO);
+    expect(next).toBeLessThanOrEqual(2000n * TAO);
   });
 
   it('refuses add_stake before start_call, then starts emission', async () => {
