@@ -2,6 +2,7 @@
  * What a compute backend does for the miner and for `flopnet bench`: run a challenge to a Merkle root,
  * keep the results until the openings are answered, then free them.
  */
+import { FlopnetError } from '../../shared/errors.js';
 import type { Challenge, DeviceInfo, RowOpening, RowRef } from '../../shared/challenge/types.js';
 
 export interface ExecutionTimings {
@@ -36,4 +37,25 @@ export interface ComputeBackend {
   release(challengeId: string): Promise<void>;
   /** Frees everything; the backend is unusable afterwards. */
   close(): Promise<void>;
+}
+
+/**
+ * What every backend's `open` checks first: the challenge is held, and each requested row exists.
+ * Returns the held entry so the backend can copy its rows.
+ */
+export function heldForOpening<H extends { challenge: Challenge }>(held: ReadonlyMap<string, H>, challengeId: string, rows: readonly RowRef[]): H {
+  const entry = held.get(challengeId);
+  if (!entry) {
+    throw new FlopnetError(`no results held for challenge ${challengeId}`, {
+      code: 'E_UNKNOWN_CHALLENGE',
+      hint: 'openings are answered only between execute and release of the same challenge',
+    });
+  }
+  const { m, n } = entry.challenge;
+  for (const { matrix, row } of rows) {
+    if (!Number.isInteger(matrix) || !Number.isInteger(row) || matrix < 0 || matrix >= m || row < 0 || row >= n) {
+      throw new FlopnetError(`row (${matrix}, ${row}) is outside the challenge's ${m} × ${n} rows`, { code: 'E_OPENING_RANGE' });
+    }
+  }
+  return entry;
 }

@@ -14,7 +14,8 @@ import { silentLogger } from '../../shared/log.js';
 import { matrixKey } from '../../shared/challenge/elements.js';
 import { HASH_BYTES, merkleLevels, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
 import { PRECISIONS, type Challenge, type DeviceInfo, type RowOpening, type RowRef } from '../../shared/challenge/types.js';
-import type { ComputeBackend, ExecuteOptions, Execution, ExecutionTimings } from './backend.js';
+import { resultBytes } from '../../shared/challenge/verify.js';
+import { heldForOpening, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
 import { cheaperInputBits, type Adversary } from './adversary.js';
 import type { Accumulation, Task, TaskMessage, TaskReply } from './cpu-worker.js';
 
@@ -225,19 +226,10 @@ export class CpuBackend implements ComputeBackend {
   }
 
   async open(challengeId: string, rows: readonly RowRef[]): Promise<RowOpening[]> {
-    const held = this.held.get(challengeId);
-    if (!held) {
-      throw new FlopnetError(`no results held for challenge ${challengeId}`, {
-        code: 'E_UNKNOWN_CHALLENGE',
-        hint: 'openings are answered only between execute and release of the same challenge',
-      });
-    }
-    const { n, m, precision } = held.challenge;
-    const rowBytes = n * (precision === 'fp64' ? 8 : 4);
+    const held = heldForOpening(this.held, challengeId, rows);
+    const { n, precision } = held.challenge;
+    const rowBytes = n * resultBytes(precision);
     return rows.map(({ matrix, row }) => {
-      if (!Number.isInteger(matrix) || !Number.isInteger(row) || matrix < 0 || matrix >= m || row < 0 || row >= n) {
-        throw new FlopnetError(`row (${matrix}, ${row}) is outside the challenge's ${m} × ${n} rows`, { code: 'E_OPENING_RANGE' });
-      }
       const data = new Uint8Array(held.results[matrix]!, row * rowBytes, rowBytes).slice();
       const path = merkleProof(held.levels, matrix * n + row);
       if (this.adversary?.kind === 'forge-path') {

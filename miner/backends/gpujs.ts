@@ -18,7 +18,7 @@ import { silentLogger } from '../../shared/log.js';
 import { colOfB, matrixKey, rowOfA } from '../../shared/challenge/elements.js';
 import { HASH_BYTES, hashLeaf, merkleLevels, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
 import type { Challenge, DeviceInfo, RowOpening, RowRef } from '../../shared/challenge/types.js';
-import type { ComputeBackend, ExecuteOptions, Execution, ExecutionTimings } from './backend.js';
+import { heldForOpening, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
 
 const { GPU } = gpujs;
 
@@ -170,18 +170,9 @@ export class GpujsBackend implements ComputeBackend {
   }
 
   async open(challengeId: string, refs: readonly RowRef[]): Promise<RowOpening[]> {
-    const held = this.held.get(challengeId);
-    if (!held) {
-      throw new FlopnetError(`no results held for challenge ${challengeId}`, {
-        code: 'E_UNKNOWN_CHALLENGE',
-        hint: 'openings are answered only between execute and release of the same challenge',
-      });
-    }
-    const { m, n } = held.challenge;
+    const held = heldForOpening(this.held, challengeId, refs);
+    const { n } = held.challenge;
     return refs.map(({ matrix, row }) => {
-      if (!Number.isInteger(matrix) || !Number.isInteger(row) || matrix < 0 || matrix >= m || row < 0 || row >= n) {
-        throw new FlopnetError(`row (${matrix}, ${row}) is outside the challenge's ${m} × ${n} rows`, { code: 'E_OPENING_RANGE' });
-      }
       const values = held.rows[matrix]![row]!;
       return { matrix, row, data: new Uint8Array(values.slice().buffer), path: merkleProof(held.levels, matrix * n + row) };
     });

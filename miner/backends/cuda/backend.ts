@@ -12,7 +12,7 @@ import { silentLogger } from '../../../shared/log.js';
 import { element, matrixKey, type MatrixKey } from '../../../shared/challenge/elements.js';
 import { HASH_BYTES, hashLeaf, merkleLevels, merkleProof, merkleRoot } from '../../../shared/challenge/merkle.js';
 import { PRECISIONS, type Challenge, type DeviceInfo, type Precision, type RowOpening, type RowRef } from '../../../shared/challenge/types.js';
-import type { ComputeBackend, ExecuteOptions, Execution, ExecutionTimings } from '../backend.js';
+import { heldForOpening, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from '../backend.js';
 import {
   CUBLAS_COMPUTE_32F,
   CUBLAS_COMPUTE_32F_FAST_TF32,
@@ -470,20 +470,9 @@ export class CudaBackend implements ComputeBackend {
 
   async open(challengeId: string, rows: readonly RowRef[]): Promise<RowOpening[]> {
     this.assertOpen();
-    const held = this.held.get(challengeId);
-    if (!held) {
-      throw new FlopnetError(`no results held for challenge ${challengeId}`, {
-        code: 'E_UNKNOWN_CHALLENGE',
-        hint: 'openings are answered only between execute and release of the same challenge',
-      });
-    }
-    const { n, m, precision } = held.challenge;
+    const held = heldForOpening(this.held, challengeId, rows);
+    const { n, precision } = held.challenge;
     const rowBytes = n * CLASS_PLANS[precision].outputBytes;
-    for (const { matrix, row } of rows) {
-      if (!Number.isInteger(matrix) || !Number.isInteger(row) || matrix < 0 || matrix >= m || row < 0 || row >= n) {
-        throw new FlopnetError(`row (${matrix}, ${row}) is outside the challenge's ${m} × ${n} rows`, { code: 'E_OPENING_RANGE' });
-      }
-    }
     this.cu.setCurrent(this.ctx);
     return rows.map(({ matrix, row }) => {
       const data = new Uint8Array(rowBytes);
