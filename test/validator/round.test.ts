@@ -123,6 +123,27 @@ describe('a round against real miners', () => {
   });
 });
 
+describe('a late root', () => {
+  it('is no answer: the validator stops waiting at the deadline', async () => {
+    const key = pair('//LateMiner');
+    const graph = metagraph([neuron(0, validator.address, { validatorPermit: true }), neuron(1, key.address)]);
+    const backend = new CpuBackend({ threads: 1, adversary: parseAdversary('late') });
+    const miner = await Miner.start({ signer: createSigner(key), backend, metagraph: source(graph), host: '127.0.0.1', port: 0 });
+    const dendrite = new Dendrite({ signer: createSigner(validator) });
+    try {
+      const fast = parseIncentives({ firstChallengeFlops: 1e6, timeouts: { minDeadlineMs: 500 } });
+      const started = performance.now();
+      const { results } = await runRound({ round: 1, miners: [{ hotkey: key.address, ip: '127.0.0.1', port: miner.port, uid: 1 }], incentives: fast, history: new Map(), dendrite });
+      expect(results[0]).toMatchObject({ verdict: 'no_answer', reason: 'E_TIMEOUT', tflops: 0, challenge: { precision: 'fp32' } });
+      expect(performance.now() - started).toBeLessThan(3_000);
+    } finally {
+      dendrite.close();
+      await miner.close();
+      await backend.close();
+    }
+  });
+});
+
 describe('a round fans out', () => {
   it('sends every miner its challenge at the same moment', async () => {
     class Stamping extends FakeBackend {
