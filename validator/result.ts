@@ -30,7 +30,7 @@ export interface ChallengeResult {
   seconds?: number;
   /** Round trip measured just before the challenge, milliseconds. */
   rttMs?: number;
-  /** Seconds the challenge was sized for at the miner's last verified throughput (absent the first time). */
+  /** Seconds the challenge was sized for: at the miner's last measured throughput, or sizing's assumed pace. */
   expectedSeconds?: number;
   /** Credited throughput (round.ts creditedTflops); 0 unless the verdict is `verified`. */
   tflops: number;

@@ -73,13 +73,14 @@ export function measuredSeconds(elapsedMs: number, rttMs: number): number {
 
 /**
  * TFLOPS credited for a verified challenge: its FLOPs over the time it took, but never over less than
- * the time it was sized for at the miner's last verified throughput. A device answering faster than
- * expected is paid its old rate for one round (sizing grows from the measured rate), while a device
- * that runs several hotkeys' challenges one after the other cannot have the first one paid at the
- * full speed of a device it then shares with the others.
+ * the time it was sized for (at the miner's last measured throughput, or sizing's assumed pace for a
+ * new miner). A device answering faster than expected is paid the expected rate for one round (the
+ * next challenge is sized from what it measured), while a device that runs several hotkeys'
+ * challenges one after the other cannot have the first one paid at the full speed of a device it
+ * then shares with the others.
  */
-export function creditedTflops(flops: number, seconds: number, expectedSeconds: number | undefined): number {
-  return flops / Math.max(seconds, expectedSeconds ?? 0) / 1e12;
+export function creditedTflops(flops: number, seconds: number, expectedSeconds: number): number {
+  return flops / Math.max(seconds, expectedSeconds) / 1e12;
 }
 
 /** A failed call's verdict: never sent → unreachable; sent and refused, late or garbled → no answer. */
@@ -102,7 +103,7 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
     const c = challenges.get(t.hotkey);
     const device = devices.get(t.hotkey);
     return {
-      ...(c ? { challenge: { precision: c.precision, m: c.m, n: c.n, k: c.k } } : {}),
+      ...(c ? { challenge: { precision: c.precision, m: c.m, n: c.n, k: c.k }, expectedSeconds: expected.get(t.hotkey)! } : {}),
       ...(rtt.has(t.hotkey) ? { rttMs: rtt.get(t.hotkey)! } : {}),
       ...(device ? { device: device.name } : {}),
     };
@@ -123,8 +124,9 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   });
 
   // 2. A class and a size per miner, from the config and its last verified throughput.
-  /** Expected seconds of each known miner's challenge at its last verified throughput. */
+  /** Seconds each challenge was sized for, and whether the miner had a measured throughput. */
   const expected = new Map<string, number>();
+  const known = new Set<string>();
   live = live.filter((t) => {
     const device = devices.get(t.hotkey)!;
     const precision = drawClass(incentives, device.precisions, unit());
@@ -149,7 +151,8 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
     });
     const deadlineMs = rootDeadlineMs(incentives, size.expectedSeconds);
     challenges.set(t.hotkey, createChallenge({ precision, m: size.m, n: size.n, k: size.k, deadlineMs }));
-    if (last) expected.set(t.hotkey, size.expectedSeconds);
+    expected.set(t.hotkey, size.expectedSeconds);
+    if (last) known.add(t.hotkey);
     return true;
   });
 
@@ -182,7 +185,7 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   committed.forEach((c, i) => {
     const t = c.target;
     const challenge = challenges.get(t.hotkey)!;
-    const timing = { ...sent(t), seconds: c.seconds, ...(expected.has(t.hotkey) ? { expectedSeconds: expected.get(t.hotkey)! } : {}) };
+    const timing = { ...sent(t), seconds: c.seconds };
     const o = openings[i]!;
     if (!o.ok) {
       // A miner that committed a root and cannot open it has not proved anything: a failed proof.
@@ -194,8 +197,8 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
       results.set(t.hotkey, { ...base(t), ...timing, verdict: 'failed', reason: verdict.reason, ...(verdict.detail ? { detail: verdict.detail } : {}) });
       return;
     }
-    const tflops = creditedTflops(challengeFlops(challenge), c.seconds, expected.get(t.hotkey));
-    const asked = expected.has(t.hotkey) ? `expected ${expected.get(t.hotkey)!.toFixed(3)} s` : 'first challenge';
+    const tflops = creditedTflops(challengeFlops(challenge), c.seconds, expected.get(t.hotkey)!);
+    const asked = `${known.has(t.hotkey) ? 'expected' : 'first challenge, assumed'} ${expected.get(t.hotkey)!.toFixed(3)} s`;
     results.set(t.hotkey, { ...base(t), ...timing, tflops, verdict: 'verified', reason: 'ok', detail: `${asked}, took ${c.seconds.toFixed(3)} s` });
   });
 

@@ -12,6 +12,8 @@ import type { Challenge } from '../../shared/challenge/types.js';
 import { Dendrite, type AxonTarget } from '../../validator/dendrite.js';
 import { parseIncentives } from '../../validator/incentives.js';
 import { creditedTflops, drawClass, MAX_RTT_SHARE, measuredSeconds, runRound } from '../../validator/round.js';
+import { forward } from '../../validator/forward.js';
+import { ValidatorStore } from '../../validator/store/db.js';
 import { FakeBackend, metagraph, neuron, pair, source } from '../miner/fixtures.js';
 
 await cryptoReady();
@@ -46,7 +48,6 @@ describe('timing', () => {
   it('credits FLOPs over the time taken, never over less than the time the challenge was sized for', () => {
     expect(creditedTflops(4e12, 2, 1)).toBe(2);
     expect(creditedTflops(4e12, 0.5, 1)).toBe(4);
-    expect(creditedTflops(4e12, 0.5, undefined)).toBe(8);
   });
   it('pays a device that runs two hotkeys one after the other no more than it would split evenly', () => {
     // One device at 1 TFLOPS, two hotkeys each sized for 1 s at 0.5 TFLOPS: run concurrently both
@@ -137,6 +138,54 @@ describe('a late root', () => {
       expect(results[0]).toMatchObject({ verdict: 'no_answer', reason: 'E_TIMEOUT', tflops: 0, challenge: { precision: 'fp32' } });
       expect(performance.now() - started).toBeLessThan(3_000);
     } finally {
+      dendrite.close();
+      await miner.close();
+      await backend.close();
+    }
+  });
+});
+
+describe('a new miner slower than sizing assumes', () => {
+  it('times out once, then gets a challenge sized for half the assumed pace, and verifies', async () => {
+    const key = pair('//SlowNewMiner');
+    const graph = metagraph([
+      neuron(0, validator.address, { validatorPermit: true }),
+      neuron(1, key.address, { axon: { block: 1, version: 0, ip: '127.0.0.1', port: 0, ipType: 4, protocol: 4 } }),
+    ]);
+    // A device of 0.2 GFLOP/s, whatever this machine's speed: the CPU backend, then a wait.
+    const cpu = new CpuBackend({ threads: 1 });
+    const backend: ComputeBackend = {
+      kind: 'cpu',
+      describe: () => cpu.describe(),
+      execute: async (c, o) => {
+        const started = performance.now();
+        const execution = await cpu.execute(c, o);
+        const wait = (2 * c.m * c.n * c.n * c.k) / 0.2e6 - (performance.now() - started);
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, Math.max(0, wait));
+          o?.signal?.addEventListener('abort', () => (clearTimeout(timer), reject(o.signal!.reason)), { once: true });
+        });
+        return execution;
+      },
+      open: (id, rows) => cpu.open(id, rows),
+      release: (id) => cpu.release(id),
+      close: () => cpu.close(),
+    };
+    const miner = await Miner.start({ signer: createSigner(key), backend, metagraph: source(graph), host: '127.0.0.1', port: 0 });
+    graph.neurons[1]!.axon.port = miner.port;
+    const dendrite = new Dendrite({ signer: createSigner(validator) });
+    const store = ValidatorStore.open(':memory:', { netuid: 1, hotkey: validator.address });
+    try {
+      // The first challenge assumes 1 GFLOP/s: 0.5 GFLOP in 0.5 s, deadline 0.75 s; the device needs 2.5 s.
+      const slow = parseIncentives({ firstChallengeFlops: 5e8, targetChallengeSeconds: 0.1, timeouts: { minDeadlineMs: 500 } });
+      const first = await forward({ round: 1, block: 1, metagraph: graph, self: validator.address, incentives: slow, store, dendrite });
+      expect(first.results[0]).toMatchObject({ verdict: 'no_answer', reason: 'E_TIMEOUT' });
+      const second = await forward({ round: 2, block: 2, metagraph: graph, self: validator.address, incentives: slow, store, dendrite });
+      expect(second.results[0]).toMatchObject({ verdict: 'verified' });
+      const { m, n, k } = second.results[0]!.challenge!;
+      expect(2 * m * n * n * k).toBeLessThan(5e8 / 2);
+    } finally {
+      store.close();
       dendrite.close();
       await miner.close();
       await backend.close();

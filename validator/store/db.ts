@@ -15,7 +15,7 @@ import type { ChallengeResult, Verdict } from '../result.js';
 import type { ScoreEntry, Scores } from '../scores.js';
 import { MIGRATIONS } from './migrations.js';
 
-/** Reasons that mean the challenge did not finish in time: the next one is sized for half the rate. */
+/** Reasons that mean the challenge did not finish in time: the next one is sized for half the pace. */
 const TIMEOUTS = new Set(['E_TIMEOUT', 'E_DEADLINE', 'late']);
 
 export interface StoreIdentity {
@@ -303,7 +303,10 @@ export class ValidatorStore {
       `INSERT INTO throughput (hotkey, precision, tflops, flops, round) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (hotkey, precision) DO UPDATE SET tflops = excluded.tflops, flops = excluded.flops, round = excluded.round`,
     );
-    const halveThroughput = this.db.prepare('UPDATE throughput SET tflops = tflops / 2, flops = flops / 2, round = ? WHERE hotkey = ? AND precision = ?');
+    const slowDown = this.db.prepare(
+      `INSERT INTO throughput (hotkey, precision, tflops, flops, round) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (hotkey, precision) DO UPDATE SET tflops = throughput.tflops / 2, flops = throughput.flops / 2, round = excluded.round`,
+    );
     const upsertDevice = this.db.prepare(
       `INSERT INTO devices (hotkey, info, round) VALUES (?, ?, ?)
        ON CONFLICT (hotkey) DO UPDATE SET info = excluded.info, round = excluded.round`,
@@ -334,8 +337,11 @@ export class ValidatorStore {
           // Sizing follows what the device measurably did, not what it was credited.
           const flops = challengeFlops(r.challenge);
           upsertThroughput.run(r.hotkey, r.challenge.precision, flops / r.seconds / 1e12, flops, round.round);
-        } else if (TIMEOUTS.has(r.reason)) {
-          halveThroughput.run(round.round, r.hotkey, r.challenge.precision);
+        } else if (TIMEOUTS.has(r.reason) && r.expectedSeconds !== undefined && r.expectedSeconds > 0) {
+          // Too slow for the pace it was sized at: the next challenge assumes half of it, also for a
+          // miner never verified (else it would get the same first challenge, and time out, forever).
+          const flops = challengeFlops(r.challenge);
+          slowDown.run(r.hotkey, r.challenge.precision, flops / r.expectedSeconds / 2e12, flops / 2, round.round);
         }
       }
       for (const [hotkey, info] of devices) upsertDevice.run(hotkey, JSON.stringify(info), round.round);

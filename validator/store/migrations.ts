@@ -47,7 +47,7 @@ export const MIGRATIONS: readonly string[] = [
   );
 
   -- Measured throughput per miner and class: the sizing input for its next challenge (halved after a
-  -- timeout, so a device that slowed down is asked for less next time).
+  -- timeout, so a device that slowed down, or a new one slower than assumed, is asked for less).
   CREATE TABLE throughput (
     hotkey    TEXT    NOT NULL,
     precision TEXT    NOT NULL,

@@ -80,8 +80,24 @@ describe('validator store', () => {
     const scores = scoreMap({ hotkey: 'm1', uid: 1, score: 1, round: 1 });
     store.recordRound({ round: 1, block: 1, startedAt: 1, finishedAt: 2 }, [result(1, 'm1', 1)], scores);
     const before = store.loadThroughput().get('m1')!.get('fp32')!;
-    store.recordRound({ round: 2, block: 2, startedAt: 1, finishedAt: 2 }, [result(2, 'm1', 1, { verdict: 'no_answer', reason: 'E_TIMEOUT', tflops: 0, reward: 0 })], scores);
+    store.recordRound({ round: 2, block: 2, startedAt: 1, finishedAt: 2 }, [result(2, 'm1', 1, { verdict: 'no_answer', reason: 'E_TIMEOUT', tflops: 0, reward: 0, expectedSeconds: 0.1 })], scores);
     expect(store.loadThroughput().get('m1')!.get('fp32')).toEqual({ tflops: before.tflops / 2, flops: before.flops / 2 });
+    store.close();
+  });
+
+  it('sizes a new miner that timed out for half the pace its first challenge assumed', () => {
+    const store = ValidatorStore.open(':memory:', identity);
+    const first = { precision: 'fp32' as const, m: 1, n: 1024, k: 1024 };
+    const flops = 2 * 1024 ** 3;
+    // Sized at 1 GFLOP/s (2.1 s), it did not answer in time.
+    store.recordRound(
+      { round: 1, block: 1, startedAt: 1, finishedAt: 2 },
+      [result(1, 'm1', 1, { challenge: first, verdict: 'no_answer', reason: 'E_TIMEOUT', tflops: 0, reward: 0, seconds: undefined, expectedSeconds: flops / 1e9 })],
+      scoreMap({ hotkey: 'm1', uid: 1, score: 0, round: 1 }),
+    );
+    const next = store.loadThroughput().get('m1')!.get('fp32')!;
+    expect(next.tflops).toBeCloseTo(0.5e-3, 15);
+    expect(next.flops).toBe(flops / 2);
     store.close();
   });
 
