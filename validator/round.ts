@@ -97,6 +97,9 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   const devices = new Map<string, DeviceInfo>();
   const base = (t: AxonTarget) => ({ round, uid: t.uid!, hotkey: t.hotkey, tflops: 0 });
   const challenges = new Map<string, Challenge>();
+  /** Seconds each challenge was sized for, and the miners sized from a measured throughput. */
+  const expected = new Map<string, number>();
+  const known = new Set<string>();
   const rtt = new Map<string, number>();
   /** What is known of a miner's challenge so far, for its result. */
   const sent = (t: AxonTarget) => {
@@ -124,9 +127,6 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   });
 
   // 2. A class and a size per miner, from the config and its last verified throughput.
-  /** Seconds each challenge was sized for, and whether the miner had a measured throughput. */
-  const expected = new Map<string, number>();
-  const known = new Set<string>();
   live = live.filter((t) => {
     const device = devices.get(t.hotkey)!;
     const precision = drawClass(incentives, device.precisions, unit());
@@ -167,19 +167,21 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   // 3. Every challenge at the same moment (the dendrite signs all, then sends all in one turn).
   log.debug('sending challenges', { round, miners: live.length });
   const roots = await dendrite.forward(live, 'challenge', (t) => challenges.get(t.hotkey)!, signal ? { signal } : {});
-  const committed: Array<{ target: AxonTarget; root: CallResult<'challenge'> & { ok: true }; seconds: number; request: OpeningRequest }> = [];
+  const committed: Array<{ target: AxonTarget; root: CallResult<'challenge'> & { ok: true }; seconds: number }> = [];
+  const requests = new Map<string, OpeningRequest>();
   live.forEach((t, i) => {
     const r = roots[i]!;
     if (!r.ok) return fail(t, r, 'challenge');
     const challenge = challenges.get(t.hotkey)!;
-    committed.push({ target: t, root: r, seconds: measuredSeconds(r.elapsedMs, rtt.get(t.hotkey)!), request: pickRows(challenge, input.openedRows, int) });
+    committed.push({ target: t, root: r, seconds: measuredSeconds(r.elapsedMs, rtt.get(t.hotkey)!) });
+    requests.set(t.hotkey, pickRows(challenge, input.openedRows, int));
   });
 
   // 4. Openings, after every root is in, then verification.
   const openings = await dendrite.forward(
     committed.map((c) => c.target),
     'open',
-    (t) => committed.find((c) => c.target.hotkey === t.hotkey)!.request,
+    (t) => requests.get(t.hotkey)!,
     { deadlineMs: incentives.timeouts.openingsMs, ...(signal ? { signal } : {}) },
   );
   committed.forEach((c, i) => {
@@ -192,7 +194,7 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
       results.set(t.hotkey, { ...base(t), ...timing, verdict: 'failed', reason: 'no_openings', detail: `openings: ${o.code}: ${o.message}` });
       return;
     }
-    const verdict = verifyOpenings(challenge, c.root.value, c.request, o.value, { elapsedMs: c.seconds * 1000, random: int });
+    const verdict = verifyOpenings(challenge, c.root.value, requests.get(t.hotkey)!, o.value, { elapsedMs: c.seconds * 1000, random: int });
     if (!verdict.ok) {
       results.set(t.hotkey, { ...base(t), ...timing, verdict: 'failed', reason: verdict.reason, ...(verdict.detail ? { detail: verdict.detail } : {}) });
       return;
