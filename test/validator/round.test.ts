@@ -176,14 +176,14 @@ describe('a new miner slower than sizing assumes', () => {
     const dendrite = new Dendrite({ signer: createSigner(validator) });
     const store = ValidatorStore.open(':memory:', { netuid: 1, hotkey: validator.address });
     try {
-      // The first challenge assumes 1 GFLOP/s: 0.5 GFLOP in 0.5 s, deadline 0.75 s; the device needs 2.5 s.
-      const slow = parseIncentives({ firstChallengeFlops: 5e8, targetChallengeSeconds: 0.1, timeouts: { minDeadlineMs: 500 } });
+      // The first challenge assumes 1 GFLOP/s: 1 GFLOP in 1 s, deadline 1.5 s; the device needs 5 s.
+      const slow = parseIncentives({ firstChallengeFlops: 1e9, targetChallengeSeconds: 0.1, timeouts: { minDeadlineMs: 1_000 } });
       const first = await forward({ round: 1, block: 1, metagraph: graph, self: validator.address, incentives: slow, store, dendrite });
       expect(first.results[0]).toMatchObject({ verdict: 'no_answer', reason: 'E_TIMEOUT' });
       const second = await forward({ round: 2, block: 2, metagraph: graph, self: validator.address, incentives: slow, store, dendrite });
       expect(second.results[0]).toMatchObject({ verdict: 'verified' });
       const { m, n, k } = second.results[0]!.challenge!;
-      expect(2 * m * n * n * k).toBeLessThan(5e8 / 2);
+      expect(2 * m * n * n * k).toBeLessThan(1e9 / 2);
     } finally {
       store.close();
       dendrite.close();
