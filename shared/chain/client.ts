@@ -216,7 +216,7 @@ export async function connect(options: ConnectOptions): Promise<ChainClient> {
     const registry = api.registry;
     if (describedFor === registry.metadata) return;
     describedFor = registry.metadata;
-    const { defs, unfillable } = deriveSignedExtensions(registry.lookup, metadataExtensions(registry));
+    const { defs, unfillable } = deriveSignedExtensions(registry.lookup, metadataExtensions(api.runtimeMetadata));
     for (const key of Object.keys(extensions)) delete extensions[key];
     Object.assign(extensions, defs);
     // The registry's implementation takes noInitWarn as a third argument; its interface omits it.

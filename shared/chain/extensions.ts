@@ -9,7 +9,7 @@
  * metadata, unwrap newtype wrappers down to what they encode as, and hand polkadot-js the result as
  * `ApiOptions.signedExtensions`.
  */
-import type { Registry } from '@polkadot/types/types';
+import type { Metadata } from '@polkadot/types';
 import { findUnknownExtensions } from '@polkadot/types/extrinsic/signedExtensions';
 import { stringCamelCase } from '@polkadot/util';
 
@@ -85,10 +85,19 @@ export function deriveSignedExtensions(lookup: LookupLike, extensions: readonly 
 }
 
 /** The extension list of the registry's current metadata. */
-export function metadataExtensions(registry: Registry): ExtensionMeta[] {
-  return registry.metadata.extrinsic.transactionExtensions.map((e) => ({
+export function metadataExtensions(metadata: Metadata): ExtensionMeta[] {
+  if (metadata.version >= 16) {
+    return metadata.asLatest.extrinsic.transactionExtensions.map((e) => ({
+      identifier: e.identifier.toString(),
+      type: e.type.toNumber(),
+      implicit: e.implicit.toNumber(),
+    }));
+  }
+  // Read v14/v15 as served: @polkadot/types 16.5 converts them to v16 with a misspelt field
+  // ('implict'), so registry.metadata reports every extension's implicit type as id 0.
+  return metadata.asV15.extrinsic.signedExtensions.map((e) => ({
     identifier: e.identifier.toString(),
     type: e.type.toNumber(),
-    implicit: e.implicit.toNumber(),
+    implicit: e.additionalSigned.toNumber(),
   }));
 }
