@@ -1,6 +1,6 @@
 /**
  * Who may challenge a miner when (docs/protocol.md §11). The block clock is cut into slots of `slotBlocks`
- * blocks; slot s belongs to the (s mod V)-th permitted validator in uid order, the same for everyone who
+ * blocks; slot s belongs to the (s mod V)-th slot holder (isSlotHolder) in uid order, the same for everyone who
  * reads the same metagraph. A validator challenges only in its own slots, so a miner serves one validator at
  * a time and its measured throughput does not depend on how many validators there are.
  *
@@ -13,6 +13,11 @@ export interface ScheduleValidator {
   uid: number;
   hotkey: string;
   validatorPermit: boolean;
+  /** Block of the neuron's last weights (its registration block until it sets any). */
+  lastUpdate?: number;
+  blockAtRegistration?: number;
+  /** The axon it serves on chain; port 0 when none. */
+  axon?: { port: number };
 }
 
 export interface Slot {
@@ -28,8 +33,19 @@ export interface Slot {
 /** Default slot length: 5 blocks (60 s at 12 s blocks) holds a 10 s challenge, its openings and retries. */
 export const DEFAULT_SLOT_BLOCKS = 5;
 
+/**
+ * A permit alone does not make a validator: miners earn stake from emission, and stake earns permits.
+ * Slots go to permitted neurons that act as validators: they have set weights, or they serve no axon
+ * (a miner must serve one to be challenged at all).
+ */
+export function isSlotHolder(v: ScheduleValidator): boolean {
+  const setWeights = (v.lastUpdate ?? 0) > (v.blockAtRegistration ?? 0);
+  const servesAxon = (v.axon?.port ?? 0) > 0;
+  return v.validatorPermit && (setWeights || !servesAxon);
+}
+
 function permitted(validators: readonly ScheduleValidator[]): ScheduleValidator[] {
-  return validators.filter((v) => v.validatorPermit).sort((a, b) => a.uid - b.uid);
+  return validators.filter(isSlotHolder).sort((a, b) => a.uid - b.uid);
 }
 
 /** The slot containing `block` and its owner. */

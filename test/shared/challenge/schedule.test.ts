@@ -58,3 +58,19 @@ describe('orderQueue', () => {
     expect(orderQueue(q, 1).run.map((x) => x.hotkey)).toEqual(['c']);
   });
 });
+
+describe('slot holders', () => {
+  const neuron = (uid: number, extra: Partial<ScheduleValidator>): ScheduleValidator => ({ uid, hotkey: `n${uid}`, validatorPermit: true, lastUpdate: 10, blockAtRegistration: 10, ...extra });
+
+  it('exclude a miner that earned a permit: it serves an axon and never sets weights', () => {
+    const neurons = [neuron(1, {}), neuron(2, { axon: { port: 8091 } }), neuron(3, { lastUpdate: 50, axon: { port: 8092 } })];
+    const owners = new Set(Array.from({ length: 12 }, (_, s) => slotAt(neurons, s * 5, 5).owner?.hotkey));
+    // n1 serves no axon (a validator before its first weights), n3 serves one but sets weights.
+    expect(owners).toEqual(new Set(['n1', 'n3']));
+    expect(nextSlotOf(neurons, 'n2', 0, 5)).toBeUndefined();
+  });
+
+  it('still need a permit', () => {
+    expect(slotAt([neuron(1, { validatorPermit: false })], 0, 5).owner).toBeUndefined();
+  });
+});
