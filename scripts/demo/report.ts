@@ -38,8 +38,17 @@ export interface DemoValidatorRow {
 export interface DemoChecks {
   honestEarned: boolean;
   cheaterEarnedNothing: boolean;
-  sharedNoMoreThanOne: boolean;
+  /** The shared pair earned one device's share, not two: at most SHARED_BOUND × the honest miners' mean. */
+  sharedAsOneDevice: boolean;
 }
+
+/**
+ * Two hotkeys on one device are challenged at the same moment, so they split its throughput. Measured
+ * throughput is noisy (±30 % between runs on a loaded 2-core machine, and two challenges fill the gaps
+ * between each other's phases slightly better than one), so the check bounds the pair at 1.5× one
+ * honest device: well below the 2× a Sybil would earn if validators challenged its hotkeys in turn.
+ */
+export const SHARED_BOUND = 1.5;
 
 export interface DemoResult {
   netuid: number;
@@ -49,6 +58,8 @@ export interface DemoResult {
   validators: DemoValidatorRow[];
   /** Sum of the miners' verified TFLOPS across classes. */
   totalTflops: number;
+  /** What the shared pair earned together over the honest miners' mean; undefined without a pair. */
+  sharedRatio: number | undefined;
   checks: DemoChecks;
   passed: boolean;
 }
@@ -114,12 +125,12 @@ export function buildReport(input: ReportInput): DemoResult {
   const honest = miners.filter((m) => m.role === 'honest');
   const shared = miners.filter((m) => m.role === 'shared-backend');
   const cheaters = miners.filter((m) => m.role === 'cheater');
-  const bestHonest = honest.reduce((max, m) => (m.emission > max ? m.emission : max), 0n);
+  const honestMean = honest.length ? Number(honest.reduce((s, m) => s + m.emission, 0n)) / honest.length : 0;
+  const sharedRatio = shared.length && honestMean > 0 ? Number(shared.reduce((s, m) => s + m.emission, 0n)) / honestMean : undefined;
   const checks: DemoChecks = {
     honestEarned: honest.length > 0 && honest.every((m) => m.emission > 0n),
     cheaterEarnedNothing: cheaters.every((m) => m.emission === 0n && m.weight === 0),
-    // One machine behind two hotkeys must not out-earn one honest machine of the same kind.
-    sharedNoMoreThanOne: shared.reduce((s, m) => s + m.emission, 0n) <= bestHonest,
+    sharedAsOneDevice: sharedRatio === undefined || sharedRatio <= SHARED_BOUND,
   };
   const totalTflops = miners.reduce((s, m) => s + Object.values(m.tflops).reduce((a, b) => a + b, 0), 0);
   return {
@@ -129,6 +140,7 @@ export function buildReport(input: ReportInput): DemoResult {
     miners,
     validators,
     totalTflops,
+    sharedRatio,
     checks,
     passed: checks.honestEarned && checks.cheaterEarnedNothing,
   };
@@ -172,6 +184,8 @@ export function renderReport(result: DemoResult): string {
     `\nSubnet verified throughput: ${gflops(result.totalTflops)} GFLOPS`,
     `${mark(result.checks.honestEarned)} every honest miner earned emission`,
     `${mark(result.checks.cheaterEarnedNothing)} the cheating miner earned nothing`,
-    `${mark(result.checks.sharedNoMoreThanOne)} two hotkeys on one backend earned no more than one honest miner`,
+    ...(result.sharedRatio === undefined
+      ? []
+      : [`${mark(result.checks.sharedAsOneDevice)} two hotkeys on one backend earned one device's share, not two (${result.sharedRatio.toFixed(2)}× an honest miner; bound ${SHARED_BOUND}×)`]),
   ].join('\n');
 }

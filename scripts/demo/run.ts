@@ -38,6 +38,7 @@ const DEMO_INCENTIVES = {
   classes: { fp32: { draw: 1, reward: 1 } },
   ema: { alpha: 0.5 },
   targetChallengeSeconds: 0.5,
+  firstChallengeFlops: 2e7,
   slotBlocks: 2,
   timeouts: { minDeadlineMs: 4_000, openingsMs: 4_000, probeMs: 2_000 },
 };

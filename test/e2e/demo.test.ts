@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { DemoResult } from '../../scripts/demo/report.js';
+import { SHARED_BOUND, type DemoResult } from '../../scripts/demo/report.js';
 
 function runDemo(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -37,13 +37,16 @@ describe('flopnet demo', () => {
     expect(BigInt(cheater.emission)).toBe(0n);
     expect(cheater.weight).toBe(0);
     expect(cheater.incentive).toBe(0);
-    const best = honest.reduce((max, m) => (BigInt(m.emission) > max ? BigInt(m.emission) : max), 0n);
-    expect(shared.reduce((sum, m) => sum + BigInt(m.emission), 0n)).toBeLessThanOrEqual(best);
+    // One device behind two hotkeys earns one device's share (within measurement noise), not two.
+    const pair = Number(shared.reduce((sum, m) => sum + BigInt(m.emission), 0n));
+    expect(pair).toBeGreaterThan(0);
+    expect(pair / Number(BigInt(honest[0]!.emission))).toBeLessThanOrEqual(SHARED_BOUND);
+    expect(result.sharedRatio).toBeCloseTo(pair / Number(BigInt(honest[0]!.emission)), 6);
 
     expect(result.validators).toHaveLength(2);
     expect(result.validators.every((v) => v.rounds > 0)).toBe(true);
     expect(result.totalTflops).toBeGreaterThan(0);
-    expect(result.checks).toEqual({ honestEarned: true, cheaterEarnedNothing: true, sharedNoMoreThanOne: true });
+    expect(result.checks).toEqual({ honestEarned: true, cheaterEarnedNothing: true, sharedAsOneDevice: true });
     expect(result.passed).toBe(true);
     // Progress lines on stderr, one per validator round.
     expect(stderr).toMatch(/validator uid \d+ round \d+ @ block \d+: \d+\/\d+ verified/);
