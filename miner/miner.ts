@@ -31,6 +31,11 @@ export interface MinerOptions {
   replay?: Partial<ReplayOptions>;
   /** Challenges allowed to wait behind the running one (default 4). */
   queueCapacity?: number;
+  /**
+   * The device's queue when several hotkeys share one backend: one challenge per device at a time,
+   * whichever hotkey it was sent to (docs/protocol.md). The caller closes it; by default each Miner has its own.
+   */
+  queue?: DeviceQueue;
   /** How long results wait for their openings before they are freed (default 120 s). */
   holdMs?: number;
   /** Bound on ping, device and open requests (default 30 s). */
@@ -75,6 +80,7 @@ export class Miner {
     readonly device: DeviceInfo,
     private readonly axon: Axon,
     private readonly queue: DeviceQueue,
+    private readonly ownsQueue: boolean,
     private readonly results: HeldResults,
   ) {}
 
@@ -83,7 +89,7 @@ export class Miner {
     await cryptoReady();
     const log = o.log ?? silentLogger;
     const device = await o.backend.describe();
-    const queue = new DeviceQueue({ capacity: o.queueCapacity ?? 4 });
+    const queue = o.queue ?? new DeviceQueue({ capacity: o.queueCapacity ?? 4 });
     const results = new HeldResults(o.backend, o.holdMs ?? 120_000, log);
     const limits = { ...DEFAULT_AXON_LIMITS, ...o.limits };
     const policy = { ...DEFAULT_POLICY, ...o.policy };
@@ -131,7 +137,7 @@ export class Miner {
       refuse: (bytes, error) => pipeline.refuse(bytes, error),
     });
     const port = await axon.listen();
-    miner = new Miner(o.signer.address, port, device, axon, queue, results);
+    miner = new Miner(o.signer.address, port, device, axon, queue, o.queue === undefined, results);
     log.info('axon serving', { hotkey: o.signer.address, port, device: device.name, backend: device.backend });
     return miner;
   }
@@ -172,7 +178,7 @@ export class Miner {
   /** Stops serving: refuses waiting challenges, closes connections, frees held results. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.queue.close();
+      if (this.ownsQueue) this.queue.close();
       await this.axon.close();
       await this.results.releaseAll();
     })();

@@ -16,6 +16,7 @@ import { createSigner } from '../../shared/protocol/signing.js';
 import { BACKEND_KINDS, createBackend } from '../backends/index.js';
 import { ADVERSARY_FORMS, parseAdversary } from '../backends/adversary.js';
 import { Miner, type MinerStats } from '../miner.js';
+import { DeviceQueue } from '../queue.js';
 import { StatusLine, formatStatus } from '../status.js';
 
 export const minerOptions = defineOptions({
@@ -201,6 +202,8 @@ export const minerCommand = defineCommand({
           }
         };
         let statusTimer: NodeJS.Timeout | undefined;
+        // One device, one queue: a challenge to any served hotkey waits for the device like any other.
+        const queue = new DeviceQueue({ capacity: 4 * hotkeys.length });
         try {
           for (const [i, hotkey] of hotkeys.entries()) {
             const miner = await Miner.start({
@@ -208,6 +211,7 @@ export const minerCommand = defineCommand({
               backend,
               metagraph: { current: () => sync.metagraph, block: () => block },
               port: served[i]!.port,
+              queue,
               policy: { minStake: options.minStake === undefined ? undefined : taoToRao(options.minStake) },
               log: hotkeys.length > 1 ? log.child(served[i]!.hotkey) : log,
             });
@@ -232,6 +236,7 @@ export const minerCommand = defineCommand({
           status?.clear();
           unsubscribe();
           sync.stop();
+          queue.close();
           for (const miner of miners) await miner.close();
         }
         const result = miners.map((m, i): ServedHotkey => ({ uid: uids[i]!, hotkey: m.hotkey, axon: { ip: externalIp, port: m.port }, stats: m.stats() }));

@@ -37,10 +37,10 @@ describe('flopnet demo', () => {
     expect(BigInt(cheater.emission)).toBe(0n);
     expect(cheater.weight).toBe(0);
     expect(cheater.incentive).toBe(0);
-    // One device behind two hotkeys earns one device's share (within measurement noise), not two.
+    // One device behind two hotkeys does not earn two devices' pay (see SHARED_BOUND for why not exactly one).
     const pair = Number(shared.reduce((sum, m) => sum + BigInt(m.emission), 0n));
     expect(pair).toBeGreaterThan(0);
-    expect(pair / Number(BigInt(honest[0]!.emission))).toBeLessThanOrEqual(SHARED_BOUND);
+    expect(pair / Number(BigInt(honest[0]!.emission))).toBeLessThan(SHARED_BOUND);
     expect(result.sharedRatio).toBeCloseTo(pair / Number(BigInt(honest[0]!.emission)), 6);
 
     expect(result.validators).toHaveLength(2);
