@@ -120,7 +120,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     for (const [i, child] of validators.entries()) watchRounds(child, subnet.validators[i]!.uid, options.onProgress);
 
     const waitCtx = { children, signal, timeoutMs: 120_000, blockTimeMs: options.blockTimeMs };
-    const startStake = new Map((await client.getMetagraph({ netuid: subnet.netuid })).neurons.map((n) => [n.hotkey, n.stake]));
     const validatorHotkeys = new Set(subnet.validators.map((v) => v.hotkey));
     log.info('waiting for every validator to set weights');
     await waitFor('the first weights from every validator', async () => {
@@ -128,6 +127,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       return rows.filter((r) => validatorHotkeys.has(r.hotkey) && r.weights.length > 0).length === validatorHotkeys.size;
     }, waitCtx);
     const startBlock = await client.blockNumber();
+    const startStake = new Map((await client.getMetagraph({ netuid: subnet.netuid })).neurons.map((n) => [n.hotkey, n.stake]));
     const endBlock = startBlock + options.epochs * subnet.tempo + 1;
     log.info(`weights are on chain; running ${options.epochs} epochs`, { block: startBlock, until: endBlock });
     await waitFor(`block ${endBlock}`, async () => (await client!.blockNumber()) >= endBlock, { ...waitCtx, timeoutMs: 60_000 + options.epochs * subnet.tempo * options.blockTimeMs * 4 });

@@ -23,7 +23,7 @@ const subnet: DemoSubnet = {
   ],
 };
 
-function report(pairEarned: [bigint, bigint]) {
+function report(pairEarned: [bigint, bigint], pairWeights: [number, number]) {
   const metagraph: Metagraph = {
     netuid: 1, block: 100,
     neurons: [
@@ -45,26 +45,27 @@ function report(pairEarned: [bigint, bigint]) {
     subnet, startBlock: 60, epochs: 3,
     startStake: new Map([['sA', 100n]]),
     metagraph,
-    weights: [{ uid: 1, hotkey: 'v0', block: 90, weights: [{ uid: 2, value: 65535 }, { uid: 4, value: 32767 }, { uid: 5, value: 32768 }] }],
+    weights: [{ uid: 1, hotkey: 'v0', block: 90, weights: [{ uid: 2, value: 65535 }, ...pairWeights.map((value, i) => ({ uid: 4 + i, value }))] }],
     reports: new Map([['v0', capacity]]),
   });
 }
 
 describe('demo report', () => {
   it('credits each miner the stake it gained, the weight share validators gave it and its verified TFLOPS', () => {
-    const r = report([400n, 400n]);
+    const r = report([400n, 400n], [32767, 32768]);
     const honest = r.miners.find((m) => m.role === 'honest')!;
     expect(honest).toMatchObject({ uid: 2, emission: 1_000n, incentive: 0.5, backend: 'cpu', tflops: { fp32: 1 } });
     expect(honest.weight).toBeCloseTo(0.5, 6);
     expect(r.miners.find((m) => m.hotkey === 'sA')!.emission).toBe(400n);
     expect(r.validators).toEqual([{ uid: 1, hotkey: 'v0', stake: 500n, dividends: 1, validatorTrust: 1, rounds: 7 }]);
-    expect(r.sharedRatio).toBeCloseTo(0.8, 6);
+    // The pair's weights (32767 + 32768) equal the honest miner's 65535.
+    expect(r.sharedRatio).toBeCloseTo(1, 4);
     expect(r.checks).toEqual({ honestEarned: true, cheaterEarnedNothing: true, sharedAsOneDevice: true });
     expect(r.passed).toBe(true);
   });
 
-  it('fails when the pair earns like two devices, and passes or fails on honest and cheater pay alone', () => {
-    const r = report([1_000n, 1_000n]);
+  it('flags a pair paid like two devices, and passes or fails on honest and cheater pay alone', () => {
+    const r = report([1_000n, 1_000n], [65535, 65535]);
     expect(r.sharedRatio).toBe(2);
     expect(r.sharedRatio! >= SHARED_BOUND).toBe(true);
     expect(r.checks.sharedAsOneDevice).toBe(false);
