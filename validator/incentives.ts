@@ -6,12 +6,9 @@
  * Every key is validated; an error names the key (`classes.fp16.reward`), what was found and what is
  * expected, and unknown keys are refused with a suggestion, so a typo never silently becomes a default.
  */
-import { readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../shared/errors.js';
-import { suggest } from '../shared/config/file.js';
+import { readDataFile, suggest } from '../shared/config/file.js';
 import { PRECISIONS, zPrecision, type Precision } from '../shared/challenge/types.js';
 import { SIZING } from '../shared/challenge/sizing.js';
 import { DEFAULT_SLOT_BLOCKS } from '../shared/challenge/schedule.js';
@@ -165,25 +162,7 @@ export function parseIncentives(data: unknown, source = 'the incentive config'):
 
 /** Reads and validates an incentive config file (`.json`, else YAML). */
 export function loadIncentives(path: string): Incentives {
-  const full = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(full, 'utf8');
-  } catch (error) {
-    throw new UsageError(`Cannot read incentive config ${full}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      code: 'E_INCENTIVES_FILE',
-      hint: 'check the path given to --incentives',
-    });
-  }
-  let data: unknown;
-  try {
-    data = extname(full) === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new UsageError(`Incentive config ${full} is not valid ${extname(full) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`, {
-      code: 'E_INCENTIVES_FILE',
-      hint: 'fix the syntax error at the position shown',
-    });
-  }
+  const { path: full, data } = readDataFile(path, 'Incentive config', 'E_INCENTIVES_FILE', '--incentives');
   return parseIncentives(data, full);
 }
 

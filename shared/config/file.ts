@@ -55,26 +55,36 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   return best;
 }
 
-export function readConfigFile(path: string, specs: Record<string, { key: string; fileKey?: false }>): ConfigFile {
+/**
+ * Reads a JSON (`.json`) or YAML (anything else) file a user points at. `what` names the file in errors
+ * ("Config file", "Incentive config"); `flag` is the option that gave its path, for the hint.
+ */
+export function readDataFile(path: string, what: string, code: string, flag: string): { path: string; data: unknown } {
   const full = resolve(path);
   let text: string;
   try {
     text = readFileSync(full, 'utf8');
   } catch (error) {
-    throw new UsageError(`Cannot read config file ${full}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-      code: 'E_CONFIG_FILE',
-      hint: 'check the path given to --config or FLOPNET_CONFIG',
+    throw new UsageError(`Cannot read ${what.toLowerCase()} ${full}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      code,
+      hint: `check the path given to ${flag}`,
     });
   }
-  let data: unknown;
+  const json = extname(full) === '.json';
   try {
-    data = extname(full) === '.json' ? JSON.parse(text) : parseYaml(text);
+    return { path: full, data: json ? JSON.parse(text) : parseYaml(text) };
   } catch (error) {
-    throw new UsageError(`Config file ${full} is not valid ${extname(full) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`, {
-      code: 'E_CONFIG_FILE',
+    throw new UsageError(`${what} ${full} is not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`, {
+      code,
       hint: 'fix the syntax error at the position shown',
     });
   }
+}
+
+export function readConfigFile(path: string, specs: Record<string, { key: string; fileKey?: false }>): ConfigFile {
+  const file = readDataFile(path, 'Config file', 'E_CONFIG_FILE', '--config or FLOPNET_CONFIG');
+  const full = file.path;
+  let data = file.data;
   if (data === null || data === undefined) data = {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new UsageError(`Config file ${full} must hold a mapping of settings, not ${Array.isArray(data) ? 'a list' : typeof data}`, {
