@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../helpers/protocol.js';
 import { RateLimiter, admit, takeToken } from '../../miner/policy.js';
-import { ProtocolError } from '../../shared/protocol/codec.js';
 import { metagraph, neuron } from './fixtures.js';
 
 const TAO = 1_000_000_000n;
@@ -9,14 +9,6 @@ const graph = metagraph([
   neuron(1, 'rich', { stake: 500n * TAO }),
   neuron(2, 'poor', { stake: 10n * TAO }),
 ]);
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-    return 'ok';
-  } catch (error) {
-    return error instanceof ProtocolError ? error.code : String(error);
-  }
-};
 
 describe('policy', () => {
   it('admits permit holders; others only at or above the minimum stake, when one is set', () => {

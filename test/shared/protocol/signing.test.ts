@@ -1,7 +1,8 @@
 import { Keyring } from '@polkadot/keyring';
 import { sr25519Verify } from '@polkadot/util-crypto';
 import { describe, expect, it } from 'vitest';
-import { ProtocolError, encode } from '../../../shared/protocol/codec.js';
+import { codeOf } from '../../helpers/protocol.js';
+import { encode } from '../../../shared/protocol/codec.js';
 import {
   ReplayGuard,
   createSigner,
@@ -22,14 +23,6 @@ const now = 1_700_000_000_000;
 const request = (over: Partial<Parameters<typeof signRequest>[1]> = {}) =>
   signRequest(createSigner(validator), { op: 'ping', id: 1, receiver: miner.address, body: encode({}), timestamp: now, ...over });
 
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-    return 'ok';
-  } catch (error) {
-    return error instanceof ProtocolError ? error.code : String(error);
-  }
-};
 
 describe('signing', () => {
   it('the fast signer makes standard sr25519 signatures (checked with util-crypto) over the request fields', () => {
