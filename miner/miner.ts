@@ -88,6 +88,7 @@ export class Miner {
   static async start(o: MinerOptions): Promise<Miner> {
     await cryptoReady();
     const log = o.log ?? silentLogger;
+    await o.backend.start?.();
     const device = await o.backend.describe();
     const queue = o.queue ?? new DeviceQueue({ capacity: o.queueCapacity ?? 4 });
     const results = new HeldResults(o.backend, o.holdMs ?? 120_000, log);
@@ -163,7 +164,7 @@ export class Miner {
       validator: event.validator,
       uid: event.uid,
       class: event.precision,
-      size: `${event.m}×${event.n}×${event.k}`,
+      size: `${event.execution ? `${event.execution.gemms}/` : ''}${event.m}×${event.n}×${event.k}`,
       ms: Math.round(event.elapsedMs),
     };
     if (event.error) {

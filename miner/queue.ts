@@ -4,6 +4,12 @@
  * first come, first served; when more wait than `capacity`, the lowest-stake senders are refused E_BUSY.
  * A challenge whose deadline passes while it waits is dropped (E_DEADLINE): running it would only burn
  * the device for an answer its validator no longer accepts.
+ *
+ * A challenge is a time window the device fills with GEMMs (docs/protocol.md §2). While others wait,
+ * the running one stops early: the time from its start to its deadline is split evenly between it and
+ * every challenge waiting, so challenges sent at the same moment (several hotkeys on one device, or
+ * validators whose rounds overlap) each get a share of the device instead of the first getting all of
+ * it and the rest nothing.
  */
 import { orderQueue } from '../shared/challenge/schedule.js';
 import { ProtocolError } from '../shared/protocol/codec.js';
@@ -18,7 +24,10 @@ export interface QueueJob<T> {
   slotOwner: string | undefined;
   /** Monotonic ms (performance.now()) after which the result is worthless. */
   deadline: number;
-  run(signal: AbortSignal): Promise<T>;
+  /** Time kept back before the deadline for answering, so the run aims to be done by deadline − marginMs. */
+  marginMs: number;
+  /** `stopAt`: when this run should have its result ready, re-read as challenges arrive to share the device. */
+  run(signal: AbortSignal, stopAt: () => number): Promise<T>;
 }
 
 interface Entry {
@@ -104,12 +113,15 @@ export class DeviceQueue {
         entry.reject(reason);
       }, Math.min(remaining, 2_147_483_647)); // setTimeout fires at once past 2^31−1 ms
       this.running = { entry, controller };
+      const startedAt = this.now();
+      const aim = entry.job.deadline - entry.job.marginMs;
+      const stopAt = (): number => startedAt + (aim - startedAt) / (1 + this.waiting.length);
       const finish = (): void => {
         clearTimeout(timer);
         this.running = undefined;
         this.next();
       };
-      entry.job.run(controller.signal).then(
+      entry.job.run(controller.signal, stopAt).then(
         (value) => {
           finish();
           if (controller.signal.aborted) entry.reject(controller.signal.reason);

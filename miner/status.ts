@@ -11,7 +11,7 @@ export function formatStatus(stats: MinerStats, uid: number | undefined, block: 
   const refused = Object.values(stats.refused).reduce((a, b) => a + b, 0);
   const device = stats.running ? `busy (${short(stats.running)})` : 'idle';
   const last = stats.last
-    ? ` · last ${stats.last.precision} ${stats.last.m}×${stats.last.n}×${stats.last.k} ${stats.last.error ?? `${Math.round(stats.last.elapsedMs)}ms`}`
+    ? ` · last ${stats.last.precision} ${stats.last.execution ? `${stats.last.execution.gemms}/` : ''}${stats.last.m}×${stats.last.n}×${stats.last.k} ${stats.last.error ?? `${Math.round(stats.last.elapsedMs)}ms`}`
     : '';
   return (
     `uid ${uid ?? '?'} #${block ?? '?'} · ${device} +${stats.queued} · ${stats.challenges.ok} ok ${stats.challenges.failed} failed · ` +

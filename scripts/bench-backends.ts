@@ -21,7 +21,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CLASS_PLANS, CudaBackend, deviceBytesNeeded, type CudaPipeline } from '../miner/backends/cuda/backend.js';
-import { challengeFlops, createChallenge } from '../shared/challenge/challenge.js';
+import { challengeFlops, committedPart, createChallenge } from '../shared/challenge/challenge.js';
 import { pickRows } from '../shared/challenge/openings.js';
 import { verifyOpenings } from '../shared/challenge/verify.js';
 import { MAX_GEMMS, PRECISIONS, type DeviceInfo, type Precision } from '../shared/challenge/types.js';
@@ -86,17 +86,19 @@ async function benchPipeline(pipeline: CudaPipeline): Promise<DeviceInfo> {
       const started = performance.now();
       const execution = await backend.execute(challenge);
       const elapsedMs = performance.now() - started;
-      const request = pickRows(challenge, 16);
+      // Without stopAt the backend runs all m GEMMs unless device memory stops it first.
+      const committed = committedPart(challenge, execution.gemms);
+      const request = pickRows(committed, 16);
       const openings = { id: challenge.id, rows: await backend.open(challenge.id, request.rows) };
       await backend.release(challenge.id);
-      const verdict = verifyOpenings(challenge, { id: challenge.id, root: execution.root }, request, openings, { entries: 4, elapsedMs });
+      const verdict = verifyOpenings(challenge, { id: challenge.id, gemms: execution.gemms, root: execution.root }, request, openings, { entries: 4, elapsedMs });
       const { generateMs, gemmMs, hashMs } = execution.timings;
       const busy = generateMs + gemmMs + hashMs || 1;
-      const e2eTflops = challengeFlops(challenge) / (elapsedMs / 1000) / 1e12;
+      const e2eTflops = challengeFlops(committed) / (elapsedMs / 1000) / 1e12;
       const row: Row = {
         pipeline,
         precision,
-        m,
+        m: execution.gemms,
         n,
         k,
         seconds: elapsedMs / 1000,

@@ -45,8 +45,8 @@ const minerKey = (i: number) => keyring.addFromUri(`//bench/miner/${i}`);
 /** Answers at once with a root derived from the seed, and openings of the right shape. */
 const instantBackend = (): ComputeBackend => ({
   kind: 'cpu',
-  describe: async () => ({ backend: 'cpu', name: 'instant (benchmark)', memoryBytes: 0, precisions: ['fp32'] }),
-  execute: async (c) => ({ challengeId: c.id, root: createHash('sha256').update(c.seed).digest(), timings: { generateMs: 0, gemmMs: 0, hashMs: 0 } }),
+  describe: async () => ({ backend: 'cpu', name: 'instant (benchmark)', memoryBytes: 2 ** 30, precisions: ['fp32'] }),
+  execute: async (c) => ({ challengeId: c.id, gemms: c.m, root: createHash('sha256').update(c.seed).digest(), timings: { generateMs: 0, gemmMs: 0, hashMs: 0 } }),
   open: async (_id, rows) => rows.map((r) => ({ matrix: r.matrix, row: r.row, data: new Uint8Array(4 * 64), path: Array.from({ length: 7 }, () => new Uint8Array(32)) })),
   release: async () => undefined,
   close: async () => undefined,
@@ -147,7 +147,7 @@ function signatureCosts(): { signMs: number; verifyMs: number } {
   for (let i = 1; i < runs; i++) request = signRequest(validator, { op: 'challenge', id: i, receiver: miner.address, body });
   const signMs = cpuMs(started) / runs;
   const digest = requestDigest(request);
-  const response = signResponse(miner, { op: 'challenge', id: request.id, receiver: validator.address, status: 'ok', body: encode({ id: 'x', root: new Uint8Array(32) }) }, digest);
+  const response = signResponse(miner, { op: 'challenge', id: request.id, receiver: validator.address, status: 'ok', body: encode({ id: 'x', gemms: 1, root: new Uint8Array(32) }) }, digest);
   started = process.cpuUsage();
   for (let i = 0; i < runs; i++) verifyResponse(response, miner.address, digest);
   return { signMs, verifyMs: cpuMs(started) / runs };

@@ -56,7 +56,7 @@ function measure(c: Case) {
     return bytes;
   });
   const levels = merkleLevels(leaves);
-  const commitment = { id: challenge.id, root: merkleRoot(levels) };
+  const commitment = { id: challenge.id, gemms: c.m, root: merkleRoot(levels) };
   const request: OpeningRequest = { id: challenge.id, rows: refs };
   const openings = {
     id: challenge.id,

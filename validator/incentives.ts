@@ -52,20 +52,17 @@ export const zIncentives = z
         unreachable: z.enum(FAILURE_ACTIONS, 'zero or decay').prefault('decay'),
       })
       .prefault({}),
-    /** Challenges are sized so a miner's expected time at its last verified throughput is this. */
-    targetChallengeSeconds: z.number('a number').gt(0, 'a number of seconds > 0').max(600, 'at most 600 seconds').prefault(10),
+    /**
+     * Every challenge's window: miners compute GEMMs for this long and are credited the work they
+     * finished divided by it. One window for every miner of a round, so hotkeys on one device share it.
+     */
+    challengeSeconds: z.number('a number').gt(0, 'a number of seconds > 0').max(600, 'at most 600 seconds').prefault(10),
     /** Blocks per round slot; every validator of a subnet must use the same (docs/protocol.md). */
     slotBlocks: z.number('a number').int('an integer number of blocks').min(1, 'at least 1 block').max(100_000).prefault(DEFAULT_SLOT_BLOCKS),
-    /** Work of the first challenge to a miner never verified; later ones ramp up from its result. */
-    firstChallengeFlops: z.number('a number').min(1e3, 'at least 1000 FLOPs').max(1e18, 'at most 1e18 FLOPs').prefault(SIZING.startFlops),
+    /** Throughput assumed for a miner never measured at a class: it sizes the GEMMs of its first window. */
+    startTflops: z.number('a number').min(1e-9, 'at least 1e-9 TFLOP/s').max(1e4, 'at most 10000 TFLOP/s').prefault(SIZING.startFlopsPerSecond / 1e12),
     timeouts: z
       .strictObject({
-        /**
-         * Root deadline = deadlineFactor × the challenge's expected time, at least minDeadlineMs. It
-         * bounds what a device running several hotkeys' challenges one after another can gain.
-         */
-        deadlineFactor: z.number('a number').min(1, 'a number ≥ 1').max(100, 'at most 100').prefault(1.5),
-        minDeadlineMs: z.number('a number').int('an integer number of milliseconds').min(100, 'at least 100 ms').max(600_000).prefault(5_000),
         /** Budget for the miner to return the opened rows. */
         openingsMs: z.number('a number').int('an integer number of milliseconds').min(100, 'at least 100 ms').max(600_000).prefault(10_000),
         /** Budget for the device-info and round-trip probes before a challenge. */
@@ -108,17 +105,23 @@ const KNOWN_KEYS = [
   'failure.failedProof',
   'failure.noAnswer',
   'failure.unreachable',
-  'targetChallengeSeconds',
+  'challengeSeconds',
   'slotBlocks',
-  'firstChallengeFlops',
-  'timeouts.deadlineFactor',
-  'timeouts.minDeadlineMs',
+  'startTflops',
   'timeouts.openingsMs',
   'timeouts.probeMs',
   'burn.uid',
   'burn.share',
   'normalization.exponent',
 ];
+
+/** Keys of protocol v1's fixed-work challenges, with what replaced them (docs/incentives.md). */
+const RETIRED_KEYS: Readonly<Record<string, string>> = {
+  targetChallengeSeconds: 'challenges are now windows; use "challengeSeconds"',
+  firstChallengeFlops: 'a new miner now shows what it does in its first window; use "startTflops" (the throughput its first GEMMs are sized for)',
+  'timeouts.deadlineFactor': 'remove it: the deadline is the window ("challengeSeconds")',
+  'timeouts.minDeadlineMs': 'remove it: the deadline is the window ("challengeSeconds")',
+};
 
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   let node = data;
@@ -137,6 +140,8 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown, source: string): 
   if (issue.code === 'unrecognized_keys') {
     const where = key ? `${key}.` : '';
     const names = issue.keys.map((k) => `"${where}${k}"`).join(', ');
+    const retired = issue.keys.map((k) => RETIRED_KEYS[`${where}${k}`]).find((s) => s !== undefined);
+    if (retired) return `key ${names} in ${source} is from protocol v1: ${retired}`;
     const near = issue.keys.map((k) => suggest(`${where}${k}`, KNOWN_KEYS)).find((s) => s !== undefined);
     return `unknown key ${names} in ${source}${near ? ` (did you mean "${near}"?)` : ''}`;
   }
@@ -172,10 +177,4 @@ export function classEntries(incentives: Incentives): Array<[Precision, ClassInc
     const c = incentives.classes[p];
     return c ? [[p, c] as [Precision, ClassIncentive]] : [];
   });
-}
-
-/** Root deadline for a challenge expected to take `expectedSeconds`, in milliseconds. */
-export function rootDeadlineMs(incentives: Incentives, expectedSeconds: number): number {
-  const { deadlineFactor, minDeadlineMs } = incentives.timeouts;
-  return Math.round(Math.min(3_600_000, Math.max(minDeadlineMs, deadlineFactor * expectedSeconds * 1000)));
 }

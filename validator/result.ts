@@ -7,7 +7,7 @@ import type { Precision } from '../shared/challenge/types.js';
 /**
  * - `verified`: root in time, every opened row proved and recomputed within tolerance.
  * - `failed`: the miner answered but the proof did not verify (wrong rows, bad path, late root, ...).
- * - `no_answer`: no root or openings before the deadline, a refusal, or a malformed answer.
+ * - `no_answer`: no root or openings before the deadline (`late`), a refusal, or a malformed answer.
  * - `unreachable`: the validator could not get a request to the miner at all.
  */
 export const VERDICTS = ['verified', 'failed', 'no_answer', 'unreachable'] as const;
@@ -24,15 +24,19 @@ export interface ChallengeResult {
   round: number;
   uid: number;
   hotkey: string;
-  /** The challenge sent; absent when none could be (unreachable before the challenge). */
+  /** The challenge sent (m: the GEMMs offered); absent when none could be (unreachable before the challenge). */
   challenge?: ChallengeShape;
+  /** GEMMs the miner committed to (the first `gemms` of the m offered); absent without a root. */
+  gemms?: number;
   /** Validator-clock seconds from sending the challenge to receiving the root, minus the measured RTT. */
   seconds?: number;
   /** Round trip measured just before the challenge, milliseconds. */
   rttMs?: number;
-  /** Seconds the challenge was sized for: at the miner's last measured throughput, or sizing's assumed pace. */
-  expectedSeconds?: number;
-  /** Credited throughput (round.ts creditedTflops); 0 unless the verdict is `verified`. */
+  /** The challenge's window, seconds. */
+  windowSeconds?: number;
+  /** The throughput its GEMMs were sized for: the miner's last measured, or the config's startTflops. */
+  sizedTflops?: number;
+  /** Credited throughput, committed FLOPs over the window (round.ts creditedTflops); 0 unless `verified`. */
   tflops: number;
   verdict: Verdict;
   /** Stable reason code: `ok`, a verifier code, or a transport code. */

@@ -1,13 +1,17 @@
 /**
  * One round, with every input explicit: ask each serving miner for its device, measure the round trip,
- * send every miner its challenge at the same moment (so one device behind several hotkeys splits its
- * throughput between them instead of multiplying it), time each root on the validator's clock minus the
- * measured round trip, then request openings and verify them. Every miner gets a result with its reason.
+ * send every miner its challenge at the same moment and with the same window, time each root on the
+ * validator's clock minus the measured round trip, then request openings and verify them. Every miner
+ * gets a result with its reason.
+ *
+ * A miner is credited the work it committed divided by the window. All windows of a round open and
+ * close together, so a device behind several hotkeys does all their work in one window: together they
+ * are credited at most what the device does, however it splits its time between them.
  *
  * Openings are requested only after all roots are in, so verification work never delays the timing of
  * another miner's root.
  */
-import { createChallenge, challengeFlops } from '../shared/challenge/challenge.js';
+import { challengeFlops, committedPart, createChallenge } from '../shared/challenge/challenge.js';
 import { cryptoRandomInt, pickRows, type RandomInt } from '../shared/challenge/openings.js';
 import { cryptoRandomUnit, sizeChallenge, type RandomUnit } from '../shared/challenge/sizing.js';
 import type { Challenge, DeviceInfo, OpeningRequest, Precision } from '../shared/challenge/types.js';
@@ -15,7 +19,7 @@ import type { Op } from '../shared/protocol/messages.js';
 import { verifyOpenings } from '../shared/challenge/verify.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 import type { AxonTarget, CallFailure, CallResult, Dendrite } from './dendrite.js';
-import { classEntries, rootDeadlineMs, type Incentives } from './incentives.js';
+import { classEntries, type Incentives } from './incentives.js';
 import type { ChallengeResult } from './result.js';
 import type { Throughput } from './store/db.js';
 
@@ -71,16 +75,17 @@ export function measuredSeconds(elapsedMs: number, rttMs: number): number {
   return Math.max(MIN_SECONDS, (elapsedMs - rtt) / 1000);
 }
 
+/** TFLOPS credited for a verified challenge: the FLOPs of the GEMMs it committed, over its window. */
+export function creditedTflops(flops: number, windowSeconds: number): number {
+  return flops / windowSeconds / 1e12;
+}
+
 /**
- * TFLOPS credited for a verified challenge: its FLOPs over the time it took, but never over less than
- * the time it was sized for (at the miner's last measured throughput, or sizing's assumed pace for a
- * new miner). A device answering faster than expected is paid the expected rate for one round (the
- * next challenge is sized from what it measured), while a device that runs several hotkeys'
- * challenges one after the other cannot have the first one paid at the full speed of a device it
- * then shares with the others.
+ * How long the validator waits for roots: a root is on time when its time less the (capped) round
+ * trip is within the window, which allows an elapsed time of up to window / (1 − MAX_RTT_SHARE).
  */
-export function creditedTflops(flops: number, seconds: number, expectedSeconds: number): number {
-  return flops / Math.max(seconds, expectedSeconds) / 1e12;
+export function rootWaitMs(windowMs: number): number {
+  return Math.ceil(windowMs / (1 - MAX_RTT_SHARE));
 }
 
 /** A failed call's verdict: never sent → unreachable; sent and refused, late or garbled → no answer. */
@@ -97,8 +102,8 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   const devices = new Map<string, DeviceInfo>();
   const base = (t: AxonTarget) => ({ round, uid: t.uid!, hotkey: t.hotkey, tflops: 0 });
   const challenges = new Map<string, Challenge>();
-  /** Seconds each challenge was sized for, and the miners sized from a measured throughput. */
-  const expected = new Map<string, number>();
+  /** The throughput each challenge's GEMMs were sized for (TFLOP/s), and the miners sized from a measurement. */
+  const sizedFor = new Map<string, number>();
   const known = new Set<string>();
   const rtt = new Map<string, number>();
   /** What is known of a miner's challenge so far, for its result. */
@@ -106,7 +111,7 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
     const c = challenges.get(t.hotkey);
     const device = devices.get(t.hotkey);
     return {
-      ...(c ? { challenge: { precision: c.precision, m: c.m, n: c.n, k: c.k }, expectedSeconds: expected.get(t.hotkey)! } : {}),
+      ...(c ? { challenge: { precision: c.precision, m: c.m, n: c.n, k: c.k }, windowSeconds: c.deadlineMs / 1000, sizedTflops: sizedFor.get(t.hotkey)! } : {}),
       ...(rtt.has(t.hotkey) ? { rttMs: rtt.get(t.hotkey)! } : {}),
       ...(device ? { device: device.name } : {}),
     };
@@ -144,14 +149,13 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
     const size = sizeChallenge({
       precision,
       memoryBytes: device.memoryBytes,
-      targetSeconds: incentives.targetChallengeSeconds,
-      startFlops: incentives.firstChallengeFlops,
-      ...(last ? { tflops: last.tflops, previousFlops: last.flops } : {}),
+      windowSeconds: incentives.challengeSeconds,
+      startFlopsPerSecond: incentives.startTflops * 1e12,
+      ...(last ? { tflops: last.tflops } : {}),
       random: unit,
     });
-    const deadlineMs = rootDeadlineMs(incentives, size.expectedSeconds);
-    challenges.set(t.hotkey, createChallenge({ precision, m: size.m, n: size.n, k: size.k, deadlineMs }));
-    expected.set(t.hotkey, size.expectedSeconds);
+    challenges.set(t.hotkey, createChallenge({ precision, m: size.m, n: size.n, k: size.k, deadlineMs: size.deadlineMs }));
+    sizedFor.set(t.hotkey, size.flopsPerSecond / 1e12);
     if (last) known.add(t.hotkey);
     return true;
   });
@@ -166,15 +170,23 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
 
   // 3. Every challenge at the same moment (the dendrite signs all, then sends all in one turn).
   log.debug('sending challenges', { round, miners: live.length });
-  const roots = await dendrite.forward(live, 'challenge', (t) => challenges.get(t.hotkey)!, signal ? { signal } : {});
+  const windowMs = Math.round(incentives.challengeSeconds * 1000);
+  const roots = await dendrite.forward(live, 'challenge', (t) => challenges.get(t.hotkey)!, { deadlineMs: rootWaitMs(windowMs), ...(signal ? { signal } : {}) });
   const committed: Array<{ target: AxonTarget; root: CallResult<'challenge'> & { ok: true }; seconds: number }> = [];
   const requests = new Map<string, OpeningRequest>();
   live.forEach((t, i) => {
     const r = roots[i]!;
     if (!r.ok) return fail(t, r, 'challenge');
     const challenge = challenges.get(t.hotkey)!;
-    committed.push({ target: t, root: r, seconds: measuredSeconds(r.elapsedMs, rtt.get(t.hotkey)!) });
-    requests.set(t.hotkey, pickRows(challenge, input.openedRows, int));
+    const seconds = measuredSeconds(r.elapsedMs, rtt.get(t.hotkey)!);
+    if (seconds * 1000 > challenge.deadlineMs) {
+      // Outside the window the device was not measured against the others: nothing to open.
+      results.set(t.hotkey, { ...base(t), ...sent(t), seconds, verdict: 'no_answer', reason: 'late', detail: `root after ${seconds.toFixed(3)} s of a ${challenge.deadlineMs / 1000} s window` });
+      return;
+    }
+    committed.push({ target: t, root: r, seconds });
+    // Rows of the GEMMs it committed to (verifyOpenings refuses a count above the challenge's m).
+    requests.set(t.hotkey, pickRows(committedPart(challenge, r.value.gemms), input.openedRows, int));
   });
 
   // 4. Openings, after every root is in, then verification.
@@ -187,7 +199,8 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   committed.forEach((c, i) => {
     const t = c.target;
     const challenge = challenges.get(t.hotkey)!;
-    const timing = { ...sent(t), seconds: c.seconds };
+    const { gemms } = c.root.value;
+    const timing = { ...sent(t), seconds: c.seconds, gemms };
     const o = openings[i]!;
     if (!o.ok) {
       // A miner that committed a root and cannot open it has not proved anything: a failed proof.
@@ -199,9 +212,9 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
       results.set(t.hotkey, { ...base(t), ...timing, verdict: 'failed', reason: verdict.reason, ...(verdict.detail ? { detail: verdict.detail } : {}) });
       return;
     }
-    const tflops = creditedTflops(challengeFlops(challenge), c.seconds, expected.get(t.hotkey)!);
-    const asked = `${known.has(t.hotkey) ? 'expected' : 'first challenge, assumed'} ${expected.get(t.hotkey)!.toFixed(3)} s`;
-    results.set(t.hotkey, { ...base(t), ...timing, tflops, verdict: 'verified', reason: 'ok', detail: `${asked}, took ${c.seconds.toFixed(3)} s` });
+    const tflops = creditedTflops(challengeFlops(committedPart(challenge, gemms)), challenge.deadlineMs / 1000);
+    const pace = `${known.has(t.hotkey) ? 'sized for' : 'first window, assumed'} ${sizedFor.get(t.hotkey)!.toPrecision(3)} TFLOP/s`;
+    results.set(t.hotkey, { ...base(t), ...timing, tflops, verdict: 'verified', reason: 'ok', detail: `${gemms} of ${challenge.m} GEMMs in ${c.seconds.toFixed(3)} s (${pace})` });
   });
 
   return { results: input.miners.map((t) => results.get(t.hotkey)!), devices };

@@ -16,20 +16,49 @@ export interface ExecutionTimings {
 
 export interface Execution {
   challengeId: string;
+  /** GEMMs computed and committed: the first `gemms` of the challenge's m. */
+  gemms: number;
+  /** Merkle root over the gemms·n result rows. */
   root: Uint8Array;
   timings: ExecutionTimings;
 }
 
 export interface ExecuteOptions {
   signal?: AbortSignal;
-  /** Called with the fraction done (0..1) on long runs, for progress displays. */
+  /** Called with the fraction of the m GEMMs done (0..1) on long runs, for progress displays. */
   onProgress?: (fraction: number) => void;
+  /**
+   * When the root must be ready (performance.now() ms), read before each GEMM: the backend starts
+   * another GEMM only while it can still finish it and the Merkle tree by then (nextGemmFits). It is
+   * a function because the miner's queue moves it when another challenge comes to share the device.
+   * Absent: all m GEMMs, or as many as fit in the device memory (`flopnet bench`).
+   */
+  stopAt?: () => number;
+}
+
+/**
+ * Whether GEMM number `done` (0-based) can still start: the first always does (a commitment covers at
+ * least one); a later one if `now`, plus a GEMM at the slowest pace seen so far, plus `finishMs` for
+ * the tree and root, is before `stopAt`. The slowest, not the mean, because a miss costs the whole
+ * round and one GEMM less costs a fraction of it.
+ */
+export function nextGemmFits(stopAt: (() => number) | undefined, done: number, slowestGemmMs: number, finishMs: number, now = performance.now()): boolean {
+  if (stopAt === undefined || done === 0) return true;
+  return now + slowestGemmMs + finishMs <= stopAt();
 }
 
 export interface ComputeBackend {
   readonly kind: DeviceInfo['backend'];
   describe(): Promise<DeviceInfo>;
-  /** Runs the challenge and commits to its results, which stay held until `release`. */
+  /**
+   * Loads what a challenge needs (worker threads, compiled kernels) ahead of the first one, whose
+   * window would otherwise pay for it. Absent where creating the backend already did.
+   */
+  start?(): Promise<void>;
+  /**
+   * Runs the challenge, GEMM by GEMM until all m are done or `stopAt` leaves no room for another, and
+   * commits to the results, which stay held (as the committed part) until `release`.
+   */
   execute(challenge: Challenge, options?: ExecuteOptions): Promise<Execution>;
   /** Opens held result rows with their Merkle paths. */
   open(challengeId: string, rows: readonly RowRef[]): Promise<RowOpening[]>;
@@ -40,7 +69,8 @@ export interface ComputeBackend {
 }
 
 /**
- * What every backend's `open` checks first: the challenge is held, and each requested row exists.
+ * What every backend's `open` checks first: the challenge is held (as its committed part, so its m is
+ * the GEMMs committed), and each requested row exists.
  * Returns the held entry so the backend can copy its rows.
  */
 export function heldForOpening<H extends { challenge: Challenge }>(held: ReadonlyMap<string, H>, challengeId: string, rows: readonly RowRef[]): H {

@@ -11,11 +11,12 @@ import { Worker } from 'node:worker_threads';
 import { FlopnetError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { silentLogger } from '../../shared/log.js';
+import { committedPart } from '../../shared/challenge/challenge.js';
 import { matrixKey } from '../../shared/challenge/elements.js';
 import { HASH_BYTES, merkleLevels, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
 import { PRECISIONS, type Challenge, type DeviceInfo, type RowOpening, type RowRef } from '../../shared/challenge/types.js';
 import { resultBytes } from '../../shared/challenge/verify.js';
-import { heldForOpening, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
+import { heldForOpening, nextGemmFits, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
 import { cheaperInputBits, type Adversary } from './adversary.js';
 import type { Accumulation, Task, TaskMessage, TaskReply } from './cpu-worker.js';
 
@@ -146,6 +147,8 @@ export class CpuBackend implements ComputeBackend {
   private pool: WorkerPool | undefined;
   private readonly held = new Map<string, Held>();
   private closed = false;
+  /** Merkle tree time per leaf on this machine, learnt from each big tree (SHA-256 on the main thread: ~1.5 µs). */
+  private treeMsPerLeaf = 0.005;
 
   constructor(options: CpuBackendOptions = {}) {
     this.threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
@@ -203,7 +206,14 @@ export class CpuBackend implements ComputeBackend {
       timings[name] += performance.now() - t0;
     };
 
-    for (let j = 0; j < m; j++) {
+    // Pace of one GEMM (generate, multiply, hash its rows), the slowest so far; the tree's cost from
+    // what the last tree took per leaf, with room for a busier moment.
+    let slowestGemmMs = 0;
+    let gemms = 0;
+    const treeMs = (leafCount: number) => 1.5 * leafCount * this.treeMsPerLeaf;
+    while (gemms < m && nextGemmFits(options.stopAt, gemms, slowestGemmMs, treeMs((gemms + 1) * n))) {
+      const j = gemms;
+      const gemmStarted = performance.now();
       const c = new SharedArrayBuffer(n * n * width);
       results.push(c);
       if (skip !== 1) {
@@ -214,15 +224,21 @@ export class CpuBackend implements ComputeBackend {
       await phase('gemmMs', rowBands.map(([from, to]) => ({ type: 'gemm', wide, n, k, from, to, a, bt, c, accumulate, ...(skip === undefined ? {} : { skip }), ...(adversary?.kind === 'nan' ? { nan: true } : {}) })));
       if (adversary?.kind === 'swap-rows') swapRowPairs(new Uint8Array(c), n * width, n);
       await phase('hashMs', rowBands.map(([from, to]) => ({ type: 'hash', n, width, from, to, c, leaves, firstLeaf: j * n })));
-      onProgress?.((j + 1) / m);
+      gemms++;
+      slowestGemmMs = Math.max(slowestGemmMs, performance.now() - gemmStarted);
+      onProgress?.(gemms / m);
     }
     const t0 = performance.now();
-    const levels = merkleLevels(new Uint8Array(leaves));
-    timings.hashMs += performance.now() - t0;
-    this.held.set(challenge.id, { challenge, results, levels });
+    const levels = merkleLevels(new Uint8Array(leaves, 0, gemms * n * HASH_BYTES));
+    const treeTook = performance.now() - t0;
+    timings.hashMs += treeTook;
+    // Small trees time mostly fixed costs: learn the per-leaf cost from trees big enough to matter.
+    if (gemms * n >= 4096) this.treeMsPerLeaf = treeTook / (gemms * n);
+    const committed = committedPart(challenge, gemms);
+    this.held.set(challenge.id, { challenge: committed, results, levels });
     if (adversary?.kind === 'late') await delay(Math.max(0, challenge.deadlineMs - (performance.now() - started)) + 50, signal);
-    this.log.debug('executed challenge', { id: challenge.id, precision, m, n, k, ...timings });
-    return { challengeId: challenge.id, root: merkleRoot(levels), timings };
+    this.log.debug('executed challenge', { id: challenge.id, precision, gemms, m, n, k, ...timings });
+    return { challengeId: challenge.id, gemms, root: merkleRoot(levels), timings };
   }
 
   async open(challengeId: string, rows: readonly RowRef[]): Promise<RowOpening[]> {

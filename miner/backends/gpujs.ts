@@ -15,10 +15,11 @@ import gpujs from 'gpu.js';
 import { FlopnetError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { silentLogger } from '../../shared/log.js';
+import { committedPart } from '../../shared/challenge/challenge.js';
 import { colOfB, matrixKey, rowOfA } from '../../shared/challenge/elements.js';
 import { HASH_BYTES, hashLeaf, merkleLevels, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
 import type { Challenge, DeviceInfo, RowOpening, RowRef } from '../../shared/challenge/types.js';
-import { heldForOpening, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
+import { heldForOpening, nextGemmFits, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
 
 const { GPU } = gpujs;
 
@@ -122,15 +123,18 @@ export class GpujsBackend implements ComputeBackend {
     return kernel;
   }
 
-  async execute(challenge: Challenge, { signal, onProgress }: ExecuteOptions = {}): Promise<Execution> {
+  async execute(challenge: Challenge, { signal, onProgress, stopAt }: ExecuteOptions = {}): Promise<Execution> {
     await this.start();
     const { precision, m, n, k } = challenge;
     if (precision !== 'fp32') {
       throw new FlopnetError(`the gpu.js backend runs only the fp32 class, not ${precision}`, { code: 'E_PRECISION_UNSUPPORTED', hint: 'use --backend cpu or cuda for other classes' });
     }
-    const needed = (2 * n * k + m * n * n) * 4 + m * n * HASH_BYTES * 2;
+    // The first GEMM must fit; later ones stop at free memory as they stop at the deadline (the loop
+    // below), since m is an offer sized for a window, not a promise that all m fit.
+    const resultBytes = n * n * 4;
+    const needed = 2 * n * k * 4 + resultBytes + m * n * HASH_BYTES * 2;
     if (needed > freemem()) {
-      throw new FlopnetError(`challenge fp32 m=${m} n=${n} k=${k} needs ${(needed / 2 ** 30).toFixed(2)} GiB; ${(freemem() / 2 ** 30).toFixed(2)} GiB of memory is free`, {
+      throw new FlopnetError(`challenge fp32 m=${m} n=${n} k=${k} needs ${(needed / 2 ** 30).toFixed(2)} GiB for its first GEMM; ${(freemem() / 2 ** 30).toFixed(2)} GiB of memory is free`, {
         code: 'E_DEVICE_MEMORY',
         hint: 'the validator sizes challenges from the memory the miner reports',
       });
@@ -141,9 +145,14 @@ export class GpujsBackend implements ComputeBackend {
     const bt = new Float32Array(n * k);
     const leaves = new Uint8Array(m * n * HASH_BYTES);
     const rows: Float32Array[][] = [];
+    // Pace of one GEMM, slowest so far; the tree's cost is bounded by the leaf hashing so far (about as
+    // many hashes as leaves, of fewer bytes).
+    let slowestGemmMs = 0;
     for (let j = 0; j < m; j++) {
+      if (j >= 1 && (!nextGemmFits(stopAt, j, slowestGemmMs, timings.hashMs) || freemem() < resultBytes)) break;
       signal?.throwIfAborted();
-      let t = performance.now();
+      const gemmStarted = performance.now();
+      let t = gemmStarted;
       const keyA = matrixKey(challenge.seed, 'A', j);
       const keyB = matrixKey(challenge.seed, 'B', j);
       for (let i = 0; i < n; i++) {
@@ -161,12 +170,14 @@ export class GpujsBackend implements ComputeBackend {
       onProgress?.((j + 1) / m);
       // Let the event loop breathe between GEMMs: gpu.js runs synchronously on this thread.
       await new Promise((resolve) => setImmediate(resolve));
+      slowestGemmMs = Math.max(slowestGemmMs, performance.now() - gemmStarted);
     }
+    const gemms = rows.length;
     const t = performance.now();
-    const levels = merkleLevels(leaves);
+    const levels = merkleLevels(leaves.subarray(0, gemms * n * HASH_BYTES));
     timings.hashMs += performance.now() - t;
-    this.held.set(challenge.id, { challenge, rows, levels });
-    return { challengeId: challenge.id, root: merkleRoot(levels), timings };
+    this.held.set(challenge.id, { challenge: committedPart(challenge, gemms), rows, levels });
+    return { challengeId: challenge.id, gemms, root: merkleRoot(levels), timings };
   }
 
   async open(challengeId: string, refs: readonly RowRef[]): Promise<RowOpening[]> {

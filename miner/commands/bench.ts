@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../../shared/cli/command.js';
 import { defineOptions, zBool, zInt } from '../../shared/config/options.js';
-import { challengeFlops, createChallenge } from '../../shared/challenge/challenge.js';
+import { challengeFlops, committedPart, createChallenge } from '../../shared/challenge/challenge.js';
 import { DEFAULT_ENTRIES_PER_ROW, DEFAULT_OPENED_ROWS, MAX_OPENED_ROWS, pickRows } from '../../shared/challenge/openings.js';
 import { verifyOpenings, type Verdict } from '../../shared/challenge/verify.js';
 import { MAX_DIM, MAX_GEMMS, PRECISIONS, type DeviceInfo, type Precision } from '../../shared/challenge/types.js';
@@ -37,6 +37,8 @@ export interface BenchResult {
   verdict: Verdict;
   precision: Precision;
   m: number;
+  /** GEMMs done and committed: m, unless device memory stopped the backend earlier. */
+  gemms: number;
   n: number;
   k: number;
   adversary: string | null;
@@ -57,7 +59,7 @@ function render(r: BenchResult): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   return [
     `${r.verdict.ok ? 'ACCEPTED' : 'REJECTED'} (${r.verdict.reason})${r.verdict.detail ? `: ${r.verdict.detail}` : ''}`,
-    `challenge  ${r.precision} m=${r.m} n=${r.n} k=${r.k}${r.adversary ? `, adversary ${r.adversary}` : ''} on ${r.device.backend} (${r.device.name})`,
+    `challenge  ${r.precision} m=${r.m} n=${r.n} k=${r.k}${r.gemms < r.m ? ` (${r.gemms} GEMMs done: device memory)` : ''}${r.adversary ? `, adversary ${r.adversary}` : ''} on ${r.device.backend} (${r.device.name})`,
     `time       ${r.elapsedMs.toFixed(1)} ms for ${r.flops.toExponential(3)} FLOPs → ${r.tflops.toPrecision(4)} TFLOP/s credited`,
     `shares     generate ${pct(r.shares.generate)}, gemm ${pct(r.shares.gemm)}, hash ${pct(r.shares.hash)}`,
     `verifier   ${r.verdict.rowsChecked} rows, ${r.verdict.entriesChecked} entries, worst ${r.verdict.worstRatio.toPrecision(3)}× tolerance, ${r.verifyMs.toFixed(1)} ms`,
@@ -109,30 +111,36 @@ interface BenchParameters {
   adversary?: string | undefined;
 }
 
-/** One challenge on `backend`: execute, open, verify with the validator's verifier. */
+/**
+ * One challenge on `backend`: execute, open, verify with the validator's verifier. No stopAt, so the
+ * backend runs all m GEMMs unless device memory stops it earlier; the commitment and the FLOPs are
+ * those of the GEMMs it did.
+ */
 export async function benchOne(backend: ComputeBackend, device: DeviceInfo, options: BenchParameters, signal?: AbortSignal): Promise<BenchResult> {
   const challenge = createChallenge({ precision: options.precision, m: options.m, n: options.n, k: options.k, deadlineMs: options.deadline });
   const started = performance.now();
   const execution = await backend.execute(challenge, signal ? { signal } : {});
   const elapsedMs = performance.now() - started;
-  const request = pickRows(challenge, Math.min(options.rows, challenge.m * challenge.n));
+  const committed = committedPart(challenge, execution.gemms);
+  const request = pickRows(committed, Math.min(options.rows, committed.m * committed.n));
   const t0 = performance.now();
   const rows = await backend.open(challenge.id, request.rows);
   const openMs = performance.now() - t0;
   const t1 = performance.now();
-  const verdict = verifyOpenings(challenge, { id: execution.challengeId, root: execution.root }, request, { id: challenge.id, rows }, {
+  const verdict = verifyOpenings(challenge, { id: execution.challengeId, gemms: execution.gemms, root: execution.root }, request, { id: challenge.id, rows }, {
     entries: options.entries,
     elapsedMs,
   });
   const verifyMs = performance.now() - t1;
   await backend.release(challenge.id);
-  const flops = challengeFlops(challenge);
+  const flops = challengeFlops(committed);
   const { generateMs, gemmMs, hashMs } = execution.timings;
   const busy = generateMs + gemmMs + hashMs || 1;
   return {
     verdict,
     precision: challenge.precision,
     m: challenge.m,
+    gemms: execution.gemms,
     n: challenge.n,
     k: challenge.k,
     adversary: options.adversary ?? null,

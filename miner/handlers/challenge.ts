@@ -2,6 +2,7 @@
  * Runs a challenge on the device, in queue order, and answers with the Merkle root. Results stay held
  * for the openings (results.ts).
  */
+import { committedPart } from '../../shared/challenge/challenge.js';
 import type { DeviceInfo } from '../../shared/challenge/types.js';
 import type { Logger } from '../../shared/log.js';
 import { ProtocolError } from '../../shared/protocol/codec.js';
@@ -15,6 +16,7 @@ export interface ChallengeEvent {
   uid: number;
   challenge: string;
   precision: string;
+  /** GEMMs offered. */
   m: number;
   n: number;
   k: number;
@@ -22,6 +24,15 @@ export interface ChallengeEvent {
   elapsedMs: number;
   execution?: Execution;
   error?: string;
+}
+
+/**
+ * Time kept back from a challenge's window for what follows the last GEMM outside the backend's own
+ * estimate: signing and sending the root, and an event loop busy with other requests. The validator
+ * times the root on its clock less the round trip, so the network's share is already allowed for.
+ */
+export function replyMarginMs(deadlineMs: number): number {
+  return Math.max(100, 0.03 * deadlineMs);
 }
 
 export interface ChallengeHandlerDeps {
@@ -64,8 +75,9 @@ export function createChallengeHandler(deps: ChallengeHandlerDeps): Handler<'cha
         inSlot: ctx.inSlot,
         slotOwner: ctx.slotOwner,
         deadline: ctx.receivedAt + challenge.deadlineMs,
-        run: async (signal) => {
-          const result = await deps.backend.execute(challenge, { signal: AbortSignal.any([signal, ctx.signal]) });
+        marginMs: replyMarginMs(challenge.deadlineMs),
+        run: async (signal, stopAt) => {
+          const result = await deps.backend.execute(challenge, { signal: AbortSignal.any([signal, ctx.signal]), stopAt });
           // A run that finished after its deadline still holds device memory: free it now.
           if (signal.aborted || ctx.signal.aborted) await release();
           return result;
@@ -79,9 +91,9 @@ export function createChallengeHandler(deps: ChallengeHandlerDeps): Handler<'cha
       deps.onChallenge?.({ ...base, elapsedMs, error: reason.code });
       throw reason;
     }
-    deps.results.hold(challenge, ctx.validator);
+    deps.results.hold(committedPart(challenge, execution.gemms), ctx.validator);
     deps.onChallenge?.({ ...base, elapsedMs: performance.now() - ctx.receivedAt, execution });
     // A copy: the wire type wants its own ArrayBuffer, and 32 bytes cost nothing.
-    return { id: challenge.id, root: new Uint8Array(execution.root) };
+    return { id: challenge.id, gemms: execution.gemms, root: new Uint8Array(execution.root) };
   };
 }

@@ -33,7 +33,15 @@ export function createChallenge(parameters: ChallengeParameters): Challenge {
   return parsed.data;
 }
 
-/** FLOPs credited for a verified challenge: m GEMMs of 2·n·n·k each. */
+/**
+ * The part of a challenge a miner committed to: its first `gemms` GEMMs. Openings, verification and
+ * credit all work on this part, so they need no notion of a partly done challenge.
+ */
+export function committedPart<C extends Pick<Challenge, 'm'>>(challenge: C, gemms: number): C {
+  return { ...challenge, m: Math.min(challenge.m, gemms) };
+}
+
+/** FLOPs of m GEMMs of 2·n·n·k each (a committed part's: the work credited when it verifies). */
 export function challengeFlops(challenge: Pick<Challenge, 'm' | 'n' | 'k'>): number {
   return 2 * challenge.m * challenge.n * challenge.n * challenge.k;
 }

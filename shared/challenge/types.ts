@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const PRECISIONS = ['fp64', 'fp32', 'tf32', 'bf16', 'fp16', 'fp8'] as const;
 export type Precision = (typeof PRECISIONS)[number];
@@ -19,8 +19,10 @@ const bytes32 = z.instanceof(Uint8Array).refine((b) => b.length === 32, '32 byte
 const dim = z.number().int().min(1).max(MAX_DIM);
 
 /**
- * m GEMMs C_j = A_j·B_j, A_j of n×k, B_j of k×n, inputs generated from `seed` (see challenge/elements.ts).
- * `deadlineMs` is the validator's budget from sending the challenge to receiving the root.
+ * Up to m GEMMs C_j = A_j·B_j, A_j of n×k, B_j of k×n, inputs generated from `seed` (see
+ * challenge/elements.ts). `deadlineMs` is the challenge's window: the miner computes GEMMs 0, 1, 2, … in
+ * order for as long as the window allows and commits to the ones it finished before the deadline, so a
+ * device's pay follows what it does in a fixed time, and several hotkeys on one device share that time.
  */
 export const zChallenge = z.object({
   version: z.literal(PROTOCOL_VERSION),
@@ -34,9 +36,10 @@ export const zChallenge = z.object({
 });
 export type Challenge = z.infer<typeof zChallenge>;
 
-/** The miner's answer to a challenge: the Merkle root over all m·n result rows. */
+/** The miner's answer to a challenge: how many GEMMs it finished (the first `gemms` of the m), and the Merkle root over their gemms·n result rows. */
 export const zCommitment = z.object({
   id: z.string(),
+  gemms: z.number().int().min(1).max(MAX_GEMMS),
   root: bytes32,
 });
 export type Commitment = z.infer<typeof zCommitment>;

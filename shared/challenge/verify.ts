@@ -29,7 +29,7 @@ export const REASON_CODES = [
   'id_mismatch',
   /** The root arrived after the challenge's deadline. */
   'late',
-  /** The request names a row outside the challenge's m·n rows. */
+  /** The commitment claims more GEMMs than the challenge has, or the request names a row outside the committed rows. */
   'out_of_range',
   /** The openings are not exactly the requested rows, in the requested order. */
   'wrong_rows',
@@ -131,11 +131,16 @@ function check(
   const parsedChallenge = zChallenge.safeParse(rawChallenge);
   if (!parsedChallenge.success) return tally.verdict('malformed', `challenge ${firstIssue(parsedChallenge.error)}`);
   const challenge = parsedChallenge.data;
-  const { precision, m, n, k } = challenge;
+  const { precision, n, k } = challenge;
 
   const commitment = zCommitment.safeParse(rawCommitment);
   if (!commitment.success) return tally.verdict('malformed', `commitment ${firstIssue(commitment.error)}`);
   if (commitment.data.id !== challenge.id) return tally.verdict('id_mismatch', `commitment is for ${JSON.stringify(commitment.data.id)}`);
+  if (commitment.data.gemms > challenge.m) {
+    return tally.verdict('out_of_range', `commitment claims ${commitment.data.gemms} GEMMs of a challenge that has ${challenge.m}`);
+  }
+  // From here on the challenge is the part committed to: its rows are the only ones that exist.
+  const m = commitment.data.gemms;
 
   if (options.elapsedMs !== undefined && !(options.elapsedMs <= challenge.deadlineMs)) {
     return tally.verdict('late', `root after ${options.elapsedMs.toFixed(1)} ms, deadline ${challenge.deadlineMs} ms`);

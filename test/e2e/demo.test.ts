@@ -37,7 +37,7 @@ describe('flopnet demo', () => {
     expect(BigInt(cheater.emission)).toBe(0n);
     expect(cheater.weight).toBe(0);
     expect(cheater.incentive).toBe(0);
-    // One device behind two hotkeys does not earn two devices' pay (see SHARED_BOUND for why not exactly one).
+    // One device behind two hotkeys is paid as one device (SHARED_BOUND allows for unequal CPU processes).
     const pair = shared.reduce((sum, m) => sum + m.weight, 0);
     expect(pair).toBeGreaterThan(0);
     expect(pair / honest[0]!.weight).toBeLessThan(SHARED_BOUND);

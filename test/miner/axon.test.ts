@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Miner } from '../../miner/miner.js';
 import { decodeErrorBody, decodeFrame, encode } from '../../shared/protocol/codec.js';
-import type { ErrorBody, ResponseFrame } from '../../shared/protocol/messages.js';
+import { PROTOCOL_VERSION, type ErrorBody, type ResponseFrame } from '../../shared/protocol/messages.js';
 import { createSigner, cryptoReady, signRequest, verifyResponse, requestDigest } from '../../shared/protocol/signing.js';
 import { Dendrite, type AxonTarget } from '../../validator/dendrite.js';
 import { FakeBackend, challenge, metagraph, neuron, pair, source } from './fixtures.js';
@@ -149,11 +149,11 @@ describe('axon', () => {
   });
 
   it('refuses schema violations in the envelope and in a signed body', async () => {
-    expect((await exchange(miner.port, encode({ v: 1, type: 'request', id: 3 }))).error?.code).toBe('E_SCHEMA');
+    expect((await exchange(miner.port, encode({ v: PROTOCOL_VERSION, type: 'request', id: 3 }))).error?.code).toBe('E_SCHEMA');
     expect((await exchange(miner.port, encode([1, 2, 3]))).error?.code).toBe('E_SCHEMA');
     expect((await exchange(miner.port, encode({ ...signed(), v: 99 }))).error?.code).toBe('E_VERSION');
     // The id of an unreadable request is still echoed so the sender can match the refusal.
-    expect((await exchange(miner.port, encode({ v: 1, type: 'request', id: 3 }))).frame?.id).toBe(3);
+    expect((await exchange(miner.port, encode({ v: PROTOCOL_VERSION, type: 'request', id: 3 }))).frame?.id).toBe(3);
     const bad = signed(validator, { op: 'challenge', body: encode({ ...challenge(), m: 0 }) });
     const answer = await exchange(miner.port, encode(bad));
     expect(answer.error?.code).toBe('E_SCHEMA');

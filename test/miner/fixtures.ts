@@ -1,13 +1,14 @@
 /**
- * Test doubles below the layer under test: a compute backend that answers instantly (or after a delay)
- * and a metagraph built from keyring test keys.
+ * Test doubles below the layer under test: a compute backend that answers instantly (or after a delay),
+ * one that runs at a set pace, and a metagraph built from keyring test keys.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import type { Metagraph, Neuron } from '../../shared/chain/types.js';
 import type { Challenge, DeviceInfo, RowOpening, RowRef } from '../../shared/challenge/types.js';
-import type { ComputeBackend, Execution } from '../../miner/backends/backend.js';
+import { nextGemmFits, type ComputeBackend, type ExecuteOptions, type Execution } from '../../miner/backends/backend.js';
+import { committedPart } from '../../shared/challenge/challenge.js';
 import { PROTOCOL_VERSION } from '../../shared/protocol/messages.js';
 
 const keyring = new Keyring({ type: 'sr25519' });
@@ -66,7 +67,7 @@ export class FakeBackend implements ComputeBackend {
       }
       this.executions++;
       this.held.add(challenge.id);
-      return { challengeId: challenge.id, root: fakeRoot(challenge), timings: { generateMs: 0, gemmMs: this.delayMs, hashMs: 0 } };
+      return { challengeId: challenge.id, gemms: challenge.m, root: fakeRoot(challenge), timings: { generateMs: 0, gemmMs: this.delayMs, hashMs: 0 } };
     } finally {
       this.running--;
     }
@@ -95,4 +96,56 @@ export function challenge(over: Partial<Challenge> = {}): Challenge {
     deadlineMs: 5_000,
     ...over,
   };
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+  });
+
+/**
+ * A device of a set throughput, whatever the test machine's load: each GEMM takes its FLOPs over
+ * `flopsPerSecond` of wall time, by timer, with the stop rule every backend follows; then `inner`
+ * (a real backend, much faster at these sizes) computes the GEMMs committed to, so the answers are
+ * real and verify. Two PacedBackends of one pace are equal devices, which CPU worker threads
+ * sharing a loaded machine are not.
+ */
+export class PacedBackend implements ComputeBackend {
+  readonly kind: ComputeBackend['kind'];
+  /** What `inner` took per GEMM last time, the stop rule's finishing estimate (with a fifth more). */
+  private innerMsPerGemm = 10;
+  constructor(
+    private readonly inner: ComputeBackend,
+    private readonly flopsPerSecond: number,
+  ) {
+    this.kind = inner.kind;
+  }
+  async start(): Promise<void> {
+    await this.inner.start?.();
+  }
+  describe(): Promise<DeviceInfo> {
+    return this.inner.describe();
+  }
+  async execute(c: Challenge, options: ExecuteOptions = {}): Promise<Execution> {
+    const gemmMs = ((2 * c.n * c.n * c.k) / this.flopsPerSecond) * 1000;
+    let gemms = 0;
+    while (gemms < c.m && nextGemmFits(options.stopAt, gemms, gemmMs, 1.2 * (gemms + 1) * this.innerMsPerGemm)) {
+      await sleep(gemmMs, options.signal);
+      gemms++;
+    }
+    const started = performance.now();
+    const execution = await this.inner.execute(committedPart(c, gemms), options.signal ? { signal: options.signal } : {});
+    this.innerMsPerGemm = (performance.now() - started) / gemms;
+    return { ...execution, gemms };
+  }
+  open(challengeId: string, rows: readonly RowRef[]): Promise<RowOpening[]> {
+    return this.inner.open(challengeId, rows);
+  }
+  release(challengeId: string): Promise<void> {
+    return this.inner.release(challengeId);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
 }

@@ -12,6 +12,7 @@ function harness() {
     inSlot,
     slotOwner: undefined,
     deadline,
+    marginMs: 0,
     run: (signal) =>
       new Promise<string>((resolve, reject) => {
         started.push(name);
@@ -86,6 +87,39 @@ describe('device queue', () => {
     expect(started).toEqual(['first', 'next']);
     expect(await next).toBe('E_DEADLINE'); // its 50 ms run timer fires
     await first;
+  });
+
+  it('splits a window between challenges that share the device, keeping the margin for the answer', async () => {
+    let now = 0;
+    const q = new DeviceQueue({ capacity: 4, now: () => now });
+    const stops = new Map<string, () => number>();
+    const gates = new Map<string, () => void>();
+    const job = (name: string): QueueJob<string> => ({
+      validator: name,
+      stake: 1n,
+      inSlot: false,
+      slotOwner: undefined,
+      deadline: 1_000,
+      marginMs: 100,
+      run: (_signal, stopAt) => new Promise((resolve) => (stops.set(name, stopAt), gates.set(name, () => resolve(name)))),
+    });
+    const a = q.submit(job('a'));
+    // Alone on the device, it may work until the deadline less the margin...
+    expect(stops.get('a')!()).toBe(900);
+    // ...until two more arrive: then a third of that is its share.
+    const b = q.submit(job('b'));
+    const c = q.submit(job('c'));
+    expect(stops.get('a')!()).toBe(300);
+    now = 300;
+    gates.get('a')!();
+    await a;
+    expect(stops.get('b')!()).toBe(600);
+    now = 600;
+    gates.get('b')!();
+    await b;
+    expect(stops.get('c')!()).toBe(900);
+    gates.get('c')!();
+    expect(await c).toBe('c');
   });
 
   it('close refuses the waiting and aborts the running', async () => {

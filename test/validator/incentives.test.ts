@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { DEFAULT_INCENTIVES, loadIncentives, parseIncentives, rootDeadlineMs } from '../../validator/incentives.js';
+import { DEFAULT_INCENTIVES, loadIncentives, parseIncentives } from '../../validator/incentives.js';
 import { FlopnetError } from '../../shared/errors.js';
 
 function errorOf(fn: () => unknown): FlopnetError {
@@ -27,10 +27,19 @@ describe('incentive config', () => {
   it('fills defaults inside a partial section', () => {
     const c = parseIncentives({ timeouts: { openingsMs: 500 }, burn: { uid: 0, share: 0.25 } });
     expect(c.timeouts.openingsMs).toBe(500);
-    expect(c.timeouts.deadlineFactor).toBe(1.5);
+    expect(c.timeouts.probeMs).toBe(3_000);
+    expect(c.challengeSeconds).toBe(10);
     expect(c.burn).toEqual({ uid: 0, share: 0.25 });
-    expect(rootDeadlineMs(c, 10)).toBe(15_000);
-    expect(rootDeadlineMs(c, 0.1)).toBe(5_000);
+  });
+
+  it('names what replaced a protocol v1 key', () => {
+    const renamed = errorOf(() => parseIncentives({ targetChallengeSeconds: 10 }));
+    expect(renamed.code).toBe('E_INCENTIVES');
+    expect(renamed.message).toContain('protocol v1');
+    expect(renamed.message).toContain('"challengeSeconds"');
+    const removed = errorOf(() => parseIncentives({ timeouts: { minDeadlineMs: 5000 } }));
+    expect(removed.message).toContain('"timeouts.minDeadlineMs"');
+    expect(removed.message).toContain('the deadline is the window');
   });
 
   it('names the key, the value found and the form expected', () => {

@@ -1,53 +1,48 @@
 /**
  * One device behind two hotkeys: challenged at the same moment as an honest miner's device of the same
- * kind, the pair together earns about what the honest miner earns, not twice as much. Real miners on
- * the CPU backend, one worker thread per device, scored through forward() into an in-memory store; the
- * shared device has one queue for both hotkeys, as `flopnet miner --extra-hotkeys` runs them.
+ * kind, the pair together earns no more than the honest miner. Real miners, scored through forward()
+ * into an in-memory store; the shared device has one queue for both hotkeys, as `flopnet miner
+ * --extra-hotkeys` runs them. The two devices are PacedBackends of one pace (the CPU backend computes
+ * the answers, timers set the speed), so they are equal whatever else loads the test machine.
  *
- * Measured on the 2-core machine the pair earns 1.15–1.23× the solo device: the device runs one
- * challenge at a time, so the first is timed at full speed and the second is paid for what it does in
- * the time left (docs/incentives.md). Hotkeys challenged one after the other would each be paid for the
- * whole device (2×); the test bounds the pair at 1.5×.
+ * Why it holds (docs/incentives.md): every challenge of a round has the same window, and a miner is
+ * credited the work it committed divided by that window, so the two hotkeys are together credited
+ * what the device did in one window. The queue splits the window between them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Miner } from '../../miner/miner.js';
 import { DeviceQueue } from '../../miner/queue.js';
 import { CpuBackend } from '../../miner/backends/cpu.js';
-import { createChallenge } from '../../shared/challenge/challenge.js';
 import { createSigner, cryptoReady } from '../../shared/protocol/signing.js';
 import { Dendrite } from '../../validator/dendrite.js';
 import { forward } from '../../validator/forward.js';
 import { parseIncentives } from '../../validator/incentives.js';
 import { ValidatorStore } from '../../validator/store/db.js';
-import { metagraph, neuron, pair } from '../miner/fixtures.js';
+import { metagraph, neuron, PacedBackend, pair } from '../miner/fixtures.js';
 
 await cryptoReady();
 const validator = pair('//Alice');
 const honest = pair('//SoloDevice');
 const sharedA = pair('//SharedDeviceA');
 const sharedB = pair('//SharedDeviceB');
-const incentives = parseIncentives({
-  ema: { alpha: 0.1 },
-  firstChallengeFlops: 1e7,
-  targetChallengeSeconds: 0.4,
-  timeouts: { minDeadlineMs: 3_000 },
-});
+/** Both devices' throughput, FLOP/s. */
+const PACE = 50e6;
+// A rare late root on a loaded test machine averages in a zero instead of wiping a score.
+const incentives = parseIncentives({ ema: { alpha: 0.3 }, startTflops: PACE / 1e12, challengeSeconds: 2, failure: { noAnswer: 'decay' } });
+/** What the pair may earn above the solo device: timer noise between two equal devices. */
+const NOISE = 0.05;
+const ROUNDS = 8;
 
 describe('two hotkeys sharing one device', () => {
-  const backends = [new CpuBackend({ threads: 1 }), new CpuBackend({ threads: 1 })];
+  const backends = [new PacedBackend(new CpuBackend({ threads: 1 }), PACE), new PacedBackend(new CpuBackend({ threads: 1 }), PACE)];
   const miners: Miner[] = [];
   let graph = metagraph([]);
   const dendrite = new Dendrite({ signer: createSigner(validator) });
   const store = ValidatorStore.open(':memory:', { netuid: 1, hotkey: validator.address });
 
   beforeAll(async () => {
-    for (const backend of backends) {
-      const warm = createChallenge({ precision: 'fp32', m: 1, n: 64, k: 64, deadlineMs: 5_000 });
-      await backend.execute(warm);
-      await backend.release(warm.id);
-    }
     const source = { current: () => graph };
-    const [solo, shared] = backends as [CpuBackend, CpuBackend];
+    const [solo, shared] = backends as [PacedBackend, PacedBackend];
     // As `flopnet miner --extra-hotkeys` does: the shared device has one queue for both hotkeys.
     const sharedQueue = new DeviceQueue({ capacity: 8 });
     for (const [key, backend, queue] of [[honest, solo, undefined], [sharedA, shared, sharedQueue], [sharedB, shared, sharedQueue]] as const) {
@@ -67,14 +62,18 @@ describe('two hotkeys sharing one device', () => {
   });
 
   it('earns together no more than the honest device', async () => {
-    for (let round = 1; round <= 12; round++) {
+    const verified = new Map<string, number>();
+    for (let round = 1; round <= ROUNDS; round++) {
       const { results } = await forward({ round, block: round, metagraph: graph, self: validator.address, incentives, store, dendrite });
-      expect(results.map((r) => r.verdict)).toEqual(['verified', 'verified', 'verified']);
+      for (const r of results) verified.set(r.hotkey, (verified.get(r.hotkey) ?? 0) + (r.verdict === 'verified' ? 1 : 0));
     }
     const scores = store.loadScores();
     const solo = scores.get(honest.address)!.score;
     const pair = scores.get(sharedA.address)!.score + scores.get(sharedB.address)!.score;
-    expect(pair).toBeLessThanOrEqual(solo * 1.5);
-    expect(pair).toBeGreaterThan(0);
+    for (const key of [honest, sharedA, sharedB]) expect(verified.get(key.address)).toBeGreaterThanOrEqual(ROUNDS - 2);
+    expect(pair, `the pair earned ${(pair / solo).toFixed(3)}× the solo device`).toBeLessThanOrEqual(solo * (1 + NOISE));
+    // Each hotkey got a share of the device, not one all of it and the other none.
+    expect(scores.get(sharedA.address)!.score).toBeGreaterThan(solo * 0.15);
+    expect(scores.get(sharedB.address)!.score).toBeGreaterThan(solo * 0.15);
   }, 120_000);
 });

@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { FlopnetError } from '../../shared/errors.js';
 import { PRECISIONS, zDeviceInfo, type DeviceInfo, type Precision } from '../../shared/challenge/types.js';
-import { challengeFlops } from '../../shared/challenge/challenge.js';
+import { challengeFlops, committedPart } from '../../shared/challenge/challenge.js';
 import type { ChallengeResult, Verdict } from '../result.js';
 import type { ScoreEntry, Scores } from '../scores.js';
 import { MIGRATIONS } from './migrations.js';
@@ -24,10 +24,9 @@ export interface StoreIdentity {
   hotkey: string;
 }
 
-/** A miner's last verified throughput at one class, and the FLOPs of that challenge (to limit the ramp). */
+/** A miner's last measured throughput at one class (committed FLOPs over the seconds they took), TFLOP/s. */
 export interface Throughput {
   tflops: number;
-  flops: number;
 }
 
 export interface RoundRecord {
@@ -65,7 +64,9 @@ interface ResultRow {
   k: number | null;
   seconds: number | null;
   rtt_ms: number | null;
-  expected_s: number | null;
+  gemms: number | null;
+  window_s: number | null;
+  sized_tflops: number | null;
   tflops: number;
   reward: number;
   verdict: Verdict;
@@ -100,7 +101,9 @@ function toResult(row: ResultRow): RecordedResult {
       : {}),
     ...(row.seconds !== null ? { seconds: row.seconds } : {}),
     ...(row.rtt_ms !== null ? { rttMs: row.rtt_ms } : {}),
-    ...(row.expected_s !== null ? { expectedSeconds: row.expected_s } : {}),
+    ...(row.gemms !== null ? { gemms: row.gemms } : {}),
+    ...(row.window_s !== null ? { windowSeconds: row.window_s } : {}),
+    ...(row.sized_tflops !== null ? { sizedTflops: row.sized_tflops } : {}),
     tflops: row.tflops,
     reward: row.reward,
     verdict: row.verdict,
@@ -242,17 +245,17 @@ export class ValidatorStore {
     return new Map(rows.map((r) => [r.hotkey, r]));
   }
 
-  /** Last verified throughput per miner hotkey and class, with the FLOPs of that challenge. */
+  /** Last measured throughput per miner hotkey and class. */
   loadThroughput(): Map<string, Map<Precision, Throughput>> {
     const rows = this.db
-      .prepare<[], { hotkey: string; precision: string; tflops: number; flops: number }>('SELECT hotkey, precision, tflops, flops FROM throughput')
+      .prepare<[], { hotkey: string; precision: string; tflops: number }>('SELECT hotkey, precision, tflops FROM throughput')
       .all();
     const out = new Map<string, Map<Precision, Throughput>>();
     for (const r of rows) {
       if (!isPrecision(r.precision)) continue;
       let byClass = out.get(r.hotkey);
       if (!byClass) out.set(r.hotkey, (byClass = new Map()));
-      byClass.set(r.precision, { tflops: r.tflops, flops: r.flops });
+      byClass.set(r.precision, { tflops: r.tflops });
     }
     return out;
   }
@@ -296,8 +299,8 @@ export class ValidatorStore {
       'INSERT INTO rounds (round, block, started_at, finished_at, miners, verified) VALUES (@round, @block, @startedAt, @finishedAt, @miners, @verified)',
     );
     const insertResult = this.db.prepare(
-      `INSERT INTO results (round, uid, hotkey, precision, m, n, k, seconds, rtt_ms, expected_s, tflops, reward, verdict, reason, detail, device)
-       VALUES (@round, @uid, @hotkey, @precision, @m, @n, @k, @seconds, @rtt_ms, @expected_s, @tflops, @reward, @verdict, @reason, @detail, @device)`,
+      `INSERT INTO results (round, uid, hotkey, precision, m, n, k, gemms, seconds, rtt_ms, window_s, sized_tflops, tflops, reward, verdict, reason, detail, device)
+       VALUES (@round, @uid, @hotkey, @precision, @m, @n, @k, @gemms, @seconds, @rtt_ms, @window_s, @sized_tflops, @tflops, @reward, @verdict, @reason, @detail, @device)`,
     );
     const upsertThroughput = this.db.prepare(
       `INSERT INTO throughput (hotkey, precision, tflops, flops, round) VALUES (?, ?, ?, ?, ?)
@@ -324,7 +327,9 @@ export class ValidatorStore {
           k: r.challenge?.k ?? null,
           seconds: r.seconds ?? null,
           rtt_ms: r.rttMs ?? null,
-          expected_s: r.expectedSeconds ?? null,
+          gemms: r.gemms ?? null,
+          window_s: r.windowSeconds ?? null,
+          sized_tflops: r.sizedTflops ?? null,
           tflops: r.tflops,
           reward: r.reward,
           verdict: r.verdict,
@@ -333,15 +338,15 @@ export class ValidatorStore {
           device: r.device ?? null,
         });
         if (!r.challenge) continue;
-        if (r.verdict === 'verified' && r.seconds !== undefined && r.seconds > 0) {
-          // Sizing follows what the device measurably did, not what it was credited.
-          const flops = challengeFlops(r.challenge);
+        if (r.verdict === 'verified' && r.gemms !== undefined && r.seconds !== undefined && r.seconds > 0) {
+          // Sizing follows what the device measurably did (a device that ran out of GEMMs before the
+          // window closed did them faster than the window says), not what it was credited.
+          const flops = challengeFlops(committedPart(r.challenge, r.gemms));
           upsertThroughput.run(r.hotkey, r.challenge.precision, flops / r.seconds / 1e12, flops, round.round);
-        } else if (TIMEOUTS.has(r.reason) && r.expectedSeconds !== undefined && r.expectedSeconds > 0) {
-          // Too slow for the pace it was sized at: the next challenge assumes half of it, also for a
-          // miner never verified (else it would get the same first challenge, and time out, forever).
-          const flops = challengeFlops(r.challenge);
-          slowDown.run(r.hotkey, r.challenge.precision, flops / r.expectedSeconds / 2e12, flops / 2, round.round);
+        } else if (TIMEOUTS.has(r.reason) && r.sizedTflops !== undefined && r.sizedTflops > 0) {
+          // Not even its first GEMM in the window: the next GEMMs are sized for half the pace, also for
+          // a miner never measured (else it would get the same first challenge, and miss it, forever).
+          slowDown.run(r.hotkey, r.challenge.precision, r.sizedTflops / 2, 0, round.round);
         }
       }
       for (const [hotkey, info] of devices) upsertDevice.run(hotkey, JSON.stringify(info), round.round);

@@ -78,4 +78,12 @@ export const MIGRATIONS: readonly string[] = [
     error       TEXT
   );
   `,
+  `
+  -- Protocol v2: a challenge is a window the miner fills with GEMMs. A result records how many of the
+  -- offered GEMMs were committed, the window, and the throughput the GEMMs were sized for (expected_s
+  -- stays for v1 rows).
+  ALTER TABLE results ADD COLUMN gemms INTEGER;
+  ALTER TABLE results ADD COLUMN window_s REAL;
+  ALTER TABLE results ADD COLUMN sized_tflops REAL;
+  `,
 ];

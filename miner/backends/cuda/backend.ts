@@ -9,10 +9,11 @@
 import { FlopnetError } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { silentLogger } from '../../../shared/log.js';
+import { committedPart } from '../../../shared/challenge/challenge.js';
 import { element, matrixKey, type MatrixKey } from '../../../shared/challenge/elements.js';
 import { HASH_BYTES, hashLeaf, merkleLevels, merkleProof, merkleRoot } from '../../../shared/challenge/merkle.js';
 import { PRECISIONS, type Challenge, type DeviceInfo, type Precision, type RowOpening, type RowRef } from '../../../shared/challenge/types.js';
-import { heldForOpening, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from '../backend.js';
+import { heldForOpening, nextGemmFits, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from '../backend.js';
 import {
   CUBLAS_COMPUTE_32F,
   CUBLAS_COMPUTE_32F_FAST_TF32,
@@ -65,11 +66,25 @@ export function precisionsFor(major: number, minor: number): Precision[] {
 const LT_WORKSPACE_BYTES = 32 << 20;
 const KERNELS = ['flopnet_hash_rows', 'flopnet_hash_level', ...PRECISIONS.map((p) => `flopnet_generate_${p}`)] as const;
 
-/** Device bytes a challenge needs: A, B, every result, the whole Merkle tree, the cuBLASLt workspace. */
-export function deviceBytesNeeded(challenge: Pick<Challenge, 'precision' | 'm' | 'n' | 'k'>): number {
+/**
+ * Device bytes a challenge needs with `results` of its GEMMs done (default all m): A, B, those results,
+ * the Merkle tree, the cuBLASLt workspace. The tree is sized for all m·n leaves whatever `results` is:
+ * rows are hashed into it as their GEMMs finish, before it is known how many will.
+ */
+export function deviceBytesNeeded(challenge: Pick<Challenge, 'precision' | 'm' | 'n' | 'k'>, results = challenge.m): number {
   const plan = CLASS_PLANS[challenge.precision];
   const { m, n, k } = challenge;
-  return 2 * n * k * plan.inputBytes + m * n * n * plan.outputBytes + treeNodes(m * n) * HASH_BYTES + (plan.lt ? LT_WORKSPACE_BYTES : 0);
+  return 2 * n * k * plan.inputBytes + results * n * n * plan.outputBytes + treeNodes(m * n) * HASH_BYTES + (plan.lt ? LT_WORKSPACE_BYTES : 0);
+}
+
+/**
+ * Milliseconds from the last GEMM's hashes to the root on the host, for a tree of `leaves` leaves: the
+ * level kernels, then copying the tree (about 64 bytes a leaf) to pageable host memory, which dominates.
+ * Not yet measured on a GPU, so priced at 2 GB/s (below what PCIe moves to pageable memory) plus 5 ms of
+ * launches and wake-ups: an overestimate costs part of a GEMM, an underestimate a late root.
+ */
+function finishEstimateMs(leaves: number): number {
+  return 5 + (treeNodes(leaves) * HASH_BYTES) / 2e6;
 }
 
 /** Node count of every level of a tree with `leaves` leaves (odd nodes carried up). */
@@ -228,7 +243,7 @@ export class CudaBackend implements ComputeBackend {
     if (this.closed) throw new FlopnetError('the CUDA backend is closed', { code: 'E_BACKEND_CLOSED' });
   }
 
-  private async run(challenge: Challenge, { signal, onProgress }: ExecuteOptions): Promise<Execution> {
+  private async run(challenge: Challenge, { signal, onProgress, stopAt }: ExecuteOptions): Promise<Execution> {
     this.assertOpen();
     const { precision, m, n, k } = challenge;
     if (!this.info.precisions.includes(precision)) {
@@ -241,18 +256,19 @@ export class CudaBackend implements ComputeBackend {
     const cu = this.cu;
     cu.setCurrent(this.ctx);
     // Refuse before allocating anything: a half-allocated challenge could starve the one being opened.
-    const needed = deviceBytesNeeded(challenge);
+    // Only the first GEMM must fit: later ones stop at free memory as they stop at the deadline (the
+    // loop below), since m is an offer sized for a window, not a promise that all m fit.
+    const needed = deviceBytesNeeded(challenge, 1);
     const { free } = cu.memoryInfo();
     if (needed > free - this.reserveBytes) {
       throw new FlopnetError(
-        `challenge ${precision} m=${m} n=${n} k=${k} needs ${gib(needed)} of device memory; ${gib(Math.max(0, free - this.reserveBytes))} is available`,
+        `challenge ${precision} m=${m} n=${n} k=${k} needs ${gib(needed)} of device memory for its first GEMM; ${gib(Math.max(0, free - this.reserveBytes))} is available`,
         { code: 'E_DEVICE_MEMORY', hint: 'the validator sizes challenges from the memory the miner reports; release held challenges or free the GPU' },
       );
     }
     const plan = CLASS_PLANS[precision];
-    const leaves = m * n;
-    const nodes = treeNodes(leaves);
     const inputBytes = n * k * plan.inputBytes;
+    const resultBytes = n * n * plan.outputBytes;
     // Overlap needs a second pair of input buffers; without room for it the challenge still runs serially.
     const overlap = this.pipeline === 'overlap' && needed + 2 * inputBytes <= free - this.reserveBytes;
     const streams = overlap ? { gen: this.genStream, gemm: this.stream, hash: this.hashStream } : { gen: this.stream, gemm: this.stream, hash: this.stream };
@@ -273,17 +289,40 @@ export class CudaBackend implements ComputeBackend {
     try {
       const slots = overlap ? 2 : 1;
       const inputs = Array.from({ length: slots }, () => ({ a: alloc(inputBytes), b: alloc(inputBytes) }));
-      const tree = alloc(nodes * HASH_BYTES);
+      const tree = alloc(treeNodes(m * n) * HASH_BYTES);
       const workspace = plan.lt ? alloc(LT_WORKSPACE_BYTES) : 0;
+      // Allocated as each GEMM starts, so the memory held follows the GEMMs done, not the m offered.
       const results: DevicePtr[] = [];
-      for (let j = 0; j < m; j++) results.push(alloc(n * n * plan.outputBytes));
 
       // Per GEMM: [generate start, generate end, gemm start, gemm end, hash start, hash end]. With
       // overlap, A_{j+1}, B_{j+1} are generated while GEMM j runs and C_{j-1} is hashed while GEMM j runs;
       // the waits below are the only ordering between the three streams.
       const marks: Handle[][] = [];
+      // GEMMs whose hashes are known done; the slowest wall time between two of them is the pace a
+      // next GEMM is judged by (one stays queued behind the running one, so each starts as the last ends).
       let waited = 0;
+      let slowestGemmMs = 0;
+      let lastDone = performance.now();
+      const finished = async (j: number) => {
+        await cu.waitFor(marks[j]![5]!, signal);
+        const now = performance.now();
+        slowestGemmMs = Math.max(slowestGemmMs, now - lastDone);
+        lastDone = now;
+        waited = j + 1;
+        onProgress?.(waited / m);
+        signal?.throwIfAborted();
+      };
       for (let j = 0; j < m; j++) {
+        if (j >= 1) {
+          // GEMM 1 has no pace to be judged by until GEMM 0 is done: the device idles one launch, once.
+          if (stopAt && waited === 0) await finished(0);
+          // This GEMM starts when the one still queued ends, about one pace from now.
+          const startsAt = performance.now() + (j - waited) * slowestGemmMs;
+          if (!nextGemmFits(stopAt, j, slowestGemmMs, finishEstimateMs((j + 1) * n), startsAt)) break;
+          if (cu.memoryInfo().free - this.reserveBytes < resultBytes) break;
+        }
+        const c = alloc(resultBytes);
+        results.push(c);
         const { a, b } = inputs[j % slots]!;
         if (j >= slots) cu.waitEvent(streams.gen, marks[j - slots]![3]!); // GEMM j - slots has read these buffers
         const genStart = mark(streams.gen);
@@ -292,20 +331,19 @@ export class CudaBackend implements ComputeBackend {
         const genEnd = mark(streams.gen);
         cu.waitEvent(streams.gemm, genEnd);
         const gemmStart = mark(streams.gemm);
-        this.gemm(plan, a, b, results[j]!, n, k, workspace);
+        this.gemm(plan, a, b, c, n, k, workspace);
         const gemmEnd = mark(streams.gemm);
         cu.waitEvent(streams.hash, gemmEnd);
         const hashStart = mark(streams.hash);
-        this.hashRows(results[j]!, (n * plan.outputBytes) / 4, n, tree + j * n * HASH_BYTES, streams.hash);
+        this.hashRows(c, (n * plan.outputBytes) / 4, n, tree + j * n * HASH_BYTES, streams.hash);
         marks.push([genStart, genEnd, gemmStart, gemmEnd, hashStart, mark(streams.hash)]);
         // Keep one GEMM queued behind the one running, so the GPU never waits on this thread.
-        if (j >= 1) {
-          await cu.waitFor(marks[j - 1]![5]!, signal);
-          waited = j;
-          onProgress?.(j / m);
-          signal?.throwIfAborted();
-        }
+        if (waited < j) await finished(j - 1);
       }
+      // The tree over the rows of the GEMMs done: their leaves are the first gemms·n of the buffer.
+      const gemms = results.length;
+      const leaves = gemms * n;
+      const nodes = treeNodes(leaves);
       const treeStart = mark(streams.hash);
       let offset = 0;
       for (let width = leaves; width > 1; ) {
@@ -316,7 +354,7 @@ export class CudaBackend implements ComputeBackend {
       }
       const done = mark(streams.hash);
       await cu.waitFor(done, signal);
-      if (waited < m) onProgress?.(1);
+      if (waited < gemms) onProgress?.(gemms / m);
 
       const digests = new Uint8Array(nodes * HASH_BYTES);
       const t0 = performance.now();
@@ -337,10 +375,10 @@ export class CudaBackend implements ComputeBackend {
       }
 
       for (const ptr of allocations.filter((p) => !results.includes(p))) cu.free(ptr);
-      this.held.set(challenge.id, { challenge, results, levels });
+      this.held.set(challenge.id, { challenge: committedPart(challenge, gemms), results, levels });
       keep = true;
-      this.log.debug('executed challenge', { id: challenge.id, precision, m, n, k, pipeline: overlap ? 'overlap' : 'serial', ...timings });
-      return { challengeId: challenge.id, root: merkleRoot(levels), timings };
+      this.log.debug('executed challenge', { id: challenge.id, precision, gemms, m, n, k, pipeline: overlap ? 'overlap' : 'serial', ...timings });
+      return { challengeId: challenge.id, gemms, root: merkleRoot(levels), timings };
     } finally {
       for (const e of events) cu.destroyEvent(e);
       if (!keep) await this.drainAndFree(allocations);

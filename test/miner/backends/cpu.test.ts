@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { CpuBackend } from '../../../miner/backends/cpu.js';
 import { parseAdversary } from '../../../miner/backends/adversary.js';
 import type { ComputeBackend } from '../../../miner/backends/backend.js';
-import { createChallenge, type ChallengeParameters } from '../../../shared/challenge/challenge.js';
+import { committedPart, createChallenge, type ChallengeParameters } from '../../../shared/challenge/challenge.js';
 import { colOfB, matrixKey, rowOfA } from '../../../shared/challenge/elements.js';
 import { pickRows } from '../../../shared/challenge/openings.js';
 import { decodeRow, verifyOpenings, type Verdict } from '../../../shared/challenge/verify.js';
@@ -25,10 +25,10 @@ async function round(b: ComputeBackend, parameters: ChallengeParameters, rows: n
   const started = performance.now();
   const execution = await b.execute(challenge);
   const elapsedMs = performance.now() - started;
-  const request = pickRows(challenge, rows);
+  const request = pickRows(committedPart(challenge, execution.gemms), rows);
   const openings = { id: challenge.id, rows: await b.open(challenge.id, request.rows) };
   await b.release(challenge.id);
-  return verifyOpenings(challenge, { id: challenge.id, root: execution.root }, request, openings, { entries, elapsedMs });
+  return verifyOpenings(challenge, { id: challenge.id, gemms: execution.gemms, root: execution.root }, request, openings, { entries, elapsedMs });
 }
 
 describe('CPU backend', () => {
@@ -70,9 +70,35 @@ describe('CPU backend', () => {
     const challenge = createChallenge({ precision: 'bf16', m: 3, n: 16, k: 64, deadlineMs: 60_000 });
     const execution = await honest.execute(challenge, { onProgress: (f) => seen.push(f) });
     expect(seen).toEqual([1 / 3, 2 / 3, 1]);
+    expect(execution.gemms).toBe(3);
     expect(execution.timings.gemmMs).toBeGreaterThan(0);
     expect(execution.root).toHaveLength(32);
     await honest.release(challenge.id);
+  });
+
+  it('computes GEMMs until the next would end after stopAt, and commits to those only', async () => {
+    const parameters = { precision: 'fp32', m: 64, n: 96, k: 96, deadlineMs: 60_000 } as const;
+    // A stop already past: the one GEMM every commitment covers, then nothing.
+    const past = createChallenge(parameters);
+    const one = await honest.execute(past, { stopAt: () => 0 });
+    expect(one.gemms).toBe(1);
+    await expect(honest.open(past.id, [{ matrix: 1, row: 0 }])).rejects.toMatchObject({ code: 'E_OPENING_RANGE' });
+    await honest.release(past.id);
+    // A stop some GEMMs away: fewer than offered, finished (tree included) before the stop.
+    const single = performance.now();
+    await honest.release((await honest.execute(createChallenge({ ...parameters, m: 1 }))).challengeId);
+    const gemmMs = performance.now() - single;
+    const windowed = createChallenge(parameters);
+    const started = performance.now();
+    const stopAt = started + 8 * gemmMs;
+    const some = await honest.execute(windowed, { stopAt: () => stopAt });
+    expect(performance.now()).toBeLessThanOrEqual(stopAt + gemmMs);
+    expect(some.gemms).toBeGreaterThan(1);
+    expect(some.gemms).toBeLessThan(parameters.m);
+    await honest.release(windowed.id);
+    // And what it committed to verifies as the committed part.
+    const verdict = await round(honest, { ...parameters, m: 4 }, 8, 2);
+    expect(verdict.reason).toBe('ok');
   });
 
   it('stops on abort', async () => {

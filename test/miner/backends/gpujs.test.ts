@@ -5,7 +5,7 @@
 import gpujs from 'gpu.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GpujsBackend } from '../../../miner/backends/gpujs.js';
-import { createChallenge } from '../../../shared/challenge/challenge.js';
+import { committedPart, createChallenge } from '../../../shared/challenge/challenge.js';
 import { pickRows } from '../../../shared/challenge/openings.js';
 import { verifyOpenings } from '../../../shared/challenge/verify.js';
 import { colOfB, matrixKey, rowOfA } from '../../../shared/challenge/elements.js';
@@ -20,15 +20,16 @@ function make(mode?: 'gpu' | 'cpu') {
   return b;
 }
 
+/** Executes, opens rows of the GEMMs committed, and verifies them as a validator would. */
 async function verify(b: GpujsBackend, m: number, n: number, k: number) {
   const challenge = createChallenge({ precision: 'fp32', m, n, k, deadlineMs: 60_000 });
   const started = performance.now();
-  const execution = await b.execute(challenge);
+  const { gemms, root } = await b.execute(challenge);
   const elapsedMs = performance.now() - started;
-  const request = pickRows(challenge, 8);
+  const request = pickRows(committedPart(challenge, gemms), 8);
   const openings = { id: challenge.id, rows: await b.open(challenge.id, request.rows) };
   await b.release(challenge.id);
-  return { challenge, verdict: verifyOpenings(challenge, { id: challenge.id, root: execution.root }, request, openings, { entries: 6, elapsedMs }) };
+  return { challenge, gemms, verdict: verifyOpenings(challenge, { id: challenge.id, gemms, root }, request, openings, { entries: 6, elapsedMs }) };
 }
 
 describe('gpu.js backend', () => {
@@ -47,8 +48,21 @@ describe('gpu.js backend', () => {
   });
 
   it.each(['gpu', 'cpu'] as const)('fp32 results requested in mode %s verify with the validator verifier', async (mode) => {
-    const { verdict } = await verify(make(mode), 2, 24, 300);
+    const { verdict, gemms } = await verify(make(mode), 2, 24, 300);
+    expect(gemms).toBe(2); // no stopAt: all m
     expect(verdict).toMatchObject({ ok: true, reason: 'ok' });
+  });
+
+  it('with a stopAt already past, commits GEMM 0 only, holds only it, and its root verifies', async () => {
+    const b = make();
+    const challenge = createChallenge({ precision: 'fp32', m: 3, n: 16, k: 40, deadlineMs: 60_000 });
+    const { gemms, root } = await b.execute(challenge, { stopAt: () => 0 });
+    expect(gemms).toBe(1);
+    await expect(b.open(challenge.id, [{ matrix: 1, row: 0 }])).rejects.toMatchObject({ code: 'E_OPENING_RANGE' });
+    const request = pickRows(committedPart(challenge, gemms), 8);
+    const openings = { id: challenge.id, rows: await b.open(challenge.id, request.rows) };
+    await b.release(challenge.id);
+    expect(verifyOpenings(challenge, { id: challenge.id, gemms, root }, request, openings, { entries: 6 })).toMatchObject({ ok: true, reason: 'ok' });
   });
 
   it('computes C = A·B of the spec (an opened entry against an fp64 dot product)', async () => {

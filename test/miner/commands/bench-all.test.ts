@@ -8,12 +8,15 @@ const run = promisify(execFile);
 
 describe('flopnet bench --all', () => {
   it('runs every class of the cpu backend through the verifier (JSON)', async () => {
-    const { stdout } = await run(process.execPath, ['bin/flopnet.mjs', 'bench', '--backend', 'cpu', '--threads', '1', '--all', '--n', '16', '--k', '48', '--json']);
-    const { device, results } = JSON.parse(stdout) as { device: { backend: string }; results: { precision: string; verdict: { ok: boolean }; tflops: number }[] };
+    const { stdout } = await run(process.execPath, ['bin/flopnet.mjs', 'bench', '--backend', 'cpu', '--threads', '1', '--all', '--m', '2', '--n', '16', '--k', '48', '--json']);
+    const { device, results } = JSON.parse(stdout) as { device: { backend: string }; results: { precision: string; verdict: { ok: boolean }; gemms: number; flops: number; tflops: number }[] };
     expect(device.backend).toBe('cpu');
     expect(results.map((r) => r.precision)).toEqual([...PRECISIONS]);
     for (const r of results) {
       expect(r.verdict.ok, r.precision).toBe(true);
+      // bench passes no stopAt: every GEMM is done, committed and counted.
+      expect(r.gemms).toBe(2);
+      expect(r.flops).toBe(2 * 2 * 16 * 16 * 48);
       expect(r.tflops).toBeGreaterThan(0);
     }
   });

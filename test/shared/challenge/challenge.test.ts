@@ -3,11 +3,11 @@ import { challengeFlops, createChallenge, resultSize } from '../../../shared/cha
 import { zChallenge } from '../../../shared/challenge/types.js';
 
 describe('createChallenge', () => {
-  it('makes a valid v1 challenge with a fresh random id and 256-bit seed', () => {
+  it('makes a valid v2 challenge with a fresh random id and 256-bit seed', () => {
     const a = createChallenge({ precision: 'bf16', m: 3, n: 64, k: 128, deadlineMs: 5000 });
     const b = createChallenge({ precision: 'bf16', m: 3, n: 64, k: 128, deadlineMs: 5000 });
     expect(zChallenge.parse(a)).toEqual(a);
-    expect(a.version).toBe(1);
+    expect(a.version).toBe(2);
     expect(a.id).not.toBe(b.id);
     expect(Buffer.from(a.seed).equals(Buffer.from(b.seed))).toBe(false);
     expect(challengeFlops(a)).toBe(2 * 3 * 64 * 64 * 128);

@@ -3,16 +3,26 @@ import fc from 'fast-check';
 import { gemmWorkingSet, SIZING, sizeChallenge } from '../../../shared/challenge/sizing.js';
 import { PRECISIONS, MAX_DIM, MAX_GEMMS } from '../../../shared/challenge/types.js';
 
+const gemmFlops = (s: { n: number; k: number }) => 2 * s.n * s.n * s.k;
+
 describe('sizeChallenge', () => {
-  it('aims at the target seconds at the verified throughput (±20% jitter, m rounded down to whole GEMMs)', () => {
+  it('makes one GEMM about 1/32 of the window at the measured throughput, and offers 8 windows of work', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...PRECISIONS), fc.double({ min: 0.001, max: 50, noNaN: true }), fc.double({ min: 1, max: 30, noNaN: true }), (precision, tflops, targetSeconds) => {
-        const size = sizeChallenge({ precision, tflops, targetSeconds, memoryBytes: 80e9 });
+      fc.property(fc.constantFrom(...PRECISIONS), fc.double({ min: 0.001, max: 50, noNaN: true }), fc.double({ min: 1, max: 30, noNaN: true }), (precision, tflops, windowSeconds) => {
+        const size = sizeChallenge({ precision, tflops, windowSeconds, memoryBytes: 80e9 });
+        const perWindow = (tflops * 1e12 * size.deadlineMs) / 1000;
         expect(size.flops).toBe(2 * size.m * size.n * size.n * size.k);
-        // Shapes are rounded down and m to whole GEMMs: at worst half the work (1.99 GEMMs → 1), never more.
-        expect(size.expectedSeconds).toBeGreaterThan(targetSeconds * 0.8 * 0.5);
-        expect(size.expectedSeconds).toBeLessThanOrEqual(targetSeconds * 1.2);
-        expect(size.deadlineMs).toBeGreaterThanOrEqual(Math.min(SIZING.maxDeadlineMs, size.expectedSeconds * 3000));
+        expect(size.deadlineMs).toBe(Math.round(windowSeconds * 1000));
+        expect(size.flopsPerSecond).toBe(tflops * 1e12);
+        // Each dimension 0–15 % below the ideal (here ≥ 250) and rounded down to a multiple of 64:
+        // at least (0.85·250 − 63) / 250 ≈ 0.6 of it, so the GEMM is at least 0.6³ ≈ 0.21 of its ideal.
+        expect(gemmFlops(size)).toBeLessThanOrEqual(perWindow / SIZING.gemmsPerWindow);
+        expect(gemmFlops(size)).toBeGreaterThan((perWindow / SIZING.gemmsPerWindow) * 0.2);
+        // Enough GEMMs for a device up to `headroom` times faster to work to the end of the window (at
+        // MAX_GEMMS, k is lengthened instead and rounded down to a multiple of 64).
+        const least = size.m < MAX_GEMMS ? 1 : 0.99;
+        expect(size.flops).toBeGreaterThanOrEqual(perWindow * SIZING.headroom * least);
+        expect(size.flops).toBeLessThan(perWindow * SIZING.headroom + gemmFlops(size));
       }),
       { numRuns: 300 },
     );
@@ -32,17 +42,27 @@ describe('sizeChallenge', () => {
     );
   });
 
-  it('starts an unknown miner small and ramps by at most 8× the last verified work', () => {
+  it('sizes a miner never measured for the assumed pace', () => {
     const first = sizeChallenge({ precision: 'bf16', memoryBytes: 80e9 });
-    expect(first.flops).toBeLessThanOrEqual(SIZING.startFlops * 1.2);
-    let previous = first.flops;
-    for (let i = 0; i < 12; i++) {
-      const next = sizeChallenge({ precision: 'bf16', memoryBytes: 80e9, tflops: 800, previousFlops: previous });
-      expect(next.flops).toBeLessThanOrEqual(previous * SIZING.rampFactor);
-      previous = next.flops;
-    }
-    // An H100's bf16 rate is reached within a dozen rounds: ~10 s of work.
-    expect(previous / 800e12).toBeGreaterThan(5);
+    expect(first.flopsPerSecond).toBe(SIZING.startFlopsPerSecond);
+    expect(gemmFlops(first)).toBeLessThanOrEqual((SIZING.startFlopsPerSecond * 10) / SIZING.gemmsPerWindow);
+    const assumed = sizeChallenge({ precision: 'bf16', memoryBytes: 80e9, startFlopsPerSecond: 1e12, windowSeconds: 1 });
+    expect(assumed.flopsPerSecond).toBe(1e12);
+    expect(assumed.flops).toBeGreaterThanOrEqual(1e12 * SIZING.headroom);
+  });
+
+  it('never makes a GEMM smaller than 128 × 128 × 128, however slow the miner (memory permitting)', () => {
+    const slow = sizeChallenge({ precision: 'fp32', tflops: 1e-6, windowSeconds: 1, memoryBytes: 1e9 });
+    expect(Math.min(slow.n, slow.k)).toBeGreaterThanOrEqual(SIZING.minDim);
+    expect(slow.m).toBeGreaterThanOrEqual(1);
+  });
+
+  it('lengthens k when even the largest square GEMMs are too few for a fast device', () => {
+    // An H100 at bf16: 1024 GEMMs of 16384² × 16384 are 9 PFLOP, less than 8 windows of 10 s.
+    const size = sizeChallenge({ precision: 'bf16', tflops: 900, memoryBytes: 80e9, windowSeconds: 10 });
+    expect(size.m).toBe(MAX_GEMMS);
+    expect(size.k).toBeGreaterThan(SIZING.preferredDim);
+    expect(size.k).toBeLessThanOrEqual(SIZING.maxK);
   });
 
   it('varies the shape between rounds', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createChallenge } from '../../../shared/challenge/challenge.js';
+import { committedPart, createChallenge } from '../../../shared/challenge/challenge.js';
 import { colOfB, matrixKey, rowOfA } from '../../../shared/challenge/elements.js';
 import { hashLeaf, merkleLevels, merkleProof, merkleRoot } from '../../../shared/challenge/merkle.js';
 import { pickRows } from '../../../shared/challenge/openings.js';
@@ -33,7 +33,7 @@ function honestRows(challenge: Challenge): Uint8Array[] {
 
 function answer(challenge: Challenge, rows: Uint8Array[], request: OpeningRequest) {
   const levels = merkleLevels(new Uint8Array(Buffer.concat(rows.map(hashLeaf))));
-  const commitment = { id: challenge.id, root: merkleRoot(levels) };
+  const commitment = { id: challenge.id, gemms: challenge.m, root: merkleRoot(levels) };
   const openings: Openings = {
     id: challenge.id,
     rows: request.rows.map(({ matrix, row }) => ({
@@ -119,7 +119,22 @@ describe('verifyOpenings', () => {
   it('rejects a request outside the challenge instead of throwing', () => {
     const challenge = small();
     const request = { id: challenge.id, rows: [{ matrix: 2, row: 0 }] };
-    expect(verifyOpenings(challenge, { id: challenge.id, root: new Uint8Array(32) }, request, { id: challenge.id, rows: [] }).reason).toBe('out_of_range');
+    expect(verifyOpenings(challenge, { id: challenge.id, gemms: challenge.m, root: new Uint8Array(32) }, request, { id: challenge.id, rows: [] }).reason).toBe('out_of_range');
+  });
+
+  it('judges a commitment to the first GEMMs on those GEMMs alone', () => {
+    const challenge = small();
+    const part = committedPart(challenge, 1);
+    const rows = honestRows(part);
+    const request = pickRows(part, 4);
+    expect(request.rows.every((r) => r.matrix === 0)).toBe(true);
+    const { commitment, openings } = answer(part, rows, request);
+    expect(commitment.gemms).toBe(1);
+    expect(verifyOpenings(challenge, commitment, request, openings).reason).toBe('ok');
+    // A row of a GEMM it did not commit to does not exist; nor does a GEMM the challenge does not have.
+    const beyond = { id: challenge.id, rows: [{ matrix: 1, row: 0 }] };
+    expect(verifyOpenings(challenge, commitment, beyond, openings).reason).toBe('out_of_range');
+    expect(verifyOpenings(challenge, { ...commitment, gemms: challenge.m + 1 }, request, openings).reason).toBe('out_of_range');
   });
 
   it('never throws and never accepts arbitrary peer input', () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, decodeFrame, decodeRequestBody, decodeResponseBody, encode, peekRequestId } from '../../../shared/protocol/codec.js';
+import { PROTOCOL_VERSION } from '../../../shared/protocol/messages.js';
 import { createSigner, cryptoReady, signRequest } from '../../../shared/protocol/signing.js';
 import { challenge, pair } from '../../miner/fixtures.js';
 
@@ -37,7 +38,9 @@ describe('codec', () => {
     expect(codeOf(() => decodeFrame(new Uint8Array(101), 100))).toBe('E_FRAME_TOO_LARGE');
     expect(codeOf(() => decodeFrame(new Uint8Array(0), 100))).toBe('E_MALFORMED');
     expect(codeOf(() => decodeFrame(new Uint8Array([0xc1]), 100))).toBe('E_MALFORMED');
-    expect(codeOf(() => decodeFrame(encode({ ...request(), v: 2 }), 1 << 16))).toBe('E_VERSION');
+    expect(codeOf(() => decodeFrame(encode({ ...request(), v: PROTOCOL_VERSION + 1 }), 1 << 16))).toBe('E_VERSION');
+    // A v1 peer (fixed-work challenges) is told so before anything else is read.
+    expect(codeOf(() => decodeFrame(encode({ ...request(), v: 1 }), 1 << 16))).toBe('E_VERSION');
     expect(codeOf(() => decodeFrame(encode({ ...request(), sender: 'not-an-address' }), 1 << 16))).toBe('E_SCHEMA');
     // A base58 string with a broken checksum is not an address.
     const bad = alice.address.slice(0, -1) + (alice.address.endsWith('a') ? 'b' : 'a');

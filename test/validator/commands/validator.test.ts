@@ -83,7 +83,7 @@ describe('flopnet validator start on the devnet', () => {
   /** Starts `flopnet validator start` on the devnet, with blocks built every 100 ms while it runs. */
   function startValidator(db: string) {
     const incentives = join(dir, 'fast.yaml');
-    writeFileSync(incentives, 'firstChallengeFlops: 1.0e6\ntargetChallengeSeconds: 0.1\nslotBlocks: 1\ntimeouts: { minDeadlineMs: 3000 }\n');
+    writeFileSync(incentives, 'startTflops: 1.0e-4\nchallengeSeconds: 0.5\nslotBlocks: 1\n');
     const child = spawn(
       process.execPath,
       ['bin/flopnet.mjs', 'validator', 'start', '--netuid', String(env.netuid), '--wallet.name', 'bob', '--incentives', incentives, '--db', db, '--json'],

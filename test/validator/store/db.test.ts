@@ -18,7 +18,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 function result(round: number, hotkey: string, uid: number, over: Partial<RecordedResult> = {}): RecordedResult {
   return {
     round, uid, hotkey,
-    challenge: { precision: 'fp32', m: 1, n: 64, k: 64 },
+    challenge: { precision: 'fp32', m: 4, n: 64, k: 64 }, gemms: 1, windowSeconds: 0.1, sizedTflops: 0.001,
     seconds: 0.1, rttMs: 1, tflops: 0.5, reward: 0.5, verdict: 'verified', reason: 'ok', device: 'cpu',
     ...over,
   };
@@ -42,7 +42,8 @@ describe('validator store', () => {
     expect(b.nextRound()).toBe(2);
     expect(b.loadScores().get('m1')).toEqual({ hotkey: 'm1', uid: 1, score: 0.05, round: 1 });
     // Sizing follows the measured rate (FLOPs over seconds), whatever was credited.
-    expect(b.loadThroughput().get('m1')?.get('fp32')).toEqual({ tflops: (2 * 64 ** 3) / 0.1 / 1e12, flops: 2 * 64 ** 3 });
+    // Measured from the one GEMM of the four offered that it committed.
+    expect(b.loadThroughput().get('m1')?.get('fp32')).toEqual({ tflops: (2 * 64 ** 3) / 0.1 / 1e12 });
     expect(b.loadThroughput().has('m2')).toBe(false);
     expect(b.loadDevices().get('m1')?.name).toBe('test cpu');
     const failed = b.results({ hotkey: 'm2' })[0]!;
@@ -80,24 +81,27 @@ describe('validator store', () => {
     const scores = scoreMap({ hotkey: 'm1', uid: 1, score: 1, round: 1 });
     store.recordRound({ round: 1, block: 1, startedAt: 1, finishedAt: 2 }, [result(1, 'm1', 1)], scores);
     const before = store.loadThroughput().get('m1')!.get('fp32')!;
-    store.recordRound({ round: 2, block: 2, startedAt: 1, finishedAt: 2 }, [result(2, 'm1', 1, { verdict: 'no_answer', reason: 'E_TIMEOUT', tflops: 0, reward: 0, expectedSeconds: 0.1 })], scores);
-    expect(store.loadThroughput().get('m1')!.get('fp32')).toEqual({ tflops: before.tflops / 2, flops: before.flops / 2 });
+    store.recordRound({ round: 2, block: 2, startedAt: 1, finishedAt: 2 }, [result(2, 'm1', 1, { verdict: 'no_answer', reason: 'late', tflops: 0, reward: 0 })], scores);
+    expect(store.loadThroughput().get('m1')!.get('fp32')).toEqual({ tflops: before.tflops / 2 });
     store.close();
   });
 
   it('sizes a new miner that timed out for half the pace its first challenge assumed', () => {
     const store = ValidatorStore.open(':memory:', identity);
-    const first = { precision: 'fp32' as const, m: 1, n: 1024, k: 1024 };
-    const flops = 2 * 1024 ** 3;
-    // Sized at 1 GFLOP/s (2.1 s), it did not answer in time.
+    // Sized at 1 GFLOP/s, it did not commit even one GEMM in the window.
     store.recordRound(
       { round: 1, block: 1, startedAt: 1, finishedAt: 2 },
-      [result(1, 'm1', 1, { challenge: first, verdict: 'no_answer', reason: 'E_TIMEOUT', tflops: 0, reward: 0, seconds: undefined, expectedSeconds: flops / 1e9 })],
+      [result(1, 'm1', 1, { verdict: 'no_answer', reason: 'E_TIMEOUT', tflops: 0, reward: 0, seconds: undefined, gemms: undefined, sizedTflops: 1e-3 })],
       scoreMap({ hotkey: 'm1', uid: 1, score: 0, round: 1 }),
     );
-    const next = store.loadThroughput().get('m1')!.get('fp32')!;
-    expect(next.tflops).toBeCloseTo(0.5e-3, 15);
-    expect(next.flops).toBe(flops / 2);
+    expect(store.loadThroughput().get('m1')!.get('fp32')).toEqual({ tflops: 0.5e-3 });
+    store.close();
+  });
+
+  it('reads back what a result recorded of its window', () => {
+    const store = ValidatorStore.open(':memory:', identity);
+    store.recordRound({ round: 1, block: 1, startedAt: 1, finishedAt: 2 }, [result(1, 'm1', 1)], scoreMap({ hotkey: 'm1', uid: 1, score: 1, round: 1 }));
+    expect(store.results({ hotkey: 'm1' })[0]).toMatchObject({ gemms: 1, windowSeconds: 0.1, sizedTflops: 0.001, challenge: { m: 4 } });
     store.close();
   });
 

@@ -7,8 +7,8 @@ import koffi from 'koffi';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CudaBackend, deviceBytesNeeded, precisionsFor } from '../../../../miner/backends/cuda/backend.js';
 import { CpuBackend } from '../../../../miner/backends/cpu.js';
-import type { ComputeBackend } from '../../../../miner/backends/backend.js';
-import { createChallenge, type ChallengeParameters } from '../../../../shared/challenge/challenge.js';
+import type { ComputeBackend, ExecuteOptions } from '../../../../miner/backends/backend.js';
+import { committedPart, createChallenge, type ChallengeParameters } from '../../../../shared/challenge/challenge.js';
 import { pickRows } from '../../../../shared/challenge/openings.js';
 import { verifyOpenings, type Verdict } from '../../../../shared/challenge/verify.js';
 import { PRECISIONS, type Challenge } from '../../../../shared/challenge/types.js';
@@ -18,15 +18,17 @@ import { buildFakeCuda, fakePaths } from '../../../fixtures/fake-cuda/build.js';
 const fake = buildFakeCuda();
 const path = 'path' in fake ? fake.path : '';
 
-async function verifyRound(b: ComputeBackend, challenge: Challenge, rows = 6): Promise<{ verdict: Verdict; root: Uint8Array }> {
+/** Executes, opens rows of the GEMMs committed, and verifies them as a validator would. */
+async function verifyRound(b: ComputeBackend, challenge: Challenge, rows = 6, options: ExecuteOptions = {}): Promise<{ verdict: Verdict; root: Uint8Array; gemms: number }> {
   const started = performance.now();
-  const execution = await b.execute(challenge);
+  const execution = await b.execute(challenge, options);
   const elapsedMs = performance.now() - started;
-  const request = pickRows(challenge, Math.min(rows, challenge.m * challenge.n));
+  const committed = committedPart(challenge, execution.gemms);
+  const request = pickRows(committed, Math.min(rows, committed.m * committed.n));
   const openings = { id: challenge.id, rows: await b.open(challenge.id, request.rows) };
   await b.release(challenge.id);
-  const verdict = verifyOpenings(challenge, { id: challenge.id, root: execution.root }, request, openings, { entries: 4, elapsedMs });
-  return { verdict, root: execution.root };
+  const verdict = verifyOpenings(challenge, { id: challenge.id, gemms: execution.gemms, root: execution.root }, request, openings, { entries: 4, elapsedMs });
+  return { verdict, root: execution.root, gemms: execution.gemms };
 }
 
 const small = (precision: ChallengeParameters['precision'], m = 2, n = 7, k = 37): Challenge => createChallenge({ precision, m, n, k, deadlineMs: 60_000 });
@@ -118,13 +120,13 @@ describe.skipIf('skip' in fake)('CudaBackend on the fake CUDA library (FFI and b
   it('answers openings of one challenge while the next one executes', async () => {
     const b = await make();
     const first = small('bf16', 2, 9, 40);
-    const firstRoot = (await b.execute(first)).root;
+    const { gemms, root } = await b.execute(first);
     const second = small('bf16', 6, 9, 40);
     const running = b.execute(second);
     const request = pickRows(first, 5);
     const openings = { id: first.id, rows: await b.open(first.id, request.rows) };
     await b.release(first.id);
-    expect(verifyOpenings(first, { id: first.id, root: firstRoot }, request, openings, { entries: 3, elapsedMs: 1 }).ok).toBe(true);
+    expect(verifyOpenings(first, { id: first.id, gemms, root }, request, openings, { entries: 3, elapsedMs: 1 }).ok).toBe(true);
     await running;
     await b.release(second.id);
   });
@@ -138,16 +140,57 @@ describe.skipIf('skip' in fake)('CudaBackend on the fake CUDA library (FFI and b
     await b.release(challenge.id);
   });
 
-  it('refuses a challenge larger than free device memory before allocating anything', async () => {
+  it('refuses a challenge whose first GEMM does not fit in free device memory, before allocating anything', async () => {
     const b = await make({ reserveBytes: 64 << 20 });
     const baseline = liveAllocations();
-    const challenge = createChallenge({ precision: 'fp64', m: 40, n: 2048, k: 1024, deadlineMs: 60_000 });
-    expect(deviceBytesNeeded(challenge)).toBeGreaterThan(2 ** 30);
+    const challenge = createChallenge({ precision: 'fp64', m: 40, n: 11_000, k: 1024, deadlineMs: 60_000 });
+    expect(deviceBytesNeeded(challenge, 1)).toBeGreaterThan(2 ** 30);
     const error = await b.execute(challenge).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FlopnetError);
     expect(error).toMatchObject({ code: 'E_DEVICE_MEMORY' });
-    expect((error as Error).message).toMatch(/needs 1\.\d\d GiB of device memory; 0\.9\d GiB is available/);
+    expect((error as Error).message).toMatch(/needs 1\.\d\d GiB of device memory for its first GEMM; 0\.9\d GiB is available/);
     expect(liveAllocations()).toBe(baseline);
+  });
+
+  it('commits to the GEMMs that fit in free device memory when all m do not', async () => {
+    const challenge = small('fp32', 8, 64, 16);
+    // Room for three results besides the inputs and the tree, not four.
+    process.env.FAKE_CUDA_MEMORY = String(deviceBytesNeeded(challenge, 3) + 64 * 64 * 2);
+    const b = await make();
+    const { verdict, gemms } = await verifyRound(b, challenge, 12);
+    expect(gemms).toBe(3);
+    expect(verdict).toMatchObject({ ok: true, reason: 'ok' });
+  });
+
+  it('runs all m GEMMs without stopAt; with a stopAt already past, commits GEMM 0 only, and its root verifies', async () => {
+    const b = await make();
+    const all = await verifyRound(b, small('fp32', 4));
+    expect(all.gemms).toBe(4);
+    expect(all.verdict).toMatchObject({ ok: true });
+
+    const baseline = liveAllocations();
+    const challenge = small('bf16', 4);
+    const seen: number[] = [];
+    const { gemms, root } = await b.execute(challenge, { stopAt: () => 0, onProgress: (f) => seen.push(f) });
+    expect(gemms).toBe(1);
+    expect(seen.at(-1)).toBe(1 / 4);
+    expect(liveAllocations()).toBe(baseline + 1); // only GEMM 0's result is held
+    await expect(b.open(challenge.id, [{ matrix: 1, row: 0 }])).rejects.toMatchObject({ code: 'E_OPENING_RANGE' });
+    const request = pickRows(committedPart(challenge, gemms), 7);
+    const openings = { id: challenge.id, rows: await b.open(challenge.id, request.rows) };
+    await b.release(challenge.id);
+    expect(liveAllocations()).toBe(baseline);
+    expect(verifyOpenings(challenge, { id: challenge.id, gemms, root }, request, openings, { entries: 3, elapsedMs: 1 })).toMatchObject({ ok: true, reason: 'ok' });
+  });
+
+  it.each(['serial', 'overlap'] as const)('%s pipeline: reads stopAt before every GEMM, so a stop moved earlier mid-run ends it there', async (pipeline) => {
+    const b = await make({ pipeline });
+    let stop = Number.MAX_SAFE_INTEGER;
+    // Progress 2/6 (GEMM 1 done) comes while GEMM 2 is queued, so the check before GEMM 3 sees the stop.
+    const onProgress = (f: number) => { if (f >= 2 / 6) stop = 0; };
+    const { verdict, gemms } = await verifyRound(b, small('fp16', 6), 6, { stopAt: () => stop, onProgress });
+    expect(gemms).toBe(3);
+    expect(verdict).toMatchObject({ ok: true });
   });
 
   it('turns a cuBLAS failure into a named error, frees the challenge, and keeps working', async () => {
