@@ -38,19 +38,19 @@ export interface DemoValidatorRow {
 export interface DemoChecks {
   honestEarned: boolean;
   cheaterEarnedNothing: boolean;
-  /** The shared pair's weight is under SHARED_BOUND × the honest miners' mean. */
+  /** The shared pair's weight is under SHARED_BOUND × the honest miners' mean: paid as one device, not two. */
   sharedAsOneDevice: boolean;
 }
 
 /**
- * Two hotkeys on one device are challenged at the same moment, so they split its throughput instead of
- * each being paid for all of it (2×). What they earn together is not exactly one device's share: the
- * device runs one challenge at a time, the first is timed at full speed and the second is paid for
- * the work it fits into the leftover deadline (about 1.2× in test/validator/sharing.test.ts), and one
- * or two epochs on a loaded 2-core machine vary by ±30 % between runs. The check is that a Sybil never
- * doubles its pay (the validators' weights on it against an honest miner's); the ratio is printed.
+ * Two hotkeys on one device share one window per round (docs/protocol.md §6), so together they are
+ * credited what the device does, as one honest device is: test/validator/sharing.test.ts shows the pair
+ * within 5 % of a solo device when both devices run at a set pace. Here the devices are miner processes
+ * with one CPU thread each on a loaded 2-core machine, so "the same device" varies between processes and
+ * between rounds: over seven runs the pair's weight came to 0.71–1.09× the honest miner's. The check
+ * allows that spread and fails a pair paid like one and a half devices or more; the ratio is printed.
  */
-export const SHARED_BOUND = 2;
+export const SHARED_BOUND = 1.5;
 
 export interface DemoResult {
   netuid: number;
@@ -190,6 +190,6 @@ export function renderReport(result: DemoResult): string {
     `${mark(result.checks.cheaterEarnedNothing)} the cheating miner earned nothing`,
     ...(result.sharedRatio === undefined
       ? []
-      : [`${mark(result.checks.sharedAsOneDevice)} two hotkeys on one backend did not double their pay (${result.sharedRatio.toFixed(2)}× an honest miner, < ${SHARED_BOUND}×)`]),
+      : [`${mark(result.checks.sharedAsOneDevice)} two hotkeys on one backend were paid as one device (${result.sharedRatio.toFixed(2)}× an honest miner, < ${SHARED_BOUND}×)`]),
   ].join('\n');
 }

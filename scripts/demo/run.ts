@@ -37,10 +37,10 @@ const DEMO_INCENTIVES = {
   version: 1,
   classes: { fp32: { draw: 1, reward: 1 } },
   ema: { alpha: 0.5 },
-  targetChallengeSeconds: 0.5,
-  firstChallengeFlops: 2e7,
+  challengeSeconds: 1,
+  startTflops: 5e-4,
   slotBlocks: 2,
-  timeouts: { minDeadlineMs: 4_000, openingsMs: 4_000, probeMs: 2_000 },
+  timeouts: { openingsMs: 4_000, probeMs: 2_000 },
 };
 
 async function freePort(): Promise<number> {
