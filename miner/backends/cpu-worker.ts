@@ -1,12 +1,13 @@
 /**
  * The CPU backend's worker thread: generates input rows, multiplies and hashes result rows in shared
- * memory, one task (a band of rows of one matrix) per message. Loaded through cpu-worker.mjs, which
+ * memory, one task (a band of rows of one matrix) per message, and builds the Merkle tree over the
+ * leaves (off the main thread, which answers the network while a window closes). Loaded through cpu-worker.mjs, which
  * registers tsx first so this file runs as TypeScript under `node bin/flopnet.mjs` and under vitest alike.
  */
 import { randomInt } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { colOfB, rowOfA, type MatrixKey } from '../../shared/challenge/elements.js';
-import { hashLeaf, HASH_BYTES } from '../../shared/challenge/merkle.js';
+import { hashLeaf, HASH_BYTES, merkleLevels } from '../../shared/challenge/merkle.js';
 import type { Precision } from '../../shared/challenge/types.js';
 import { roundToFp16, roundToMantissa } from './adversary.js';
 
@@ -57,7 +58,16 @@ export interface HashTask {
   firstLeaf: number;
 }
 
-export type Task = GenerateTask | GemmTask | HashTask;
+export interface TreeTask {
+  type: 'tree';
+  leaves: SharedArrayBuffer;
+  /** Leaves in the tree: the first `count` leaf hashes of `leaves`. */
+  count: number;
+  /** Receives every level, leaves first, one after the other (merkleNodeCount(count) hashes). */
+  tree: SharedArrayBuffer;
+}
+
+export type Task = GenerateTask | GemmTask | HashTask | TreeTask;
 export type TaskMessage = { id: number; task: Task };
 export type TaskReply = { id: number; error?: string };
 
@@ -162,10 +172,20 @@ export function hashRows(task: HashTask): void {
   }
 }
 
+export function buildTree(task: TreeTask): void {
+  const out = new Uint8Array(task.tree);
+  let offset = 0;
+  for (const level of merkleLevels(new Uint8Array(task.leaves, 0, task.count * HASH_BYTES))) {
+    out.set(level, offset);
+    offset += level.length;
+  }
+}
+
 export function runTask(task: Task): void {
   if (task.type === 'generate') generate(task);
   else if (task.type === 'gemm') gemm(task);
-  else hashRows(task);
+  else if (task.type === 'hash') hashRows(task);
+  else buildTree(task);
 }
 
 if (parentPort && (workerData as { flopnetCpuWorker?: boolean } | undefined)?.flopnetCpuWorker) {

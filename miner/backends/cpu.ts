@@ -13,7 +13,7 @@ import type { Logger } from '../../shared/log.js';
 import { silentLogger } from '../../shared/log.js';
 import { committedPart } from '../../shared/challenge/challenge.js';
 import { matrixKey } from '../../shared/challenge/elements.js';
-import { HASH_BYTES, merkleLevels, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
+import { HASH_BYTES, merkleNodeCount, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
 import { PRECISIONS, type Challenge, type DeviceInfo, type RowOpening, type RowRef } from '../../shared/challenge/types.js';
 import { resultBytes } from '../../shared/challenge/verify.js';
 import { heldForOpening, nextGemmFits, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
@@ -147,7 +147,7 @@ export class CpuBackend implements ComputeBackend {
   private pool: WorkerPool | undefined;
   private readonly held = new Map<string, Held>();
   private closed = false;
-  /** Merkle tree time per leaf on this machine, learnt from each big tree (SHA-256 on the main thread: ~1.5 µs). */
+  /** Merkle tree time per leaf on this machine, learnt from each big tree (SHA-256 in JS: ~1.5 µs). */
   private treeMsPerLeaf = 0.005;
 
   constructor(options: CpuBackendOptions = {}) {
@@ -198,7 +198,9 @@ export class CpuBackend implements ComputeBackend {
     const leaves = new SharedArrayBuffer(m * n * HASH_BYTES);
     const results: SharedArrayBuffer[] = [];
     const timings: ExecutionTimings = { generateMs: 0, gemmMs: 0, hashMs: 0 };
-    const rowBands = bands(n, pool.size * 4);
+    // Several bands per thread balance the threads' loads; one thread needs one band, and each band
+    // is a message to and from the worker per phase of every GEMM.
+    const rowBands = bands(n, pool.size > 1 ? pool.size * 4 : 1);
     const phase = async (name: keyof ExecutionTimings, tasks: Task[]) => {
       signal?.throwIfAborted();
       const t0 = performance.now();
@@ -229,7 +231,7 @@ export class CpuBackend implements ComputeBackend {
       onProgress?.(gemms / m);
     }
     const t0 = performance.now();
-    const levels = merkleLevels(new Uint8Array(leaves, 0, gemms * n * HASH_BYTES));
+    const levels = await this.tree(pool, leaves, gemms * n);
     const treeTook = performance.now() - t0;
     timings.hashMs += treeTook;
     // Small trees time mostly fixed costs: learn the per-leaf cost from trees big enough to matter.
@@ -239,6 +241,18 @@ export class CpuBackend implements ComputeBackend {
     if (adversary?.kind === 'late') await delay(Math.max(0, challenge.deadlineMs - (performance.now() - started)) + 50, signal);
     this.log.debug('executed challenge', { id: challenge.id, precision, gemms, m, n, k, ...timings });
     return { challengeId: challenge.id, gemms, root: merkleRoot(levels), timings };
+  }
+
+  /** The tree's levels over the first `count` leaves, built on a worker thread. */
+  private async tree(pool: WorkerPool, leaves: SharedArrayBuffer, count: number): Promise<Uint8Array[]> {
+    const tree = new SharedArrayBuffer(merkleNodeCount(count) * HASH_BYTES);
+    await pool.run({ type: 'tree', leaves, count, tree });
+    const levels: Uint8Array[] = [];
+    for (let offset = 0, width = count; ; width = Math.ceil(width / 2)) {
+      levels.push(new Uint8Array(tree, offset * HASH_BYTES, width * HASH_BYTES));
+      offset += width;
+      if (width === 1) return levels;
+    }
   }
 
   async open(challengeId: string, rows: readonly RowRef[]): Promise<RowOpening[]> {

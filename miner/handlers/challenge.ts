@@ -32,7 +32,7 @@ export interface ChallengeEvent {
  * times the root on its clock less the round trip, so the network's share is already allowed for.
  */
 export function replyMarginMs(deadlineMs: number): number {
-  return Math.max(100, 0.03 * deadlineMs);
+  return Math.max(150, 0.03 * deadlineMs);
 }
 
 export interface ChallengeHandlerDeps {

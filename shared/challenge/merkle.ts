@@ -44,6 +44,16 @@ export function merkleLevels(leaves: Uint8Array): Uint8Array[] {
   return levels;
 }
 
+/** Nodes in all levels of a tree over `leaves` leaves, leaves included (odd nodes carried up). */
+export function merkleNodeCount(leaves: number): number {
+  let total = leaves;
+  for (let width = leaves; width > 1; ) {
+    width = Math.ceil(width / 2);
+    total += width;
+  }
+  return total;
+}
+
 /** The root of a tree built by merkleLevels. */
 export function merkleRoot(levels: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   return levels[levels.length - 1]!.slice(0, HASH_BYTES);

@@ -11,7 +11,7 @@ import type { Logger } from '../../../shared/log.js';
 import { silentLogger } from '../../../shared/log.js';
 import { committedPart } from '../../../shared/challenge/challenge.js';
 import { element, matrixKey, type MatrixKey } from '../../../shared/challenge/elements.js';
-import { HASH_BYTES, hashLeaf, merkleLevels, merkleProof, merkleRoot } from '../../../shared/challenge/merkle.js';
+import { HASH_BYTES, hashLeaf, merkleLevels, merkleNodeCount, merkleProof, merkleRoot } from '../../../shared/challenge/merkle.js';
 import { PRECISIONS, type Challenge, type DeviceInfo, type Precision, type RowOpening, type RowRef } from '../../../shared/challenge/types.js';
 import { heldForOpening, nextGemmFits, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from '../backend.js';
 import {
@@ -74,7 +74,7 @@ const KERNELS = ['flopnet_hash_rows', 'flopnet_hash_level', ...PRECISIONS.map((p
 export function deviceBytesNeeded(challenge: Pick<Challenge, 'precision' | 'm' | 'n' | 'k'>, results = challenge.m): number {
   const plan = CLASS_PLANS[challenge.precision];
   const { m, n, k } = challenge;
-  return 2 * n * k * plan.inputBytes + results * n * n * plan.outputBytes + treeNodes(m * n) * HASH_BYTES + (plan.lt ? LT_WORKSPACE_BYTES : 0);
+  return 2 * n * k * plan.inputBytes + results * n * n * plan.outputBytes + merkleNodeCount(m * n) * HASH_BYTES + (plan.lt ? LT_WORKSPACE_BYTES : 0);
 }
 
 /**
@@ -84,18 +84,9 @@ export function deviceBytesNeeded(challenge: Pick<Challenge, 'precision' | 'm' |
  * launches and wake-ups: an overestimate costs part of a GEMM, an underestimate a late root.
  */
 function finishEstimateMs(leaves: number): number {
-  return 5 + (treeNodes(leaves) * HASH_BYTES) / 2e6;
+  return 5 + (merkleNodeCount(leaves) * HASH_BYTES) / 2e6;
 }
 
-/** Node count of every level of a tree with `leaves` leaves (odd nodes carried up). */
-function treeNodes(leaves: number): number {
-  let total = leaves;
-  for (let width = leaves; width > 1; ) {
-    width = Math.ceil(width / 2);
-    total += width;
-  }
-  return total;
-}
 
 /** Decodes device storage bits of a class into numbers (for the start-up self-test). */
 export function decodeElements(precision: Precision, bytes: Uint8Array): Float64Array {
@@ -289,7 +280,7 @@ export class CudaBackend implements ComputeBackend {
     try {
       const slots = overlap ? 2 : 1;
       const inputs = Array.from({ length: slots }, () => ({ a: alloc(inputBytes), b: alloc(inputBytes) }));
-      const tree = alloc(treeNodes(m * n) * HASH_BYTES);
+      const tree = alloc(merkleNodeCount(m * n) * HASH_BYTES);
       const workspace = plan.lt ? alloc(LT_WORKSPACE_BYTES) : 0;
       // Allocated as each GEMM starts, so the memory held follows the GEMMs done, not the m offered.
       const results: DevicePtr[] = [];
@@ -343,7 +334,7 @@ export class CudaBackend implements ComputeBackend {
       // The tree over the rows of the GEMMs done: their leaves are the first gemms·n of the buffer.
       const gemms = results.length;
       const leaves = gemms * n;
-      const nodes = treeNodes(leaves);
+      const nodes = merkleNodeCount(leaves);
       const treeStart = mark(streams.hash);
       let offset = 0;
       for (let width = leaves; width > 1; ) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { hashLeaf, merkleLevels, merkleProof, merkleRoot, proofLength, verifyProof } from '../../../shared/challenge/merkle.js';
+import { HASH_BYTES, hashLeaf, merkleLevels, merkleNodeCount, merkleProof, merkleRoot, proofLength, verifyProof } from '../../../shared/challenge/merkle.js';
 
 const sha = (...parts: Uint8Array[]) => new Uint8Array(createHash('sha256').update(Buffer.concat(parts)).digest());
 
@@ -44,6 +44,13 @@ describe('merkle', () => {
     const root = 'f4d0c70f55579710c9082a94d47d7752f85355da4626235cb5fefb6de57190d4';
     expect(Buffer.from(merkleRoot(merkleLevels(flat(rows)))).toString('hex')).toBe(root);
     expect(Buffer.from(specRoot(rows)).toString('hex')).toBe(root);
+  });
+
+  it('counts the nodes of every level, as buffers for a tree built elsewhere are sized', () => {
+    for (const count of [1, 2, 3, 5, 8, 13, 64, 100]) {
+      const levels = merkleLevels(new Uint8Array(count * HASH_BYTES));
+      expect(merkleNodeCount(count)).toBe(levels.reduce((sum, level) => sum + level.length / HASH_BYTES, 0));
+    }
   });
 
   it('gives a proof for every leaf that verifies, with the predicted length', () => {
