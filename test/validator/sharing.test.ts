@@ -29,8 +29,13 @@ const sharedB = pair('//SharedDeviceB');
 const PACE = 50e6;
 // A rare late root on a loaded test machine averages in a zero instead of wiping a score.
 const incentives = parseIncentives({ ema: { alpha: 0.3 }, startTflops: PACE / 1e12, challengeSeconds: 2, failure: { noAnswer: 'decay' } });
-/** What the pair may earn above the solo device: timer noise between two equal devices. */
-const NOISE = 0.05;
+/**
+ * What the pair may earn above the solo device. Each device idles at the end of its window for part of
+ * a GEMM (about 1/32 of the window); the pair's second hotkey, measured over the whole window but
+ * working half of it, gets GEMMs half the size and idles less. That, and timer noise: measured
+ * 1.002–1.033 over six runs.
+ */
+const NOISE = 0.06;
 const ROUNDS = 8;
 
 describe('two hotkeys sharing one device', () => {
