@@ -5,11 +5,12 @@
  * A challenge whose deadline passes while it waits is dropped (E_DEADLINE): running it would only burn
  * the device for an answer its validator no longer accepts.
  *
- * A challenge is a time window the device fills with GEMMs (docs/protocol.md §2). While others wait,
- * the running one stops early: the time from its start to its deadline is split evenly between it and
- * every challenge waiting, so challenges sent at the same moment (several hotkeys on one device, or
- * validators whose rounds overlap) each get a share of the device instead of the first getting all of
- * it and the rest nothing.
+ * A challenge is a time window the device fills with GEMMs (docs/protocol.md §2). While the same
+ * validator's other challenges wait (it challenged several hotkeys this device serves, at the same
+ * moment), the running one stops early: the time from its start to its deadline is split evenly between
+ * it and them, so each hotkey gets a share of the device instead of the first all of it and the rest
+ * none. Another validator's waiting challenge never shortens a running one: otherwise any permitted
+ * validator could halve what a miner shows in someone else's slot by sending a challenge out of turn.
  */
 import { orderQueue } from '../shared/challenge/schedule.js';
 import { ProtocolError } from '../shared/protocol/codec.js';
@@ -115,7 +116,8 @@ export class DeviceQueue {
       this.running = { entry, controller };
       const startedAt = this.now();
       const aim = entry.job.deadline - entry.job.marginMs;
-      const stopAt = (): number => startedAt + (aim - startedAt) / (1 + this.waiting.length);
+      const validator = entry.job.validator;
+      const stopAt = (): number => startedAt + (aim - startedAt) / (1 + this.waiting.filter((e) => e.job.validator === validator).length);
       const finish = (): void => {
         clearTimeout(timer);
         this.running = undefined;

@@ -89,13 +89,13 @@ describe('device queue', () => {
     await first;
   });
 
-  it('splits a window between challenges that share the device, keeping the margin for the answer', async () => {
+  it('splits a window between one validator\'s challenges that share the device, keeping the margin for the answer', async () => {
     let now = 0;
     const q = new DeviceQueue({ capacity: 4, now: () => now });
     const stops = new Map<string, () => number>();
     const gates = new Map<string, () => void>();
-    const job = (name: string): QueueJob<string> => ({
-      validator: name,
+    const job = (name: string, validator = 'v'): QueueJob<string> => ({
+      validator,
       stake: 1n,
       inSlot: false,
       slotOwner: undefined,
@@ -106,9 +106,12 @@ describe('device queue', () => {
     const a = q.submit(job('a'));
     // Alone on the device, it may work until the deadline less the margin...
     expect(stops.get('a')!()).toBe(900);
-    // ...until two more arrive: then a third of that is its share.
+    // ...until two more of its own validator's arrive: then a third of it is its share...
     const b = q.submit(job('b'));
     const c = q.submit(job('c'));
+    expect(stops.get('a')!()).toBe(300);
+    // ...while another validator's challenge, out of turn, does not cut anything short.
+    const other = code(q.submit(job('other', 'w')));
     expect(stops.get('a')!()).toBe(300);
     now = 300;
     gates.get('a')!();
@@ -120,6 +123,10 @@ describe('device queue', () => {
     expect(stops.get('c')!()).toBe(900);
     gates.get('c')!();
     expect(await c).toBe('c');
+    // The other validator's challenge waited its turn (first come, first served).
+    expect(stops.get('other')!()).toBe(900);
+    gates.get('other')!();
+    expect(await other).toBe('ok');
   });
 
   it('close refuses the waiting and aborts the running', async () => {
