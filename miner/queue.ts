@@ -11,6 +11,8 @@
  * it and them, so each hotkey gets a share of the device instead of the first all of it and the rest
  * none. Another validator's waiting challenge never shortens a running one: otherwise any permitted
  * validator could halve what a miner shows in someone else's slot by sending a challenge out of turn.
+ * The reverse holds too: the slot owner's challenge stops one sent out of turn at once (it commits the
+ * GEMMs it has), so a challenge sent just before another validator's slot cannot take that slot's window.
  */
 import { orderQueue } from '../shared/challenge/schedule.js';
 import { ProtocolError } from '../shared/protocol/codec.js';
@@ -49,7 +51,7 @@ export interface QueueOptions {
 
 export class DeviceQueue {
   private waiting: Entry[] = [];
-  private running: { entry: Entry; controller: AbortController } | undefined;
+  private running: { entry: Entry; controller: AbortController; preemptedAt?: number } | undefined;
   private closed = false;
   private arrivals = 0;
   private readonly capacity: number;
@@ -85,6 +87,8 @@ export class DeviceQueue {
       const capacity = this.running ? this.capacity : this.capacity + 1;
       const { run, reject: refused } = orderQueue(this.waiting, capacity);
       this.waiting = run;
+      // The slot owner's challenge cuts short one sent out of turn: it commits what it has done.
+      if (this.running && !this.running.entry.inSlot && job.inSlot) this.running.preemptedAt ??= this.now();
       for (const entry of refused) {
         const owner = entry.job.slotOwner ? `the current slot belongs to ${entry.job.slotOwner}` : 'no validator owns the current slot';
         entry.reject(
@@ -113,11 +117,13 @@ export class DeviceQueue {
         controller.abort(reason);
         entry.reject(reason);
       }, Math.min(remaining, 2_147_483_647)); // setTimeout fires at once past 2^31−1 ms
-      this.running = { entry, controller };
+      const running: NonNullable<DeviceQueue['running']> = { entry, controller };
+      this.running = running;
       const startedAt = this.now();
       const aim = entry.job.deadline - entry.job.marginMs;
       const validator = entry.job.validator;
-      const stopAt = (): number => startedAt + (aim - startedAt) / (1 + this.waiting.filter((e) => e.job.validator === validator).length);
+      const stopAt = (): number =>
+        Math.min(running.preemptedAt ?? Infinity, startedAt + (aim - startedAt) / (1 + this.waiting.filter((e) => e.job.validator === validator).length));
       const finish = (): void => {
         clearTimeout(timer);
         this.running = undefined;

@@ -26,6 +26,26 @@ function harness() {
   };
   return { started, job, finish };
 }
+/** Jobs that record the stopAt they were given, all with deadline 1000 on a hand-moved clock. */
+function windows(marginMs: number) {
+  const w = {
+    now: 0,
+    q: undefined as unknown as DeviceQueue,
+    stops: new Map<string, () => number>(),
+    gates: new Map<string, () => void>(),
+    job: (name: string, { validator, inSlot = false }: { validator: string; inSlot?: boolean }): QueueJob<string> => ({
+      validator,
+      stake: 1n,
+      inSlot,
+      slotOwner: undefined,
+      deadline: 1_000,
+      marginMs,
+      run: (_signal, stopAt) => new Promise((resolve) => (w.stops.set(name, stopAt), w.gates.set(name, () => resolve(name)))),
+    }),
+  };
+  w.q = new DeviceQueue({ capacity: 4, now: () => w.now });
+  return w;
+}
 const code = (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e) => (e instanceof ProtocolError ? e.code : String(e)));
 
 describe('device queue', () => {
@@ -90,19 +110,9 @@ describe('device queue', () => {
   });
 
   it('splits a window between one validator\'s challenges that share the device, keeping the margin for the answer', async () => {
-    let now = 0;
-    const q = new DeviceQueue({ capacity: 4, now: () => now });
-    const stops = new Map<string, () => number>();
-    const gates = new Map<string, () => void>();
-    const job = (name: string, validator = 'v'): QueueJob<string> => ({
-      validator,
-      stake: 1n,
-      inSlot: false,
-      slotOwner: undefined,
-      deadline: 1_000,
-      marginMs: 100,
-      run: (_signal, stopAt) => new Promise((resolve) => (stops.set(name, stopAt), gates.set(name, () => resolve(name)))),
-    });
+    const w = windows(100);
+    const { q, stops, gates } = w;
+    const job = (name: string, validator = 'v') => w.job(name, { validator });
     const a = q.submit(job('a'));
     // Alone on the device, it may work until the deadline less the margin...
     expect(stops.get('a')!()).toBe(900);
@@ -113,11 +123,11 @@ describe('device queue', () => {
     // ...while another validator's challenge, out of turn, does not cut anything short.
     const other = code(q.submit(job('other', 'w')));
     expect(stops.get('a')!()).toBe(300);
-    now = 300;
+    w.now = 300;
     gates.get('a')!();
     await a;
     expect(stops.get('b')!()).toBe(600);
-    now = 600;
+    w.now = 600;
     gates.get('b')!();
     await b;
     expect(stops.get('c')!()).toBe(900);
@@ -127,6 +137,28 @@ describe('device queue', () => {
     expect(stops.get('other')!()).toBe(900);
     gates.get('other')!();
     expect(await other).toBe('ok');
+  });
+
+  it('stops a challenge sent out of turn as soon as the slot owner\'s arrives', async () => {
+    const w = windows(0);
+    const { q, stops, gates } = w;
+    const job = (name: string, inSlot: boolean) => w.job(name, { validator: name, inSlot });
+    const early = q.submit(job('early', false));
+    w.now = 100;
+    // Another out-of-turn challenge changes nothing...
+    const other = q.submit(job('other', false));
+    expect(stops.get('early')!()).toBe(1_000);
+    // ...the slot owner's stops it now, and runs next.
+    w.now = 200;
+    const owner = q.submit(job('owner', true));
+    expect(stops.get('early')!()).toBe(200);
+    gates.get('early')!();
+    expect(await early).toBe('early');
+    expect(stops.get('owner')!()).toBe(1_000);
+    gates.get('owner')!();
+    expect(await owner).toBe('owner');
+    gates.get('other')!();
+    expect(await other).toBe('other');
   });
 
   it('close refuses the waiting and aborts the running', async () => {
