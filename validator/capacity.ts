@@ -1,6 +1,6 @@
 /**
  * The subnet's verified compute as this validator measured it: per miner (device, classes, last
- * verdict, last verified TFLOPS per class) and in total per class. Counted only for miners whose
+ * window and verdict, last verified TFLOPS per class) and in total per class. Counted only for miners whose
  * latest result verified: capacity that failed its last proof is not capacity.
  *
  * `capacityCommitment` packs the totals into one Commitments field (≤ 128 bytes of JSON), which the
@@ -25,6 +25,8 @@ export interface MinerCapacity {
   lastRound: number;
   lastVerdict: Verdict;
   lastReason: string;
+  /** What the miner did in its last window: the GEMMs it committed of those offered. */
+  lastWindow?: { precision: Precision; gemms: number; offered: number; seconds: number };
 }
 
 export interface CapacityReport {
@@ -69,6 +71,9 @@ export function capacityReport(store: ValidatorStore, identity: { netuid: number
         lastRound: r.round,
         lastVerdict: r.verdict,
         lastReason: r.reason,
+        ...(r.challenge && r.gemms !== undefined && r.windowSeconds !== undefined
+          ? { lastWindow: { precision: r.challenge.precision, gemms: r.gemms, offered: r.challenge.m, seconds: r.windowSeconds } }
+          : {}),
       };
     })
     .sort((a, b) => a.uid - b.uid);
@@ -96,13 +101,14 @@ export function capacityCommitment(report: Pick<CapacityReport, 'round' | 'verif
 export function renderCapacity(report: CapacityReport): string {
   const fmt = (x: number | undefined) => (x === undefined ? '-' : x >= 0.01 ? x.toFixed(3) : x.toExponential(2));
   const classes = PRECISIONS.filter((p) => report.miners.some((m) => m.tflops[p] !== undefined));
-  const header = ['uid', 'hotkey', 'device', ...classes.map((c) => `${c} TFLOPS`), 'score', 'last verdict'];
+  const header = ['uid', 'hotkey', 'device', ...classes.map((c) => `${c} TFLOPS`), 'score', 'last window', 'last verdict'];
   const rows = report.miners.map((m) => [
     String(m.uid),
     shortAddress(m.hotkey),
     m.device?.name ?? '-',
     ...classes.map((c) => fmt(m.tflops[c])),
     m.score.toPrecision(3),
+    m.lastWindow ? `${m.lastWindow.precision} ${m.lastWindow.gemms}/${m.lastWindow.offered} GEMMs in ${m.lastWindow.seconds} s` : '-',
     m.lastVerdict === 'verified' ? 'verified' : `${m.lastVerdict} (${m.lastReason})`,
   ]);
   const totals = PRECISIONS.filter((p) => report.totals[p] !== undefined).map((p) => `${p} ${fmt(report.totals[p])}`);

@@ -5,7 +5,10 @@ import { ValidatorStore, type RecordedResult } from '../../validator/store/db.js
 const identity = { netuid: 1, hotkey: '5Validator' };
 const device = (name: string) => ({ backend: 'cpu' as const, name, memoryBytes: 1 << 30, precisions: ['fp32' as const, 'bf16' as const] });
 function result(round: number, hotkey: string, uid: number, precision: 'fp32' | 'bf16', tflops: number, verdict: RecordedResult['verdict'] = 'verified'): RecordedResult {
-  return { round, uid, hotkey, challenge: { precision, m: 1, n: 64, k: 64 }, tflops: verdict === 'verified' ? tflops : 0, reward: 0, verdict, reason: verdict === 'verified' ? 'ok' : 'out_of_tolerance' };
+  return {
+    round, uid, hotkey, challenge: { precision, m: 8, n: 64, k: 64 }, gemms: 3, windowSeconds: 10,
+    tflops: verdict === 'verified' ? tflops : 0, reward: 0, verdict, reason: verdict === 'verified' ? 'ok' : 'out_of_tolerance',
+  };
 }
 
 describe('capacity report', () => {
@@ -22,7 +25,10 @@ describe('capacity report', () => {
     expect(r).toMatchObject({ netuid: 1, validator: '5Validator', round: 2, block: 20 });
     expect(r.miners.map((m) => [m.uid, m.lastVerdict, m.device?.name])).toEqual([[1, 'verified', 'gpu a'], [2, 'verified', 'gpu b'], [3, 'failed', 'gpu c']]);
     expect(r.miners[2]!.lastReason).toBe('out_of_tolerance');
-    expect(renderCapacity(r)).toContain('verified capacity (2 miners): fp32 6.000, bf16 8.000 TFLOPS');
+    expect(r.miners[0]!.lastWindow).toEqual({ precision: 'bf16', gemms: 3, offered: 8, seconds: 10 });
+    const text = renderCapacity(r);
+    expect(text).toContain('verified capacity (2 miners): fp32 6.000, bf16 8.000 TFLOPS');
+    expect(text).toContain('bf16 3/8 GEMMs in 10 s');
     store.close();
   });
 
