@@ -91,6 +91,18 @@ interface SubmissionRow {
 
 const isPrecision = (p: string | null): p is Precision => p !== null && (PRECISIONS as readonly string[]).includes(p);
 
+/** Rows keyed by miner hotkey, then by class; rows naming a class this version does not know are skipped. */
+function byHotkeyAndClass<R extends { hotkey: string; precision: string }, V>(rows: readonly R[], value: (row: R) => V): Map<string, Map<Precision, V>> {
+  const out = new Map<string, Map<Precision, V>>();
+  for (const r of rows) {
+    if (!isPrecision(r.precision)) continue;
+    let byClass = out.get(r.hotkey);
+    if (!byClass) out.set(r.hotkey, (byClass = new Map()));
+    byClass.set(r.precision, value(r));
+  }
+  return out;
+}
+
 function toResult(row: ResultRow): RecordedResult {
   return {
     round: row.round,
@@ -250,14 +262,7 @@ export class ValidatorStore {
     const rows = this.db
       .prepare<[], { hotkey: string; precision: string; tflops: number }>('SELECT hotkey, precision, tflops FROM throughput')
       .all();
-    const out = new Map<string, Map<Precision, Throughput>>();
-    for (const r of rows) {
-      if (!isPrecision(r.precision)) continue;
-      let byClass = out.get(r.hotkey);
-      if (!byClass) out.set(r.hotkey, (byClass = new Map()));
-      byClass.set(r.precision, { tflops: r.tflops });
-    }
-    return out;
+    return byHotkeyAndClass(rows, (r) => ({ tflops: r.tflops }));
   }
 
   /** Credited TFLOPS of each miner's latest verified result per class. */
@@ -269,14 +274,7 @@ export class ValidatorStore {
            ON last.hotkey = r.hotkey AND last.precision = r.precision AND last.round = r.round`,
       )
       .all();
-    const out = new Map<string, Map<Precision, number>>();
-    for (const r of rows) {
-      if (!isPrecision(r.precision)) continue;
-      let byClass = out.get(r.hotkey);
-      if (!byClass) out.set(r.hotkey, (byClass = new Map()));
-      byClass.set(r.precision, r.tflops);
-    }
-    return out;
+    return byHotkeyAndClass(rows, (r) => r.tflops);
   }
 
   loadDevices(): Map<string, DeviceInfo> {
