@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { startDevnet, type TestDevnet } from '../helpers/devnet.js';
-import { createOpenSubnet, devKeys, type DevKeys } from '../shared/chain/fixtures.js';
-import { connect, MetagraphSync, type ChainClient, type Metagraph } from '../../shared/chain/index.js';
+import type { TestDevnet } from '../helpers/devnet.js';
+import { subnetWithValidator, type DevKeys } from '../shared/chain/fixtures.js';
+import { MetagraphSync, type ChainClient, type Metagraph } from '../../shared/chain/index.js';
 import { createSigner } from '../../shared/protocol/signing.js';
 import { createChallenge } from '../../shared/challenge/challenge.js';
 import { Miner } from '../../miner/miner.js';
@@ -107,12 +107,7 @@ async function roundStep() {
 }
 
 beforeAll(async () => {
-  keys = await devKeys();
-  devnet = await startDevnet({ allowLoopbackAxons: true, defaultTempo: TEMPO });
-  client = await connect({ endpoint: devnet.endpoint, txTimeoutMs: 30_000 });
-  netuid = await createOpenSubnet(client, keys);
-  await client.burnedRegister({ coldkey: keys.bob, hotkey: validatorKey.address, netuid });
-  await client.addStake({ coldkey: keys.bob, hotkey: validatorKey.address, netuid, amount: 100_000_000_000n });
+  ({ keys, devnet, client, netuid } = await subnetWithValidator(validatorKey.address, { defaultTempo: TEMPO }));
   for (const pair of minerKeys.values()) await client.burnedRegister({ coldkey: keys.charlie, hotkey: pair.address, netuid });
 
   sync = new MetagraphSync(client, { netuid, everyBlocks: 1 });

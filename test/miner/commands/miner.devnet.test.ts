@@ -10,15 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type ChainClient } from '../../../shared/chain/index.js';
+import type { ChainClient } from '../../../shared/chain/index.js';
 import { createChallenge } from '../../../shared/challenge/challenge.js';
 import { pickRows } from '../../../shared/challenge/openings.js';
 import { verifyOpenings } from '../../../shared/challenge/verify.js';
 import { createSigner, cryptoReady } from '../../../shared/protocol/signing.js';
 import { createWallet } from '../../../shared/wallet/index.js';
 import { Dendrite, axonTarget, type AxonTarget } from '../../../validator/dendrite.js';
-import { startDevnet, type TestDevnet } from '../../helpers/devnet.js';
-import { createOpenSubnet, devKeys, type DevKeys } from '../../shared/chain/fixtures.js';
+import type { TestDevnet } from '../../helpers/devnet.js';
+import { subnetWithValidator, type DevKeys } from '../../shared/chain/fixtures.js';
 
 const TEMPO = 10;
 await cryptoReady();
@@ -73,12 +73,7 @@ const dendriteOf = (pair: typeof validatorKey) => {
 };
 
 beforeAll(async () => {
-  keys = await devKeys();
-  devnet = await startDevnet({ allowLoopbackAxons: true, defaultTempo: TEMPO });
-  client = await connect({ endpoint: devnet.endpoint, txTimeoutMs: 30_000 });
-  netuid = await createOpenSubnet(client, keys);
-  await client.burnedRegister({ coldkey: keys.bob, hotkey: validatorKey.address, netuid });
-  await client.addStake({ coldkey: keys.bob, hotkey: validatorKey.address, netuid, amount: 100_000_000_000n });
+  ({ keys, devnet, client, netuid } = await subnetWithValidator(validatorKey.address, { defaultTempo: TEMPO }));
   await client.burnedRegister({ coldkey: keys.bob, hotkey: noStakeKey.address, netuid });
 
   walletPath = mkdtempSync(join(tmpdir(), 'flopnet-miner-e2e-'));

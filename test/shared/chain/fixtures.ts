@@ -5,7 +5,8 @@
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import type { ChainClient } from '../../../shared/chain/index.js';
+import { connect, type ChainClient } from '../../../shared/chain/index.js';
+import { startDevnet } from '../../helpers/devnet.js';
 
 export async function devKeys() {
   await cryptoWaitReady();
@@ -34,4 +35,18 @@ export async function createOpenSubnet(client: ChainClient, keys: DevKeys): Prom
   await client.setHyperparameter({ signer: keys.alice, netuid, name: 'commit_reveal_weights_enabled', value: false });
   await client.setHyperparameter({ signer: keys.alice, netuid, name: 'weights_rate_limit', value: 0 });
   return netuid;
+}
+
+/**
+ * A fresh devnet (loopback axons allowed) with an open subnet on which Bob registered `validator` and
+ * staked 100 TAO to it: where the miner and validator end-to-end tests start.
+ */
+export async function subnetWithValidator(validator: string, { defaultTempo }: { defaultTempo: number }) {
+  const keys = await devKeys();
+  const devnet = await startDevnet({ allowLoopbackAxons: true, defaultTempo });
+  const client = await connect({ endpoint: devnet.endpoint, txTimeoutMs: 30_000 });
+  const netuid = await createOpenSubnet(client, keys);
+  await client.burnedRegister({ coldkey: keys.bob, hotkey: validator, netuid });
+  await client.addStake({ coldkey: keys.bob, hotkey: validator, netuid, amount: 100_000_000_000n });
+  return { keys, devnet, client, netuid };
 }
