@@ -30,7 +30,7 @@ import { WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Neuron } from '../shared/chain/types.js';
 import { silentLogger, type Logger } from '../shared/log.js';
-import { ProtocolError, decodeErrorBody, decodeFrame, decodeResponseBody, encode } from '../shared/protocol/codec.js';
+import { ProtocolError, decodeErrorBody, decodeFrame, decodeResponseBody, encode, peekRequestId } from '../shared/protocol/codec.js';
 import { FRAME_BYTES, answerLimit, type FrameLimit, type OpenedChallenge } from '../shared/protocol/limits.js';
 import { REASON_CODES, type Op, type ReasonCode, type RequestBody, type ResponseBody, type ResponseFrame } from '../shared/protocol/messages.js';
 import { cryptoReady, requestDigest, signRequest, verifyResponse, type Signer } from '../shared/protocol/signing.js';
@@ -232,29 +232,23 @@ class Connection {
   }
 
   private onMessage(bytes: Uint8Array, isBinary: boolean, receivedAt: number): void {
+    // A frame for no pending request is dropped from its id, before any schema check.
+    const id = isBinary ? peekRequestId(bytes) : null;
+    if (id === null || !this.pending.has(id)) return;
     let frame: ResponseFrame;
     try {
-      if (!isBinary) throw new ProtocolError('E_MALFORMED', 'text frame');
       const decoded = decodeFrame(bytes, this.o.maxFrameBytes);
       if (decoded.type !== 'response') throw new ProtocolError('E_SCHEMA', 'a miner sent a request frame', { requestId: decoded.id });
       frame = decoded;
     } catch (error) {
-      const id = error instanceof ProtocolError ? error.requestId : null;
-      const pending = id === null ? undefined : this.pending.get(id);
       this.o.log.debug('bad frame from axon', { url: this.url, error });
-      if (pending) {
-        this.untrack(id!);
-        pending.settle(new ProtocolError('E_BAD_RESPONSE', `undecodable answer: ${(error as Error).message}`), receivedAt);
-      }
+      const pending = this.pending.get(id)!;
+      this.untrack(id);
+      pending.settle(new ProtocolError('E_BAD_RESPONSE', `undecodable answer: ${(error as Error).message}`), receivedAt);
       return;
     }
-    if (frame.id === null) {
-      this.o.log.debug('axon refused a frame it could not read', { url: this.url, body: frame.body.length });
-      return;
-    }
-    const pending = this.pending.get(frame.id);
-    if (!pending) return;
-    this.untrack(frame.id);
+    const pending = this.pending.get(id)!;
+    this.untrack(id);
     // A refusal is small whatever was asked.
     const most = frame.status === 'error' ? Math.min(FRAME_BYTES, pending.limit.maxBytes) : pending.limit.maxBytes;
     if (bytes.length > most) {
