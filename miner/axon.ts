@@ -149,6 +149,8 @@ export class Axon {
     if (!arrival.ok) {
       this.refused.add(socket);
       socket.end(refusal('E_TOO_MANY_CONNECTIONS', `connection limit reached (${arrival.reason})`));
+      // A peer that never closes its side would keep the socket.
+      setTimeout(() => socket.destroy(), 1_000).unref();
       return;
     }
     if (arrival.evict) {
