@@ -92,7 +92,7 @@ export class ConnectionBudget<S> {
   /** The socket's sender was admitted: it moves to the validators' capacity, if there is room. */
   authenticate(socket: S): Authentication {
     const key = this.unauthenticated.get(socket);
-    if (key === undefined) return this.authenticated.has(socket) ? { ok: true } : { ok: false, reason: 'not a connection of this axon' };
+    if (key === undefined) return this.authenticated.has(socket) ? { ok: true } : { ok: false, reason: 'the connection was already cut off unauthenticated' };
     if (this.authenticated.size >= this.limits.maxConnections) return { ok: false, reason: `${this.limits.maxConnections} validator connections` };
     if ((this.authenticatedFrom.get(key) ?? 0) >= this.limits.maxConnectionsPerAddress) {
       return { ok: false, reason: `${this.limits.maxConnectionsPerAddress} validator connections from ${key}` };

@@ -513,7 +513,8 @@ export class Dendrite {
       return { ok: false, ...base, code: 'E_BAD_RESPONSE', message: (error as Error).message, signed };
     }
     if ((p.op === 'challenge' || p.op === 'open') && (value as { id: string }).id !== (p.body as { id: string }).id) {
-      return { ok: false, ...base, code: 'E_BAD_RESPONSE', message: `answer is for challenge ${(value as { id: string }).id}, not ${(p.body as { id: string }).id}`, signed };
+      const id = printable((value as { id: string }).id, 64);
+      return { ok: false, ...base, code: 'E_BAD_RESPONSE', message: `answer is for challenge ${id}, not ${(p.body as { id: string }).id}`, signed };
     }
     return { ok: true, ...base, value };
   }
