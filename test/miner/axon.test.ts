@@ -162,6 +162,21 @@ describe('axon', () => {
     await honestPing();
   });
 
+  it('reads a frame no further than its envelope, and a signed body no further than its budget', async () => {
+    const u32 = (n: number) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+    // 8 KiB frames, the most the axon reads: 8 K nils, 8 K empty maps, maps nested 4 K deep.
+    const nils = Buffer.alloc(8000, 0xc0).fill(Buffer.from([0xdd, ...u32(7995)]), 0, 5);
+    const maps = Buffer.alloc(8000, 0x80).fill(Buffer.from([0xdd, ...u32(7995)]), 0, 5);
+    const nested = Buffer.alloc(8000, Buffer.from([0x81, 0xa0]));
+    for (const frame of [nils, maps, nested]) expect((await exchange(miner.port, frame)).error?.code).toBe('E_SCHEMA');
+    // A signed ping whose body is 7000 nils: past admission, refused by the body's budget (signed), not decoded.
+    const request = signed(validator, { body: Buffer.alloc(7005, 0xc0).fill(Buffer.from([0xdd, ...u32(7000)]), 0, 5) });
+    const answer = await exchange(miner.port, encode(request));
+    expect(answer.error?.code).toBe('E_FRAME_TOO_LARGE');
+    expect(verifyResponse(answer.frame!, miner.hotkey, requestDigest(request))).toBe(true);
+    await honestPing();
+  });
+
   it('answers random bytes and mutated valid frames with a refusal, never crashing', async () => {
     const valid = encode(signed());
     const mutated = fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })).map(([at, value]) => {
