@@ -24,13 +24,13 @@ describe('flopnet CLI', () => {
   it('lists every subcommand in --help', () => {
     const r = runArgs('--help');
     expect(r.status).toBe(0);
-    for (const cmd of ['devnet', 'demo', 'miner', 'validator', 'bench', 'wallet', 'subnet', 'register', 'stake', 'weights', 'metagraph', 'config']) {
+    for (const cmd of ['devnet', 'demo', 'miner', 'validator', 'bench', 'wallet', 'subnet', 'register', 'stake', 'weights', 'metagraph', 'capacity', 'config']) {
       expect(r.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
     }
   });
 
   it('gives every subcommand a --help', () => {
-    for (const cmd of ['devnet', 'demo', 'miner', 'validator', 'bench', 'wallet', 'subnet', 'register', 'stake', 'weights', 'metagraph', 'config']) {
+    for (const cmd of ['devnet', 'demo', 'miner', 'validator', 'bench', 'wallet', 'subnet', 'register', 'stake', 'weights', 'metagraph', 'capacity', 'config']) {
       const r = runArgs(cmd, '--help');
       expect(r.status, cmd).toBe(0);
       expect(r.stdout, cmd).toContain(`Usage: flopnet ${cmd}`);
