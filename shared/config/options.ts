@@ -19,7 +19,7 @@ export interface OptionSpec<T = unknown> {
   arg?: string;
   short?: string;
   default?: T;
-  /** Other long flags that mean the same (btcli's `--wallet-name`, `--wallet_name`); hidden in help. */
+  /** Other flags that mean the same (btcli's `--wallet-name`, `--wallet_name`, `-H`); hidden in help. */
   aliases?: readonly string[];
   /** Expected form, for error messages (defaults to a description derived from the schema). */
   expect?: string;
