@@ -26,7 +26,7 @@ export interface CapacityResult {
   /** Block the metagraph (permits, stake) was read at. */
   block: number;
   capacity: SubnetCapacity;
-  validators: Array<Omit<ValidatorCapacity, 'commitment'> & { round: number; verifiedMiners: number; tflops: ClassTflops; miners: number }>;
+  validators: Array<Omit<ValidatorCapacity, 'commitment'> & { round: number; verifiedMiners: number; tflops: ClassTflops; minerFigures: number }>;
   skipped: SkippedCommitment[];
 }
 
@@ -108,7 +108,7 @@ export const capacityCommand = defineCommand({
           round: commitment.round,
           verifiedMiners: commitment.verifiedMiners,
           tflops: commitment.tflops,
-          miners: commitment.miners?.size ?? 0,
+          minerFigures: commitment.miners?.size ?? 0,
         })),
         skipped,
       };

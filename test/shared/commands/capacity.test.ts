@@ -42,7 +42,7 @@ describe('flopnet capacity', () => {
     expect(result.capacity.tflops).toEqual({ fp32: 2.5, bf16: 10, fp8: 0 });
     expect(result.capacity.validators).toBe(2);
     expect(result.validators.map((v: { hotkey: string }) => v.hotkey)).toEqual([env.keys.bobHk.address, env.keys.charlieHk.address]);
-    expect(result.validators[0]).toMatchObject({ uid: uid(env.keys.bobHk.address), block: blocks.bob, round: 40, verifiedMiners: 2, tflops: { fp32: 2.5, bf16: 10 }, miners: 2 });
+    expect(result.validators[0]).toMatchObject({ uid: uid(env.keys.bobHk.address), block: blocks.bob, round: 40, verifiedMiners: 2, tflops: { fp32: 2.5, bf16: 10 }, minerFigures: 2 });
     expect(result.validators[1]).toMatchObject({ block: blocks.charlie, tflops: { fp32: 900, bf16: 9000, fp8: 50_000 } });
     expect(BigInt(result.validators[0].stake)).toBeGreaterThan(BigInt(result.validators[1].stake));
     expect(result.capacity.miners).toEqual([
