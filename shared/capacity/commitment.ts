@@ -71,9 +71,12 @@ function parseField(field: string): { ok: true; value: unknown } | { ok: false; 
   }
 }
 
+// A reason quotes the peer's keys: printed, it must hold no control characters and stay short.
+const printable = (text: string): string => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 120);
+
 const issue = (error: z.ZodError): string => {
   const first = error.issues[0];
-  return first ? `${first.path.length ? first.path.join('.') + ': ' : ''}${first.message}` : 'invalid';
+  return first ? printable(`${first.path.length ? first.path.join('.') + ': ' : ''}${first.message}`) : 'invalid';
 };
 
 /** A validator's commitment fields (UTF-8 text, as getCommitments gives them) → its capacity, or why not. */

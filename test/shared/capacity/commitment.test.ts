@@ -65,6 +65,12 @@ describe('decodeCapacityCommitment', () => {
     expect(reason(fields)).toMatch(why);
   });
 
+  it("quotes a peer's keys in a reason without their control characters", () => {
+    const why = reason(['{"v":1,"r":1,"n":1,"tf":{"\\u001b[2J\\u0007":-1}}']);
+    expect(why).toMatch(/^malformed summary field \(tf\.\?\[2J\?: /);
+    expect(why).not.toMatch(/[\x00-\x1f\x7f]/);
+  });
+
   it('never throws, whatever a peer wrote', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), { maxLength: 4 }), (fields) => {
