@@ -4,9 +4,9 @@
  * errors (shared/research/subtensor.md §1–§5). One module per concern; this file assembles them and
  * the block step.
  *
- * Simplifications (devnet/README.md): the subnet pool has price 1 (1 alpha = 1 TAO, no swap fee); no
- * fees are charged; child keys, delegate take, root stake, mechanisms > 1, drand timelocked commits and
- * registration-price decay precision are left out.
+ * Simplifications (devnet/README.md): the subnet pool is constant product without per-block injections;
+ * no transaction fees are charged; child keys, delegate take, root stake, mechanisms > 1, drand
+ * timelocked commits and registration-price decay precision are left out.
  */
 import { Pallet, type BlockContext, type RuntimeTypes } from '../../runtime/pallet.js';
 import type { State } from '../../runtime/storage.js';
