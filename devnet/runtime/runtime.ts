@@ -16,7 +16,6 @@ import { commitmentsPallet } from '../pallets/commitments.js';
 import { defineRuntimeApis, type RuntimeApiHandlers } from './runtime-api.js';
 
 export const SPEC_NAME = 'node-subtensor';
-export const SPEC_VERSION = 425;
 export const TRANSACTION_VERSION = 1;
 export const IMPL_VERSION = 1;
 
@@ -116,7 +115,7 @@ export function createRuntime(options: RuntimeOptions) {
     specName: SPEC_NAME,
     implName: SPEC_NAME,
     authoringVersion: 1,
-    specVersion: SPEC_VERSION,
+    specVersion: subtensor.core.variant.specVersion,
     implVersion: IMPL_VERSION,
     apis: api.apis.map((a): [string, number] => [u8aToHex(blake2AsU8a(a.name, 64)), a.version]),
     transactionVersion: TRANSACTION_VERSION,
