@@ -5,8 +5,9 @@
  */
 import { Pallet, DispatchFailure, type DispatchContext, type RuntimeTypes } from '../runtime/pallet.js';
 import type { SubtensorPallet } from './subtensor/index.js';
-import { ensureAdminWindowOpen, ensureOwnerOrRoot } from './subtensor/admin.js';
+import { ensureAdminWindowOpen, ensureOwnerOrRoot, setActivityCutoffFactor, setTempo } from './subtensor/admin.js';
 import { subnetExists } from './subtensor/subnets.js';
+import { defineCollateralSetter } from './subtensor/collateral.js';
 
 type Who = 'root' | 'owner';
 
@@ -101,11 +102,19 @@ export function adminUtilsPallet(rt: RuntimeTypes, sub: SubtensorPallet) {
     if (by === 'owner' && v > 975_000n) bondsMovingAverageMaxReached();
     s.BondsMovingAverage.set(ctx.state, n, v);
   });
-  subnetSetter('sudo_set_tempo', 30, u16('tempo'), 'root', true, (ctx, n, v) => {
-    s.Tempo.set(ctx.state, n, v);
-    s.LastEpochBlock.set(ctx.state, n, block(ctx));
-    ctx.emit('SubtensorModule', 'TempoSet', [n, v]);
-  });
+  if (sub.core.variant.ownerTempo === 'admin-utils') {
+    // Spec ≥ 431: the owner sets tempo here (bounded, once per MIN_TEMPO blocks), root anything.
+    p.call<{ netuid: number; tempo: number }>('sudo_set_tempo', 30, [['netuid', c.u16, 'NetUid'], u16('tempo')], (ctx, a) => {
+      if (!subnetExists(s, ctx.state, a.netuid)) subnetDoesNotExist();
+      setTempo(sub.core, ctx, a.netuid, a.tempo, 30);
+    });
+    p.call<{ netuid: number; factor_milli: number }>('sudo_set_activity_cutoff_factor', 97, [['netuid', c.u16, 'NetUid'], ['factor_milli', c.u32, 'u32']], (ctx, a) => {
+      if (!subnetExists(s, ctx.state, a.netuid)) subnetDoesNotExist();
+      setActivityCutoffFactor(sub.core, ctx, a.netuid, a.factor_milli, 97);
+    });
+  } else {
+    subnetSetter('sudo_set_tempo', 30, u16('tempo'), 'root', true, (ctx, n, v) => setTempo(sub.core, ctx, n, v, 30));
+  }
   subnetSetter('sudo_set_commit_reveal_weights_enabled', 49, bool('enabled'), 'owner', true, (ctx, n, v) => s.CommitRevealWeightsEnabled.set(ctx.state, n, v));
   subnetSetter('sudo_set_liquid_alpha_enabled', 50, bool('enabled'), 'owner', true, (ctx, n, v) => s.LiquidAlphaOn.set(ctx.state, n, v));
   p.call<{ netuid: number; alpha_low: number; alpha_high: number }>('sudo_set_alpha_values', 51, [['netuid', c.u16, 'NetUid'], u16('alpha_low'), u16('alpha_high')], (ctx, a) => {
@@ -141,6 +150,8 @@ export function adminUtilsPallet(rt: RuntimeTypes, sub: SubtensorPallet) {
     if (v < 1) valueNotInBounds();
     s.MaxEpochsPerBlock.set(ctx.state, v);
   });
+
+  if (sub.collateral) defineCollateralSetter(sub.core, sub.collateral, p);
 
   return { pallet: p };
 }

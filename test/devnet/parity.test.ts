@@ -21,6 +21,7 @@ const SUBTENSOR_CALLS: Record<string, [number, string[]]> = {
   start_call: [92, ["netuid"]],
   commit_weights: [96, ["netuid", "commit_hash"]],
   reveal_weights: [97, ["netuid", "uids", "values", "salt", "version_key"]],
+  set_tempo: [139, ["netuid", "tempo"]],
   set_activity_cutoff_factor: [140, ["netuid", "factor_milli"]],
 };
 /** AdminUtils calls, `pallets/admin-utils/src/lib.rs`. */
@@ -109,6 +110,7 @@ const SUBTENSOR_ERRORS: Record<string, number> = {
   AdminActionProhibitedDuringWeightsWindow: 107,
   SubnetLimitReached: 115,
   CannotAffordLockCost: 116,
+  TempoOutOfBounds: 141,
   ActivityCutoffFactorMilliOutOfBounds: 142,
 };
 /** SubtensorModule event indices, `pallets/subtensor/src/macros/events.rs`. */
@@ -141,6 +143,13 @@ const ADMIN_UTILS_ERRORS: Record<string, number> = {
   MaxAllowedUidsLessThanMinAllowedUids: 8,
 };
 
+/** `TxExtension` = (SystemTxExtension, CustomTxExtension, CheckMetadataHash), flattened: `runtime/src/lib.rs`. */
+const SPEC_425_TX_EXTENSIONS = [
+  'CheckNonZeroSender', 'CheckSpecVersion', 'CheckTxVersion', 'CheckGenesis', 'CheckMortality', 'CheckNonce', 'CheckWeight',
+  'ChargeTransactionPaymentWrapper', 'SudoTransactionExtension', 'CheckShieldedTxValidity', 'SubtensorTransactionExtension', 'DrandPriority',
+  'CheckMetadataHash',
+];
+
 describe('devnet declarations against spec 425', () => {
   let pallets: ReturnType<typeof createRuntime>['pallets'];
   beforeAll(async () => {
@@ -160,6 +169,11 @@ describe('devnet declarations against spec 425', () => {
     expect(Object.fromEntries(pallet('SubtensorModule').errors.map((e) => [e.name, e.index]))).toEqual(SUBTENSOR_ERRORS);
     expect(Object.fromEntries(pallet('AdminUtils').errors.map((e) => [e.name, e.index]))).toEqual(ADMIN_UTILS_ERRORS);
     expect([SUBTENSOR_ERRORS['TxRateLimitExceeded'], SUBTENSOR_ERRORS['SubnetLimitReached'], SUBTENSOR_ERRORS['FirstEmissionBlockNumberAlreadySet'], SUBTENSOR_ERRORS['NeedWaitingMoreBlocksToStarCall']]).toEqual([64, 115, 88, 89]);
+  });
+
+  it("`extensions: 'subtensor'` declares spec 425's transaction extensions, in order (unchanged through spec 459)", () => {
+    const rt = createRuntime({ allowLoopbackAxons: false, defaultTempo: 10, extensions: 'subtensor' });
+    expect(rt.extrinsic.signedExtensions.map((e) => e.identifier)).toEqual(SPEC_425_TX_EXTENSIONS);
   });
 
   it('event indices', () => {

@@ -25,9 +25,22 @@ export interface RuntimeVariant {
   commitReveal: 'salted' | 'unsalted';
   /** false: no NeuronInfo/SubnetInfo/SubnetRegistration runtime APIs, so clients read storage. */
   subtensorApis: boolean;
+  /**
+   * Where the subnet owner sets tempo and the activity-cutoff factor: `subtensor-module` (spec 404–430:
+   * SubtensorModule.set_tempo 139 / set_activity_cutoff_factor 140) or `admin-utils` (spec ≥ 431:
+   * AdminUtils.sudo_set_tempo 30 becomes owner-callable, sudo_set_activity_cutoff_factor 97 is added, and
+   * the SubtensorModule calls are no-ops that still charge a fee).
+   */
+  ownerTempo: 'subtensor-module' | 'admin-utils';
+  /**
+   * Miner registration collateral (spec ≥ 435, `subnets/collateral.rs`): `CollateralLockShare` p of the
+   * burn is staked to the new hotkey and locked (`MinerCollateral`), the rest burned; the owner sets p
+   * with AdminUtils.sudo_set_collateral_lock_share (98).
+   */
+  collateral: boolean;
 }
 
-export const SPEC_425: RuntimeVariant = { specVersion: 425, axonFieldOrder: 'ip-port', commitReveal: 'salted', subtensorApis: true };
+export const SPEC_425: RuntimeVariant = { specVersion: 425, axonFieldOrder: 'ip-port', commitReveal: 'salted', subtensorApis: true, ownerTempo: 'subtensor-module', collateral: false };
 
 export interface SubtensorOptions {
   /** Accept 127.0.0.1 / ::1 axons (subtensor rejects them with InvalidIpAddress). */

@@ -54,6 +54,7 @@ export function defineErrors(p: Pallet) {
     AdminActionProhibitedDuringWeightsWindow: p.error('AdminActionProhibitedDuringWeightsWindow', 107),
     SubnetLimitReached: p.error('SubnetLimitReached', 115),
     CannotAffordLockCost: p.error('CannotAffordLockCost', 116),
+    TempoOutOfBounds: p.error('TempoOutOfBounds', 141),
     ActivityCutoffFactorMilliOutOfBounds: p.error('ActivityCutoffFactorMilliOutOfBounds', 142),
   };
 }

@@ -12,6 +12,7 @@ import { Pallet, type BlockContext, type RuntimeTypes } from '../../runtime/pall
 import type { State } from '../../runtime/storage.js';
 import type { BalancesPallet } from '../balances.js';
 import { defineAdminCalls } from './admin.js';
+import { defineCollateral } from './collateral.js';
 import { SPEC_425, type SubtensorCore, type SubtensorOptions } from './core.js';
 import { runCoinbase } from './epoch.js';
 import { defineErrors, defineEvents } from './errors.js';
@@ -42,7 +43,8 @@ export function subtensorPallet(rt: RuntimeTypes, balances: BalancesPallet, opti
   defineWeightCalls(core);
   defineStakingCalls(core);
   defineServingCalls(core);
-  defineRegistrationCalls(core);
+  const collateral = variant.collateral ? defineCollateral(core) : undefined;
+  defineRegistrationCalls(core, collateral);
   defineSubnetCalls(core);
   defineAdminCalls(core);
 
@@ -66,6 +68,7 @@ export function subtensorPallet(rt: RuntimeTypes, balances: BalancesPallet, opti
     storage: s,
     errors: core.errors,
     blockStep,
+    collateral,
     genesis: (st: State) => subnetsGenesis(s, st),
   };
 }

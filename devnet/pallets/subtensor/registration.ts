@@ -6,9 +6,10 @@
 import type { BlockContext, DispatchContext } from '../../runtime/pallet.js';
 import { clamp, commonArgs, now, signed, type SubtensorCore } from './core.js';
 import { appendNeuron, claimHotkey, pruneCandidate, replaceNeuron } from './neurons.js';
+import type { Collateral } from './collateral.js';
 import { subnetExists, subnetNetuids } from './subnets.js';
 
-function register(core: SubtensorCore, ctx: DispatchContext, netuid: number, hot: Uint8Array): void {
+function register(core: SubtensorCore, collateral: Collateral | undefined, ctx: DispatchContext, netuid: number, hot: Uint8Array): void {
   const { storage: s, errors: e, balances } = core;
   const cold = signed(ctx);
   const st = ctx.state;
@@ -22,8 +23,10 @@ function register(core: SubtensorCore, ctx: DispatchContext, netuid: number, hot
   claimHotkey(core, st, cold, hot);
   const maxUids = s.MaxAllowedUids.get(st, netuid);
   if (maxUids === 0) e.NoNeuronIdAvailable();
-  balances.withdraw(ctx, cold, burn, false);
-  s.SubnetTAO.mutate(st, netuid, (v) => v + burn);
+  if (!collateral?.payRegistration(ctx, netuid, hot, cold, burn)) {
+    balances.withdraw(ctx, cold, burn, false);
+    s.SubnetTAO.mutate(st, netuid, (v) => v + burn);
+  }
   let uid: number;
   if (s.SubnetworkN.get(st, netuid) < maxUids) {
     uid = appendNeuron(s, st, netuid, hot, block);
@@ -39,7 +42,7 @@ function register(core: SubtensorCore, ctx: DispatchContext, netuid: number, hot
   ctx.emit('SubtensorModule', 'NeuronRegistered', [netuid, uid, hot]);
 }
 
-export function defineRegistrationCalls(core: SubtensorCore): void {
+export function defineRegistrationCalls(core: SubtensorCore, collateral?: Collateral): void {
   const p = core.pallet;
   const args = commonArgs(core);
   const { u64, bytes, accountId } = core.types;
@@ -51,8 +54,8 @@ export function defineRegistrationCalls(core: SubtensorCore): void {
     ['work', bytes, 'Vec<u8>'],
     args.hotkey,
     ['coldkey', accountId, 'T::AccountId'],
-  ], (ctx, a) => register(core, ctx, a.netuid, a.hotkey));
-  p.call<Args>('burned_register', 7, [args.netuid, args.hotkey], (ctx, a) => register(core, ctx, a.netuid, a.hotkey));
+  ], (ctx, a) => register(core, collateral, ctx, a.netuid, a.hotkey));
+  p.call<Args>('burned_register', 7, [args.netuid, args.hotkey], (ctx, a) => register(core, collateral, ctx, a.netuid, a.hotkey));
 }
 
 const DECAY_360 = Math.pow(2, -1 / 360);

@@ -19,7 +19,8 @@ export function alphaOf(s: SubtensorStorage, st: StateReader, hot: Uint8Array, c
   return total === 0n ? 0n : (s.TotalHotkeyAlpha.get(st, hot, netuid) * shares) / total;
 }
 
-function increaseStake(s: SubtensorStorage, st: State, hot: Uint8Array, cold: Uint8Array, netuid: number, alpha: bigint): void {
+/** New stake for (hot, cold): shares at the pool's current alpha per share. */
+export function increaseStake(s: SubtensorStorage, st: State, hot: Uint8Array, cold: Uint8Array, netuid: number, alpha: bigint): void {
   const totalAlpha = s.TotalHotkeyAlpha.get(st, hot, netuid);
   const totalShares = s.TotalHotkeyShares.get(st, hot, netuid).bits;
   const shares = totalShares === 0n || totalAlpha === 0n ? alpha << 64n : (alpha * totalShares) / totalAlpha;
