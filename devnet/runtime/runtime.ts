@@ -10,14 +10,12 @@ import type { Variant } from './types.js';
 import { systemPallet } from '../pallets/system.js';
 import { balancesPallet } from '../pallets/balances.js';
 import { sudoPallet } from '../pallets/sudo.js';
-import { subtensorPallet, type SubtensorOptions } from '../pallets/subtensor.js';
+import { subtensorPallet, type SubtensorOptions } from '../pallets/subtensor/index.js';
 import { adminUtilsPallet } from '../pallets/admin-utils.js';
-import { subnetBlockStep } from '../pallets/subtensor-epoch.js';
 import { commitmentsPallet } from '../pallets/commitments.js';
 import { defineRuntimeApis, type RuntimeApiHandlers } from './runtime-api.js';
 
 export const SPEC_NAME = 'node-subtensor';
-export const SPEC_VERSION = 425;
 export const TRANSACTION_VERSION = 1;
 export const IMPL_VERSION = 1;
 
@@ -102,11 +100,6 @@ export function createRuntime(options: RuntimeOptions) {
   const system = systemPallet(rt);
   const balances = balancesPallet(rt, system);
   const subtensor = subtensorPallet(rt, balances, options);
-  // subtensor's block_step order: registration prices, then coinbase with the epochs it drains into.
-  subtensor.pallet.hooks.onInitialize = (ctx) => {
-    subtensor.onInitializeRegistration(ctx);
-    subnetBlockStep(subtensor, ctx);
-  };
   const sudo = sudoPallet(rt);
   const commitments = commitmentsPallet(rt, subtensor);
   const adminUtils = adminUtilsPallet(rt, subtensor);
@@ -122,7 +115,7 @@ export function createRuntime(options: RuntimeOptions) {
     specName: SPEC_NAME,
     implName: SPEC_NAME,
     authoringVersion: 1,
-    specVersion: SPEC_VERSION,
+    specVersion: subtensor.core.variant.specVersion,
     implVersion: IMPL_VERSION,
     apis: api.apis.map((a): [string, number] => [u8aToHex(blake2AsU8a(a.name, 64)), a.version]),
     transactionVersion: TRANSACTION_VERSION,

@@ -21,6 +21,8 @@ import { burnedRegister, type BurnedRegisterParameters } from './actions/burnedR
 import { commitWeights, type CommitWeightsParameters } from './actions/commitWeights.js';
 import { getBalance } from './actions/getBalance.js';
 import { getCommitments } from './actions/getCommitments.js';
+import { getConsensus, type GetConsensusParameters } from './actions/getConsensus.js';
+import { getRegistrationCost, type GetRegistrationCostParameters } from './actions/getRegistrationCost.js';
 import { getHyperparameters } from './actions/getHyperparameters.js';
 import { getMetagraph, subnetExists, type GetMetagraphParameters } from './actions/getMetagraph.js';
 import { getSubnetInfo, listSubnets } from './actions/getSubnetInfo.js';
@@ -62,6 +64,8 @@ function bindActions(ctx: ChainContext) {
     listSubnets: () => listSubnets(ctx),
     getHyperparameters: (p: { netuid: number }) => getHyperparameters(ctx, p),
     getWeights: (p: { netuid: number }) => getWeights(ctx, p),
+    getConsensus: (p: GetConsensusParameters) => getConsensus(ctx, p),
+    getRegistrationCost: (p: GetRegistrationCostParameters) => getRegistrationCost(ctx, p),
     getCommitments: (p: { netuid: number }) => getCommitments(ctx, p),
     getBalance: (p: { address: string }) => getBalance(ctx, p),
     burnedRegister: (p: BurnedRegisterParameters) => burnedRegister(ctx, p),

@@ -46,3 +46,8 @@ export type { TransferParameters } from './actions/transfer.js';
 export type { Balance } from './actions/getBalance.js';
 export type { WeightsRow } from './actions/getWeights.js';
 export type { SubnetInfo } from './actions/getSubnetInfo.js';
+export type { GetConsensusParameters } from './actions/getConsensus.js';
+export type { GetRegistrationCostParameters } from './actions/getRegistrationCost.js';
+export { registrationCost, type RegistrationCost } from './collateral.js';
+export { diagnoseConsensus, type ConsensusDiagnosis, type ConsensusInput } from './consensus.js';
+export { weightsCalls, chooseMechanism, type WeightsCalls, type WeightsMechanism } from './weights-mechanism.js';
