@@ -19,6 +19,7 @@ import type { ChainContext } from './context.js';
 import { addStake, type AddStakeParameters } from './actions/addStake.js';
 import { burnedRegister, type BurnedRegisterParameters } from './actions/burnedRegister.js';
 import { commitWeights, type CommitWeightsParameters } from './actions/commitWeights.js';
+import { commitTimelockedWeights, type CommitTimelockedWeightsParameters } from './actions/commitTimelockedWeights.js';
 import { getBalance } from './actions/getBalance.js';
 import { getCommitments } from './actions/getCommitments.js';
 import { getHyperparameters } from './actions/getHyperparameters.js';
@@ -26,6 +27,7 @@ import { getMetagraph, subnetExists, type GetMetagraphParameters } from './actio
 import { getSubnetInfo, listSubnets } from './actions/getSubnetInfo.js';
 import { getUid, type GetUidParameters } from './actions/getUid.js';
 import { getWeights } from './actions/getWeights.js';
+import { getWeightsMechanism } from './actions/getWeightsMechanism.js';
 import { registerNetwork, type RegisterNetworkParameters } from './actions/registerNetwork.js';
 import { removeStake, type RemoveStakeParameters } from './actions/removeStake.js';
 import { revealWeights, type RevealWeightsParameters } from './actions/revealWeights.js';
@@ -73,6 +75,8 @@ function bindActions(ctx: ChainContext) {
     setWeights: (p: SetWeightsParameters) => setWeights(ctx, p),
     commitWeights: (p: CommitWeightsParameters) => commitWeights(ctx, p),
     revealWeights: (p: RevealWeightsParameters) => revealWeights(ctx, p),
+    getWeightsMechanism: (p: { netuid: number }) => getWeightsMechanism(ctx, p),
+    commitTimelockedWeights: (p: CommitTimelockedWeightsParameters) => commitTimelockedWeights(ctx, p),
     setHyperparameter: (p: SetHyperparameterParameters) => setHyperparameter(ctx, p),
     setCommitment: (p: SetCommitmentParameters) => setCommitment(ctx, p),
     transfer: (p: TransferParameters) => transfer(ctx, p),

@@ -38,6 +38,8 @@ export type { RemoveStakeParameters } from './actions/removeStake.js';
 export type { SetWeightsParameters } from './actions/setWeights.js';
 export type { CommitWeightsParameters } from './actions/commitWeights.js';
 export type { RevealWeightsParameters } from './actions/revealWeights.js';
+export type { CommitTimelockedWeightsParameters, TimelockedCommit } from './actions/commitTimelockedWeights.js';
+export { chooseWeightsMechanism, type WeightsMechanism } from './actions/getWeightsMechanism.js';
 export type { SetHyperparameterParameters } from './actions/setHyperparameter.js';
 export type { Hyperparameters } from './actions/getHyperparameters.js';
 export type { SetCommitmentParameters } from './actions/setCommitment.js';
