@@ -19,7 +19,7 @@ import { isHex } from './runtime/types.js';
 import { buildBlock, headerHash, type Header } from './runtime/block-builder.js';
 import { BlockProducer, TxPool, type BlockMode, type PoolEntry } from './runtime/pool.js';
 import { BLOCK_HASH_COUNT } from './pallets/system.js';
-import { TAO } from './pallets/subtensor.js';
+import { TAO } from './pallets/subtensor/index.js';
 
 export interface Block {
   number: number;

@@ -136,14 +136,21 @@ export class Pallet {
     return this.runtime.common;
   }
 
-  call(name: string, index: number, args: ArgSpec[], dispatch: CallDef['dispatch'], opts: { paysFee?: boolean; docs?: string[] } = {}): void {
+  /** A call; `A` names the decoded argument types the dispatch function relies on (the codec decodes per `args`). */
+  call<A extends object = Record<string, any>>(
+    name: string,
+    index: number,
+    args: ArgSpec[],
+    dispatch: (ctx: DispatchContext, args: A) => void,
+    opts: { paysFee?: boolean; docs?: string[] } = {},
+  ): void {
     this.calls.push({
       name,
       index,
       args: args.map(([n, type, typeName]) => ({ name: n, type, ...(typeName ? { typeName } : {}) })),
       paysFee: opts.paysFee ?? true,
       docs: opts.docs ?? [],
-      dispatch,
+      dispatch: dispatch as CallDef['dispatch'],
     });
   }
 

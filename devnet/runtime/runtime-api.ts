@@ -6,10 +6,12 @@
  */
 import type { RuntimeTypes } from './pallet.js';
 import type { BuiltMetadata, ExtrinsicTypes, RuntimeApiDef } from './metadata.js';
-import type { StateReader } from './storage.js';
+import type { StateReader, StorageItem } from './storage.js';
 import { Reader } from './types.js';
 import type { SystemPallet } from '../pallets/system.js';
-import type { SubtensorPallet, AxonInfo } from '../pallets/subtensor.js';
+import type { SubtensorPallet, AxonInfo } from '../pallets/subtensor/index.js';
+import { lockCost, subnetExists } from '../pallets/subtensor/subnets.js';
+import { nextEpochStartBlock } from '../pallets/subtensor/schedule.js';
 import type { RuntimeVersion } from './runtime.js';
 
 export type RuntimeApiHandler = (state: StateReader, args: Uint8Array) => Uint8Array;
@@ -143,7 +145,7 @@ export function defineRuntimeApis(
   const neuron = (st: StateReader, netuid: number, uid: number, withWeights: boolean) => {
     const hot = s.Keys.get(st, netuid, uid);
     const cold = s.Owner.get(st, hot);
-    const at = <T>(item: { get(st: StateReader, n: number): unknown }, fill: T): T => ((item.get(st, netuid) as T[])[uid] ?? fill);
+    const at = <T>(item: StorageItem<[number], T[]>, fill: T): T => item.get(st, netuid)[uid] ?? fill;
     const pairs = (rows: [number, number][]) => rows.filter(([, v]) => v > 0);
     return {
       hotkey: hot,
@@ -169,8 +171,8 @@ export function defineRuntimeApis(
   };
 
   const hyper = (st: StateReader, netuid: number, v2: boolean) => {
-    const tempo = s.Tempo.get(st, netuid) as number;
-    const [alphaLow, alphaHigh] = s.AlphaValues.get(st, netuid) as [number, number];
+    const tempo = s.Tempo.get(st, netuid);
+    const [alphaLow, alphaHigh] = s.AlphaValues.get(st, netuid);
     const base = {
       rho: s.Rho.get(st, netuid),
       kappa: s.Kappa.get(st, netuid),
@@ -183,7 +185,7 @@ export function defineRuntimeApis(
       weights_version: s.WeightsVersionKey.get(st, netuid),
       weights_rate_limit: s.WeightsSetRateLimit.get(st, netuid),
       adjustment_interval: 100,
-      activity_cutoff: (BigInt(s.ActivityCutoffFactorMilli.get(st, netuid) as number) * BigInt(tempo)) / 1000n,
+      activity_cutoff: (BigInt(s.ActivityCutoffFactorMilli.get(st, netuid)) * BigInt(tempo)) / 1000n,
       registration_allowed: s.NetworkRegistrationAllowed.get(st, netuid),
       target_regs_per_interval: 2,
       min_burn: s.MinBurn.get(st, netuid),
@@ -203,7 +205,7 @@ export function defineRuntimeApis(
     if (!v2) return base;
     return {
       ...base,
-      alpha_sigmoid_steepness: { bits: BigInt(s.AlphaSigmoidSteepness.get(st, netuid) as number) << 32n },
+      alpha_sigmoid_steepness: { bits: BigInt(s.AlphaSigmoidSteepness.get(st, netuid)) << 32n },
       yuma_version: s.Yuma3On.get(st, netuid) ? 3 : 2,
       subnet_is_active: s.SubtokenEnabled.get(st, netuid),
       transfers_enabled: true,
@@ -225,7 +227,7 @@ export function defineRuntimeApis(
       });
     }
   };
-  const exists = (st: StateReader, netuid: number) => deps.subtensor.exists(st, netuid) && netuid !== 0;
+  const exists = (st: StateReader, netuid: number) => subnetExists(s, st, netuid) && netuid !== 0;
 
   api('Core', 4, [
     {
@@ -275,25 +277,25 @@ export function defineRuntimeApis(
       name: 'get_neurons_lite',
       inputs: [['netuid', c.u16]],
       output: t.vec(neuronInfoLite),
-      run: (st, [netuid]) => (exists(st, netuid) ? range(s.SubnetworkN.get(st, netuid) as number).map((uid) => neuron(st, netuid, uid, false)) : []),
+      run: (st, [netuid]) => (exists(st, netuid) ? range(s.SubnetworkN.get(st, netuid)).map((uid) => neuron(st, netuid, uid, false)) : []),
     },
     {
       name: 'get_neuron_lite',
       inputs: [['netuid', c.u16], ['uid', c.u16]],
       output: t.option(neuronInfoLite),
-      run: (st, [netuid, uid]) => (exists(st, netuid) && uid < (s.SubnetworkN.get(st, netuid) as number) ? neuron(st, netuid, uid, false) : null),
+      run: (st, [netuid, uid]) => (exists(st, netuid) && uid < s.SubnetworkN.get(st, netuid) ? neuron(st, netuid, uid, false) : null),
     },
     {
       name: 'get_neurons',
       inputs: [['netuid', c.u16]],
       output: t.vec(neuronInfo),
-      run: (st, [netuid]) => (exists(st, netuid) ? range(s.SubnetworkN.get(st, netuid) as number).map((uid) => neuron(st, netuid, uid, true)) : []),
+      run: (st, [netuid]) => (exists(st, netuid) ? range(s.SubnetworkN.get(st, netuid)).map((uid) => neuron(st, netuid, uid, true)) : []),
     },
     {
       name: 'get_neuron',
       inputs: [['netuid', c.u16], ['uid', c.u16]],
       output: t.option(neuronInfo),
-      run: (st, [netuid, uid]) => (exists(st, netuid) && uid < (s.SubnetworkN.get(st, netuid) as number) ? neuron(st, netuid, uid, true) : null),
+      run: (st, [netuid, uid]) => (exists(st, netuid) && uid < s.SubnetworkN.get(st, netuid) ? neuron(st, netuid, uid, true) : null),
     },
   ]);
   api('SubnetInfoRuntimeApi', 2, [
@@ -303,18 +305,12 @@ export function defineRuntimeApis(
       name: 'get_next_epoch_start_block',
       inputs: [['netuid', c.u16]],
       output: t.option(c.u64),
-      run: (st, [n]) => {
-        const tempo = BigInt(s.Tempo.get(st, n) as number);
-        if (!exists(st, n) || tempo === 0n) return null;
-        const auto = (s.LastEpochBlock.get(st, n) as bigint) + tempo;
-        const pending = s.PendingEpochAt.get(st, n) as bigint;
-        return pending > 0n && pending < auto ? pending : auto;
-      },
+      run: (st, [n]) => (exists(st, n) ? nextEpochStartBlock(s, st, n) : null),
     },
   ]);
 
   api('SubnetRegistrationRuntimeApi', 1, [
-    { name: 'get_network_registration_cost', inputs: [], output: c.u64, run: (st) => deps.subtensor.lockCost(st, BigInt(deps.system.Number.get(st)) + 1n) },
+    { name: 'get_network_registration_cost', inputs: [], output: c.u64, run: (st) => lockCost(s, st, BigInt(deps.system.Number.get(st)) + 1n) },
   ]);
 
   return { apis, handlers };

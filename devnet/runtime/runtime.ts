@@ -10,9 +10,8 @@ import type { Variant } from './types.js';
 import { systemPallet } from '../pallets/system.js';
 import { balancesPallet } from '../pallets/balances.js';
 import { sudoPallet } from '../pallets/sudo.js';
-import { subtensorPallet, type SubtensorOptions } from '../pallets/subtensor.js';
+import { subtensorPallet, type SubtensorOptions } from '../pallets/subtensor/index.js';
 import { adminUtilsPallet } from '../pallets/admin-utils.js';
-import { subnetBlockStep } from '../pallets/subtensor-epoch.js';
 import { commitmentsPallet } from '../pallets/commitments.js';
 import { defineRuntimeApis, type RuntimeApiHandlers } from './runtime-api.js';
 
@@ -102,11 +101,6 @@ export function createRuntime(options: RuntimeOptions) {
   const system = systemPallet(rt);
   const balances = balancesPallet(rt, system);
   const subtensor = subtensorPallet(rt, balances, options);
-  // subtensor's block_step order: registration prices, then coinbase with the epochs it drains into.
-  subtensor.pallet.hooks.onInitialize = (ctx) => {
-    subtensor.onInitializeRegistration(ctx);
-    subnetBlockStep(subtensor, ctx);
-  };
   const sudo = sudoPallet(rt);
   const commitments = commitmentsPallet(rt, subtensor);
   const adminUtils = adminUtilsPallet(rt, subtensor);

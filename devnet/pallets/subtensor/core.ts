@@ -1,0 +1,50 @@
+/**
+ * What every module of the SubtensorModule pallet shares: the pallet description (calls, events and
+ * errors are added to it), its types, typed storage and error throwers, the Balances pallet it pays
+ * through, and the devnet's options. Modules take this as their first argument.
+ */
+import { DispatchFailure, type DispatchContext, type Pallet } from '../../runtime/pallet.js';
+import type { BalancesPallet } from '../balances.js';
+import type { SubtensorErrors } from './errors.js';
+import type { SubtensorStorage } from './storage.js';
+import type { SubtensorTypes } from './types.js';
+
+export interface SubtensorOptions {
+  /** Accept 127.0.0.1 / ::1 axons (subtensor rejects them with InvalidIpAddress). */
+  allowLoopbackAxons: boolean;
+  /** Tempo given to new subnets (subtensor: 360, fast-runtime localnet: 10). */
+  defaultTempo: number;
+}
+
+export interface SubtensorCore {
+  pallet: Pallet;
+  types: SubtensorTypes;
+  storage: SubtensorStorage;
+  errors: SubtensorErrors;
+  balances: BalancesPallet;
+  options: SubtensorOptions;
+}
+
+/** The signer of a signed call, or BadOrigin. */
+export function signed(ctx: DispatchContext): Uint8Array {
+  if (ctx.origin.kind !== 'signed') throw DispatchFailure.badOrigin();
+  return ctx.origin.who;
+}
+
+/** Subtensor keeps block numbers as u64. */
+export function now(ctx: { block: number }): bigint {
+  return BigInt(ctx.block);
+}
+
+export function clamp(v: bigint, lo: bigint, hi: bigint): bigint {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** Argument specs shared by many calls. */
+export function commonArgs(core: SubtensorCore) {
+  const { u16, accountId } = core.types;
+  return {
+    netuid: ['netuid', u16, 'NetUid'] as [string, number, string],
+    hotkey: ['hotkey', accountId, 'T::AccountId'] as [string, number, string],
+  };
+}
