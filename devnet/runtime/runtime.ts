@@ -13,6 +13,9 @@ import { sudoPallet } from '../pallets/sudo.js';
 import { subtensorPallet, type SubtensorOptions } from '../pallets/subtensor/index.js';
 import { adminUtilsPallet } from '../pallets/admin-utils.js';
 import { commitmentsPallet } from '../pallets/commitments.js';
+import { timestampPallet } from '../pallets/timestamp.js';
+import { drandPallet } from '../pallets/drand.js';
+import { defineTimelockedCommits } from '../pallets/subtensor/timelocked.js';
 import { defineRuntimeApis, type RuntimeApiHandlers } from './runtime-api.js';
 
 export const SPEC_NAME = 'node-subtensor';
@@ -94,17 +97,24 @@ function extrinsicTypes(rt: RuntimeTypes, set: ExtensionSet): ExtrinsicTypes {
 export interface RuntimeOptions extends SubtensorOptions {
   /** Signed extensions the metadata declares (default `frame`). */
   extensions?: ExtensionSet;
+  /** The slot: Timestamp advances by it each block (default 250 ms). */
+  blockTimeMs?: number;
 }
 
 export function createRuntime(options: RuntimeOptions) {
   const rt = new RuntimeTypes();
   const system = systemPallet(rt);
+  const timestamp = timestampPallet(rt, options.blockTimeMs ?? 250);
   const balances = balancesPallet(rt, system);
   const subtensor = subtensorPallet(rt, balances, options);
   const sudo = sudoPallet(rt);
   const commitments = commitmentsPallet(rt, subtensor);
   const adminUtils = adminUtilsPallet(rt, subtensor);
-  const pallets: Pallet[] = [system.pallet, balances.pallet, subtensor.pallet, sudo.pallet, commitments.pallet, adminUtils.pallet];
+  const drand = drandPallet(rt, (st) => timestamp.Now.get(st));
+  defineTimelockedCommits(subtensor.core, drand, subtensor.blockStep);
+  // Hooks run in this order: the clock first; pulses after SubtensorModule's block step, since on a node
+  // they arrive as extrinsics during the block.
+  const pallets: Pallet[] = [system.pallet, timestamp.pallet, balances.pallet, subtensor.pallet, sudo.pallet, commitments.pallet, adminUtils.pallet, drand.pallet];
   const extrinsic = extrinsicTypes(rt, options.extensions ?? 'frame');
   const runtimeType = rt.table.composite(['node_subtensor_runtime', 'Runtime'], []);
   const ids = addPalletTypes(rt.table, pallets, rt.common.runtimeCall, rt.common.runtimeEvent);
@@ -134,6 +144,8 @@ export function createRuntime(options: RuntimeOptions) {
     subtensor,
     commitments,
     adminUtils,
+    timestamp,
+    drand,
     extrinsic,
     metadata,
     version,

@@ -22,6 +22,8 @@ export interface TestDevnetOptions {
   defaultTempo?: number;
   /** `subtensor`: declare HEAD's signed extensions (ChargeTransactionPaymentWrapper, ...). Default `frame`. */
   extensions?: 'frame' | 'subtensor';
+  /** The Drand pallet's beacon: `devnet` (default, the public test key) or `quicknet` (pulses only via dev_drandPulse). */
+  drand?: 'devnet' | 'quicknet';
 }
 
 export interface TestDevnet {
@@ -39,6 +41,7 @@ export async function startDevnet(opts: TestDevnetOptions = {}): Promise<TestDev
   if (opts.poolChecks !== undefined) options.poolChecks = opts.poolChecks;
   if (opts.defaultTempo !== undefined) options.defaultTempo = opts.defaultTempo;
   if (opts.extensions !== undefined) options.extensions = opts.extensions;
+  if (opts.drand !== undefined) options.drand = opts.drand;
   const devnet = await start(options);
   return {
     endpoint: devnet.endpoint,

@@ -13,6 +13,7 @@
  *
  * RPC: `chain_getHeader`, `system_chain`, then one `state_getStorage` per item at that head.
  */
+import { u8aToHex } from '@polkadot/util';
 import { decodeAddress } from '@polkadot/util-crypto';
 import { encryptWeights, revealRoundClassic, revealRoundDynamic, trustedBeacon, type Beacon, type TimelockVersion } from '../timelock/index.js';
 import { CallUnsupportedError } from '../errors.js';
@@ -90,7 +91,8 @@ export async function commitTimelockedWeights(ctx: ChainContext, p: CommitTimelo
   const beacon = trustedBeacon(declared, { isDevnet: name === DEVNET_CHAIN_NAME, name });
   const round = Math.max(await revealRound(ctx, netuid, at, beacon, clock), lastStoredRound + 1);
   const commit = encryptWeights({ version: mechanism.version, hotkey: decodeAddress(hotkey.address), uids, values, versionKey, revealRound: round, beacon });
-  const call = buildCall(ctx, 'SubtensorModule', mechanism.call, { netuid, mecid: 0, commit, reveal_round: round, commit_reveal_version: mechanism.version });
+  // Hex: @polkadot/api reads a Uint8Array given for `BoundedVec<u8>` as already length-prefixed.
+  const call = buildCall(ctx, 'SubtensorModule', mechanism.call, { netuid, mecid: 0, commit: u8aToHex(commit), reveal_round: round, commit_reveal_version: mechanism.version });
   const result = await submit(ctx, hotkey, call, options);
   ctx.log.debug('timelocked commit', { netuid, revealRound: round, lastStoredRound, atBlock: at.number });
   return { revealRound: round, atBlock: at.number, result };
