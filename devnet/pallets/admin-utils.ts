@@ -19,7 +19,7 @@ export function adminUtilsPallet(rt: RuntimeTypes, sub: SubtensorPallet) {
   const maxAllowedUidsLessThanCurrentUids = p.error('MaxAllowedUIdsLessThanCurrentUIds', 2);
   const bondsMovingAverageMaxReached = p.error('BondsMovingAverageMaxReached', 3);
   const valueNotInBounds = p.error('ValueNotInBounds', 5);
-  const minAllowedUidsLessThanMin = p.error('MaxAllowedUidsLessThanMinAllowedUids', 6);
+  const minAllowedUidsLessThanMin = p.error('MaxAllowedUidsLessThanMinAllowedUids', 8);
 
   const ensureRoot = (ctx: DispatchContext): void => {
     if (ctx.origin.kind !== 'root') throw DispatchFailure.badOrigin();
@@ -129,13 +129,15 @@ export function adminUtilsPallet(rt: RuntimeTypes, sub: SubtensorPallet) {
 
   globalSetter('sudo_set_subnet_owner_cut', 28, u16('subnet_owner_cut'), (ctx, v) => s.SubnetOwnerCut.set(ctx.state, v));
   globalSetter('sudo_set_network_rate_limit', 29, u64('rate_limit'), (ctx, v) => s.NetworkRateLimit.set(ctx.state, v));
+  globalSetter('sudo_set_network_immunity_period', 35, u64('immunity_period'), (ctx, v) => s.NetworkImmunityPeriod.set(ctx.state, v));
   globalSetter('sudo_set_network_min_lock_cost', 36, u64('lock_cost'), (ctx, v) => s.NetworkMinLockCost.set(ctx.state, v));
+  globalSetter('sudo_set_subnet_limit', 37, u16('max_subnets'), (ctx, v) => s.SubnetLimit.set(ctx.state, v));
   globalSetter('sudo_set_lock_reduction_interval', 38, u64('interval'), (ctx, v) => s.NetworkLockReductionInterval.set(ctx.state, v));
   globalSetter('sudo_set_stake_threshold', 42, u64('min_stake'), (ctx, v) => s.StakeThreshold.set(ctx.state, v));
   globalSetter('sudo_set_admin_freeze_window', 74, u16('window'), (ctx, v) => s.AdminFreezeWindow.set(ctx.state, v));
   globalSetter('sudo_set_owner_hparam_rate_limit', 75, u16('epochs'), (ctx, v) => s.OwnerHyperparamRateLimit.set(ctx.state, v));
   globalSetter('sudo_set_start_call_delay', 85, u64('delay'), (ctx, v) => s.StartCallDelay.set(ctx.state, v));
-  globalSetter('sudo_set_max_epochs_per_block', 96, ['max_epochs', c.u8, 'u8'] as Arg<number>, (ctx, v) => {
+  globalSetter('sudo_set_max_epochs_per_block', 96, ['max_epochs_per_block', c.u8, 'u8'] as Arg<number>, (ctx, v) => {
     if (v < 1) valueNotInBounds();
     s.MaxEpochsPerBlock.set(ctx.state, v);
   });

@@ -1,6 +1,6 @@
 /**
- * SubtensorModule's errors (index = position in subtensor's `macros/errors.rs`, shared/research/subtensor.md
- * §4.2) and events (indices 0, 2, 5 verified from source; the rest are this devnet's, decoded by name).
+ * SubtensorModule's errors (index = position in subtensor spec 425's `pallets/subtensor/src/macros/errors.rs`,
+ * checked by test/devnet/parity.test.ts) and events (index = position in `macros/events.rs`, also checked there).
  */
 import type { Pallet } from '../../runtime/pallet.js';
 import type { SubtensorTypes } from './types.js';
@@ -30,7 +30,6 @@ export function defineErrors(p: Pallet) {
     ServingRateLimitExceeded: p.error('ServingRateLimitExceeded', 31),
     UidsLengthExceedUidsInSubNet: p.error('UidsLengthExceedUidsInSubNet', 32),
     NetworkTxRateLimitExceeded: p.error('NetworkTxRateLimitExceeded', 33),
-    TxRateLimitExceeded: p.error('TxRateLimitExceeded', 34),
     SubNetRegistrationDisabled: p.error('SubNetRegistrationDisabled', 37),
     RegistrationNotPermittedOnRootSubnet: p.error('RegistrationNotPermittedOnRootSubnet', 42),
     CanNotSetRootNetworkWeights: p.error('CanNotSetRootNetworkWeights', 47),
@@ -39,7 +38,7 @@ export function defineErrors(p: Pallet) {
     InvalidRevealCommitHashNotMatch: p.error('InvalidRevealCommitHashNotMatch', 52),
     CommitRevealEnabled: p.error('CommitRevealEnabled', 53),
     CommitRevealDisabled: p.error('CommitRevealDisabled', 54),
-    SubnetLimitReached: p.error('SubnetLimitReached', 56),
+    TxRateLimitExceeded: p.error('TxRateLimitExceeded', 64),
     MechanismDoesNotExist: p.error('MechanismDoesNotExist', 74),
     SubnetNotExists: p.error('SubnetNotExists', 76),
     TooManyUnrevealedCommits: p.error('TooManyUnrevealedCommits', 77),
@@ -48,10 +47,13 @@ export function defineErrors(p: Pallet) {
     InputLengthsUnequal: p.error('InputLengthsUnequal', 80),
     CommittingWeightsTooFast: p.error('CommittingWeightsTooFast', 81),
     AmountTooLow: p.error('AmountTooLow', 82),
-    FirstEmissionBlockNumberAlreadySet: p.error('FirstEmissionBlockNumberAlreadySet', 92),
-    NeedWaitingMoreBlocksToStarCall: p.error('NeedWaitingMoreBlocksToStarCall', 93),
+    InsufficientLiquidity: p.error('InsufficientLiquidity', 83),
+    FirstEmissionBlockNumberAlreadySet: p.error('FirstEmissionBlockNumberAlreadySet', 88),
+    NeedWaitingMoreBlocksToStarCall: p.error('NeedWaitingMoreBlocksToStarCall', 89),
     SubtokenDisabled: p.error('SubtokenDisabled', 94),
     AdminActionProhibitedDuringWeightsWindow: p.error('AdminActionProhibitedDuringWeightsWindow', 107),
+    SubnetLimitReached: p.error('SubnetLimitReached', 115),
+    CannotAffordLockCost: p.error('CannotAffordLockCost', 116),
     ActivityCutoffFactorMilliOutOfBounds: p.error('ActivityCutoffFactorMilliOutOfBounds', 142),
   };
 }
@@ -67,6 +69,7 @@ export function defineEvents(p: Pallet, ty: SubtensorTypes): void {
   const tao: EventField = [undefined, u64, 'TaoBalance'];
   const alpha: EventField = [undefined, u64, 'AlphaBalance'];
   p.event('NetworkAdded', 0, [netuid, [undefined, u16, 'u16']]);
+  p.event('NetworkRemoved', 1, [netuid]);
   p.event('StakeAdded', 2, [account, account, tao, alpha, netuid, [undefined, u64, 'u64']]);
   p.event('StakeRemoved', 3, [account, account, tao, alpha, netuid, [undefined, u64, 'u64']]);
   p.event('WeightsSet', 5, [[undefined, u16, 'NetUidStorageIndex'], [undefined, u16, 'u16']]);
@@ -76,10 +79,10 @@ export function defineEvents(p: Pallet, ty: SubtensorTypes): void {
   p.event('WeightsSetRateLimitSet', 22, [netuid, [undefined, u64, 'u64']]);
   p.event('AxonServed', 28, [netuid, account]);
   p.event('WeightsVersionKeySet', 32, [netuid, [undefined, u64, 'u64']]);
-  p.event('TempoSet', 40, [netuid, [undefined, u16, 'u16']]);
-  p.event('WeightsCommitted', 60, [account, [undefined, u16, 'NetUidStorageIndex'], [undefined, h256, 'H256']]);
-  p.event('WeightsRevealed', 61, [account, [undefined, u16, 'NetUidStorageIndex'], [undefined, h256, 'H256']]);
-  p.event('FirstEmissionBlockNumberSet', 80, [netuid, [undefined, u64, 'u64']]);
-  p.event('IncentiveAlphaEmittedToMiners', 120, [['netuid', u16, 'NetUidStorageIndex'], ['emissions', ty.vecU64, 'Vec<AlphaBalance>']]);
-  p.event('EpochSkipped', 121, [['netuid', u16, 'NetUid'], ['block', u64, 'u64']]);
+  p.event('TempoSet', 52, [netuid, [undefined, u16, 'u16']]);
+  p.event('WeightsCommitted', 85, [account, [undefined, u16, 'NetUidStorageIndex'], [undefined, h256, 'H256']]);
+  p.event('WeightsRevealed', 86, [account, [undefined, u16, 'NetUidStorageIndex'], [undefined, h256, 'H256']]);
+  p.event('FirstEmissionBlockNumberSet', 95, [netuid, [undefined, u64, 'u64']]);
+  p.event('IncentiveAlphaEmittedToMiners', 110, [['netuid', u16, 'NetUidStorageIndex'], ['emissions', ty.vecU64, 'Vec<AlphaBalance>']]);
+  p.event('EpochSkipped', 133, [['netuid', u16, 'NetUid'], ['block', u64, 'u64']]);
 }

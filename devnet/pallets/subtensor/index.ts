@@ -4,9 +4,10 @@
  * errors (shared/research/subtensor.md §1–§5). One module per concern; this file assembles them and
  * the block step.
  *
- * Simplifications (devnet/README.md): the subnet pool has price 1 (1 alpha = 1 TAO, no swap fee); no
- * fees are charged; child keys, delegate take, root stake, mechanisms > 1 and registration-price decay
- * precision are left out. Timelocked commits (timelocked.ts) are added by the runtime, which has the Drand pallet.
+ * Simplifications (devnet/README.md): the subnet pool is constant product without per-block injections;
+ * no transaction fees are charged; child keys, delegate take, root stake, mechanisms > 1 and
+ * registration-price decay precision are left out. Timelocked commits (timelocked.ts) are added by the
+ * runtime, which has the Drand pallet.
  */
 import { Pallet, type BlockContext, type RuntimeTypes } from '../../runtime/pallet.js';
 import type { State } from '../../runtime/storage.js';

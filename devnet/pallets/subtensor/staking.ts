@@ -1,14 +1,15 @@
 /**
  * Stake: a share pool per (hotkey, netuid) (`Alpha` shares of `TotalHotkeyShares` over
- * `TotalHotkeyAlpha`), `add_stake` (2) and `remove_stake` (3) with the pool at price 1 TAO per alpha,
- * and the stake weight `set_weights` checks against StakeThreshold (subtensor's `staking/*.rs`).
+ * `TotalHotkeyAlpha`), `add_stake` (2) and `remove_stake` (3) swapping through the subnet pool
+ * (swap.ts), and the stake weight `set_weights` checks against StakeThreshold (subtensor's
+ * `staking/{add_stake,remove_stake,stake_utils}.rs`).
  */
 import { u8aEq } from '@polkadot/util';
 import type { State, StateReader } from '../../runtime/storage.js';
 import { commonArgs, signed, type SubtensorCore } from './core.js';
 import { ownerOf } from './neurons.js';
 import type { SubtensorStorage } from './storage.js';
-import { subnetExists } from './subnets.js';
+import { swapAlphaForTao, swapTaoForAlpha } from './swap.js';
 
 /** The alpha (hot, cold) holds on `netuid`: its shares' part of the hotkey's pool. */
 export function alphaOf(s: SubtensorStorage, st: StateReader, hot: Uint8Array, cold: Uint8Array, netuid: number): bigint {
@@ -67,6 +68,15 @@ export function stakeWeight(s: SubtensorStorage, st: StateReader, hot: Uint8Arra
   return alpha + (root * s.TaoWeight.get(st)) / (1n << 64n);
 }
 
+/** What add_stake and remove_stake both check before touching the pool. */
+function ensureStakeable(core: SubtensorCore, st: StateReader, hotkey: Uint8Array, netuid: number, amountTooLow: boolean): void {
+  const { storage: s, errors: e } = core;
+  if (!s.NetworksAdded.get(st, netuid)) e.SubnetNotExists();
+  if (netuid !== 0 && !s.SubtokenEnabled.get(st, netuid)) e.SubtokenDisabled();
+  if (amountTooLow) e.AmountTooLow();
+  if (ownerOf(s, st, hotkey) === null) e.HotKeyAccountNotExists();
+}
+
 export function defineStakingCalls(core: SubtensorCore): void {
   const { pallet: p, storage: s, errors: e, balances } = core;
   const args = commonArgs(core);
@@ -76,31 +86,27 @@ export function defineStakingCalls(core: SubtensorCore): void {
     const cold = signed(ctx);
     const { hotkey, netuid, amount_staked: amount } = a;
     const st = ctx.state;
-    if (!subnetExists(s, st, netuid)) e.SubnetNotExists();
-    if (netuid !== 0 && !s.SubtokenEnabled.get(st, netuid)) e.SubtokenDisabled();
-    if (amount < 2_000_000n) e.AmountTooLow();
+    ensureStakeable(core, st, hotkey, netuid, amount < 2_000_000n);
     if (balances.free(st, cold) < amount) e.NotEnoughBalanceToStake();
-    if (ownerOf(s, st, hotkey) === null) e.HotKeyAccountNotExists();
     balances.withdraw(ctx, cold, amount, false);
-    s.SubnetTAO.mutate(st, netuid, (v) => v + amount);
-    s.TotalStake.mutate(st, (v) => v + amount);
-    increaseStake(s, st, hotkey, cold, netuid, amount);
-    ctx.emit('SubtensorModule', 'StakeAdded', [cold, hotkey, amount, amount, netuid, 0n]);
+    const swap = swapTaoForAlpha(s, st, netuid, amount);
+    if (!swap) return e.InsufficientLiquidity();
+    s.TotalStake.mutate(st, (v) => v + swap.paidIn);
+    increaseStake(s, st, hotkey, cold, netuid, swap.paidOut);
+    ctx.emit('SubtensorModule', 'StakeAdded', [cold, hotkey, amount, swap.paidOut, netuid, swap.fee]);
   });
 
   p.call<{ hotkey: Uint8Array; netuid: number; amount_unstaked: bigint }>('remove_stake', 3, [args.hotkey, args.netuid, ['amount_unstaked', u64, 'AlphaBalance']], (ctx, a) => {
     const cold = signed(ctx);
     const { hotkey, netuid, amount_unstaked: amount } = a;
     const st = ctx.state;
-    if (!subnetExists(s, st, netuid)) e.SubnetNotExists();
-    if (netuid !== 0 && !s.SubtokenEnabled.get(st, netuid)) e.SubtokenDisabled();
-    if (amount === 0n) e.AmountTooLow();
-    if (ownerOf(s, st, hotkey) === null) e.HotKeyAccountNotExists();
+    ensureStakeable(core, st, hotkey, netuid, amount === 0n);
     if (alphaOf(s, st, hotkey, cold, netuid) < amount) e.NotEnoughStakeToWithdraw();
     decreaseStake(s, st, hotkey, cold, netuid, amount);
-    s.SubnetTAO.mutate(st, netuid, (v) => (v > amount ? v - amount : 0n));
-    s.TotalStake.mutate(st, (v) => (v > amount ? v - amount : 0n));
-    balances.deposit(ctx, cold, amount);
-    ctx.emit('SubtensorModule', 'StakeRemoved', [cold, hotkey, amount, amount, netuid, 0n]);
+    const swap = swapAlphaForTao(s, st, netuid, amount);
+    if (!swap) return e.InsufficientLiquidity();
+    s.TotalStake.mutate(st, (v) => (v > swap.paidOut ? v - swap.paidOut : 0n));
+    balances.deposit(ctx, cold, swap.paidOut);
+    ctx.emit('SubtensorModule', 'StakeRemoved', [cold, hotkey, swap.paidOut, amount, netuid, swap.fee]);
   });
 }

@@ -33,6 +33,8 @@ export function defineStorage(p: Pallet, ty: SubtensorTypes) {
     NetworkLastLockCost: global<bigint>('NetworkLastLockCost', u64, 0n),
     NetworkLastRegistered: global<bigint>('NetworkLastRegistered', u64, 0n),
     NetworkLockReductionInterval: global<bigint>('NetworkLockReductionInterval', u64, 14n * 7200n),
+    /** Blocks a new subnet cannot be pruned for (`SubtensorInitialNetworkImmunity`). */
+    NetworkImmunityPeriod: global<bigint>('NetworkImmunityPeriod', u64, 1_296_000n),
     StartCallDelay: global<bigint>('StartCallDelay', u64, 0n),
 
     // ---- neurons (per-uid vectors are indexed by uid) ----
