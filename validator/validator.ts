@@ -126,6 +126,12 @@ export class Validator {
           return { blockNumber: result.blockNumber, hash };
         },
         revealWeights: async (p) => ({ blockNumber: (await client.revealWeights({ hotkey, netuid, ...p })).blockNumber }),
+        commitTimelocked: async (p) => {
+          const mechanism = await client.getWeightsMechanism({ netuid });
+          if (mechanism.kind !== 'timelocked' && mechanism.kind !== 'crv3') throw new FlopnetError(`the runtime no longer commits timelocked (${mechanism.call})`, { code: 'E_COMMIT_REVEAL' });
+          const { revealRound, result } = await client.commitTimelockedWeights({ hotkey, netuid, ...p, mechanism });
+          return { blockNumber: result.blockNumber, revealRound };
+        },
       },
     });
   }
@@ -268,6 +274,7 @@ export class Validator {
       maxWeightLimit: num('max_weights_limit', 65535),
       weightsVersion: num('weights_version', 0),
       ...(lastEpoch ? { lastEpochBlock: Number((await lastEpoch(this.netuid)).toString()) } : {}),
+      timelocked: ['timelocked', 'crv3'].includes((await this.client.getWeightsMechanism({ netuid: this.netuid })).kind),
     };
     this.rules = { block, value };
     return value;

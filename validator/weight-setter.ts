@@ -2,8 +2,10 @@
  * The weight-setting module: puts a validator's weights on chain by the subnet's rules.
  *
  * - When blocks since the validator's last update reach the subnet's interval (the weights rate limit,
- *   and at most once per tempo), it submits: `set_weights` when commit-reveal is off; `commit_weights`
- *   when it is on, then `reveal_weights` with the same values and salt in the epoch after the commit.
+ *   and at most once per tempo), it submits: `set_weights` when commit-reveal is off; when it is on, a
+ *   timelocked commit where the runtime has them (the chain decrypts and applies it at a drand round in
+ *   the reveal epoch: nothing to reveal, nothing lost on a restart), else `commit_weights`, then
+ *   `reveal_weights` with the same values and salt in the epoch after the commit.
  * - Every submission waits for inclusion. Transient failures (timeouts, dropped connections, nonce
  *   races) are retried with exponential backoff; a rejection by the chain is logged by its error name
  *   (`SubtensorModule.SettingWeightsTooFast`) with what to do, and not retried blindly.
@@ -32,6 +34,8 @@ export interface SubnetWeightRules {
   weightsVersion: number;
   /** Block of the subnet's last epoch (LastEpochBlock at HEAD); absent on runtimes without it. */
   lastEpochBlock?: number;
+  /** Commit-reveal goes through timelocked commits (CR v3/v4, revealed by the chain) rather than hash commits. */
+  timelocked?: boolean;
 }
 
 export interface Inclusion {
@@ -42,6 +46,8 @@ export interface WeightsChain {
   setWeights(p: { uids: readonly number[]; values: readonly number[]; versionKey: number }): Promise<Inclusion>;
   commitWeights(p: { uids: readonly number[]; values: readonly number[]; salt: readonly number[]; versionKey: number }): Promise<Inclusion & { hash: string }>;
   revealWeights(p: { uids: readonly number[]; values: readonly number[]; salt: readonly number[]; versionKey: number }): Promise<Inclusion>;
+  /** A timelocked commit, encrypted to the drand round it returns (chain/actions/commitTimelockedWeights). */
+  commitTimelocked?(p: { uids: readonly number[]; values: readonly number[]; versionKey: number }): Promise<Inclusion & { revealRound: number }>;
 }
 
 export interface RetryPolicy {
@@ -65,7 +71,7 @@ export interface WeightSetterOptions {
 }
 
 export type WeightOutcome =
-  | { action: 'set' | 'committed' | 'revealed'; block: number; uids: number[]; values: number[] }
+  | { action: 'set' | 'committed' | 'revealed'; block: number; uids: number[]; values: number[]; revealRound?: number }
   | { action: 'waiting'; reason: string; blocksLeft?: number }
   | { action: 'failed'; error: string; code: string; hint?: string };
 
@@ -172,8 +178,24 @@ export class WeightSetter {
       outcomes.push({ action: 'waiting', reason: 'the previous commit is not revealed yet' });
       return outcomes;
     }
-    outcomes.push(rules.commitRevealEnabled ? await this.commit(weights, signal) : await this.set(weights, signal));
+    if (!rules.commitRevealEnabled) outcomes.push(await this.set(weights, signal));
+    else if (rules.timelocked && this.chain.commitTimelocked) outcomes.push(await this.commitTimelocked(this.chain.commitTimelocked.bind(this.chain), weights, signal));
+    else outcomes.push(await this.commit(weights, signal));
     return outcomes;
+  }
+
+  /** A timelocked commit: recorded as included once on chain; the chain itself reveals it. */
+  private async commitTimelocked(send: NonNullable<WeightsChain['commitTimelocked']>, weights: EmitWeights, signal?: AbortSignal): Promise<WeightOutcome> {
+    const id = this.store.addWeightSubmission({ kind: 'timelocked', createdAt: Date.now(), uids: weights.uids, weights: weights.values, salt: undefined, versionKey: this.versionKey, commitHash: undefined, status: 'pending' });
+    try {
+      const { blockNumber, revealRound } = await this.withRetry('commit_timelocked_weights', () => send({ ...weights, versionKey: this.versionKey }), signal);
+      this.store.updateWeightSubmission(id, { status: 'included', block: blockNumber, revealRound });
+      this.log.info('weights committed timelocked; the chain reveals them at the drand round', { block: blockNumber, revealRound, uids: weights.uids.length });
+      return { action: 'committed', block: blockNumber, uids: weights.uids, values: weights.values, revealRound };
+    } catch (error) {
+      this.store.updateWeightSubmission(id, { status: 'failed', error: describeError(error) });
+      return this.rejected('commit_timelocked_weights', error);
+    }
   }
 
   private async set(weights: EmitWeights, signal?: AbortSignal): Promise<WeightOutcome> {

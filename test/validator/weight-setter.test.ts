@@ -135,6 +135,51 @@ describe('weight setter, commit-reveal on', () => {
   });
 });
 
+/** A runtime with timelocked commits: the chain reveals them itself at the drand round. */
+class TimelockChain extends FakeChain {
+  round = 5_000;
+  async commitTimelocked(p: { uids: readonly number[]; values: readonly number[]; versionKey: number }) {
+    this.calls.push('commit_timelocked_weights');
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    this.set = p;
+    return { blockNumber: ++this.block, revealRound: ++this.round };
+  }
+}
+
+describe('weight setter, timelocked commit-reveal', () => {
+  const tl = rules({ commitRevealEnabled: true, timelocked: true, tempo: 10, lastEpochBlock: 100 });
+
+  it('commits timelocked, records the drand round, and never sends a reveal', async () => {
+    const { chain, store, setter } = setup(new TimelockChain());
+    const [committed] = await setter.step({ block: 100, lastUpdate: 0, rules: tl, weights });
+    expect(committed).toEqual({ action: 'committed', block: 101, ...weights, revealRound: 5_001 });
+    expect(store.weightSubmissions()[0]).toMatchObject({ kind: 'timelocked', status: 'included', block: 101, revealRound: 5_001 });
+    expect(store.pendingCommits()).toEqual([]);
+    // A restart inside the reveal epoch: nothing to reveal; the next interval simply commits again.
+    const restarted = setup(chain, store);
+    expect(await restarted.setter.step({ block: 115, lastUpdate: 101, rules: tl, weights })).toEqual([{ action: 'committed', block: 102, ...weights, revealRound: 5_002 }]);
+    expect(chain.calls).toEqual(['commit_timelocked_weights', 'commit_timelocked_weights']);
+  });
+
+  it('retries a transient failure, and reports the chain`s refusal (an expired round) without retrying', async () => {
+    const { chain, store, setter } = setup(new TimelockChain());
+    chain.failures.push(new ChainTimeoutError('SubtensorModule.commit_timelocked_mechanism_weights', 12));
+    expect((await setter.step({ block: 100, lastUpdate: 0, rules: tl, weights }))[0]).toMatchObject({ action: 'committed' });
+    chain.failures.push(new ChainCallError('SubtensorModule.commit_timelocked_mechanism_weights', 'SubtensorModule.InvalidRevealRound', { code: 'E_COMMIT_REVEAL' }));
+    const [failed] = await setter.step({ block: 120, lastUpdate: 101, rules: tl, weights });
+    expect(failed).toMatchObject({ action: 'failed', code: 'E_COMMIT_REVEAL', error: expect.stringMatching(/InvalidRevealRound/) });
+    expect(chain.calls).toEqual(['commit_timelocked_weights', 'commit_timelocked_weights', 'commit_timelocked_weights']);
+    expect(store.weightSubmissions().map((s) => s.status)).toEqual(['failed', 'included']);
+  });
+
+  it('falls back to the hash commit when the chain cannot commit timelocked', async () => {
+    const { chain, setter } = setup();
+    expect((await setter.step({ block: 100, lastUpdate: 0, rules: tl, weights }))[0]).toMatchObject({ action: 'committed', block: 101 });
+    expect(chain.calls).toEqual(['commit_weights']);
+  });
+});
+
 describe('epoch schedule', () => {
   it('counts tempo blocks from LastEpochBlock (HEAD)', () => {
     expect(epochStartAfter(101, { tempo: 10, lastEpochBlock: 100 }, 1)).toBe(110);
