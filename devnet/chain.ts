@@ -17,11 +17,12 @@ import { createRuntime, type ExtensionSet, type Runtime } from './runtime/runtim
 import { MapState, type StateReader } from './runtime/storage.js';
 import { isHex } from './runtime/types.js';
 import { buildBlock, headerHash, type Header } from './runtime/block-builder.js';
+import { FaultInjector } from './runtime/faults.js';
 import { BlockProducer, TxPool, type BlockMode, type PoolEntry } from './runtime/pool.js';
 import { BLOCK_HASH_COUNT } from './pallets/system.js';
 import { beaconOf, type DrandMode } from './pallets/drand.js';
 import { verifyRound, InvalidPointError } from '../shared/chain/timelock/bls.js';
-import { TAO } from './pallets/subtensor/index.js';
+import { TAO, type RuntimeVariant } from './pallets/subtensor/index.js';
 
 export interface Block {
   number: number;
@@ -65,6 +66,8 @@ export interface ChainOptions {
    * `subtensor` (HEAD's names, incl. ChargeTransactionPaymentWrapper and CheckMetadataHash).
    */
   extensions: ExtensionSet;
+  /** Where the runtime differs from spec 425 (older runtimes' shapes; test/devnet/variants.test.ts). */
+  runtime?: Partial<RuntimeVariant>;
   /**
    * Delay between an extrinsic's inBlock and finalized statuses. @polkadot/api drops the InBlock result
    * when Finalized arrives before it has fetched the block's events, which at 250 ms happened on a loaded
@@ -112,6 +115,8 @@ export class Chain extends EventEmitter {
   readonly head = new MapState();
   readonly pool: TxPool;
   readonly producer: BlockProducer;
+  /** Failures armed by `dev_failNext` for the next extrinsics of a call. */
+  readonly faults: FaultInjector;
   readonly genesisHash: string;
   private readonly blocks = new Map<number, Block>();
   private readonly byHash = new Map<string, Block>();
@@ -124,9 +129,9 @@ export class Chain extends EventEmitter {
     super();
     this.setMaxListeners(0);
     this.options = { ...DEFAULT_CHAIN_OPTIONS, ...options };
-    const key = JSON.stringify([this.options.allowLoopbackAxons, this.options.defaultTempo, this.options.extensions, this.options.blockTimeMs]);
+    const key = JSON.stringify([this.options.allowLoopbackAxons, this.options.defaultTempo, this.options.extensions, this.options.blockTimeMs, this.options.runtime ?? {}]);
     // Building the runtime (metadata encoding) is the slow part of start-up; tests start many devnets.
-    if (cachedRuntime?.key !== key) cachedRuntime = { key, runtime: createRuntime(this.options) };
+    if (cachedRuntime?.key !== key) cachedRuntime = { key, runtime: createRuntime({ ...this.options, ...(this.options.runtime ? { variant: this.options.runtime } : {}) }) };
     this.runtime = cachedRuntime.runtime;
     if (saved) {
       for (const [k, v] of Object.entries(saved.storage)) this.head.map.set(k, hexToU8a(v));
@@ -146,6 +151,7 @@ export class Chain extends EventEmitter {
       // Block 0's hash is known from genesis, as frame_system stores it.
       this.runtime.system.BlockHash.set(this.head, 0, hexToU8a(this.genesisHash));
     }
+    this.faults = new FaultInjector(this.runtime.pallets);
     this.pool = new TxPool(this.runtime, () => this.view(), { poolChecks: this.options.poolChecks });
     this.producer = new BlockProducer(
       this.options.blockMode,
@@ -204,7 +210,7 @@ export class Chain extends EventEmitter {
     subtensor.storage.TotalIssuance.set(st, issuance);
     sudo.Key.set(st, hexToU8a(accounts[0]!.publicKey));
     subtensor.genesis(st);
-    this.runtime.drand.genesis(st, this.options.drand);
+    this.runtime.drand?.genesis(st, this.options.drand);
   }
 
   private stateRootOfHead(): Uint8Array {
@@ -309,6 +315,7 @@ export class Chain extends EventEmitter {
    */
   queuePulse(round: bigint, signature: Uint8Array): void {
     const { drand } = this.runtime;
+    if (!drand) throw new FlopnetError(`this runtime (spec ${this.runtime.version.specVersion}) has no Drand pallet`, { code: 'E_DRAND_ROUND' });
     const config = drand.BeaconConfig.get(this.head);
     const last = drand.LastStoredRound.get(this.head);
     if (round <= last) throw new FlopnetError(`drand round ${round} is not after the last stored round ${last}`, { code: 'E_DRAND_ROUND' });
@@ -341,6 +348,7 @@ export class Chain extends EventEmitter {
         { number: parent.number, hash: hexToU8a(parent.hash), stateRoot: parent.header.stateRoot },
         entries.map((e) => e.x),
         (msg, fields) => this.options.log?.error(msg, fields),
+        this.faults,
         { now: Date.now(), pulses: this.pendingPulses },
       );
       this.pendingPulses = [];

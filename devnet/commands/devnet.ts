@@ -76,7 +76,7 @@ export const devnetCommand = defineCommand({
           bestBlock: devnet.chain.bestBlock.number,
           sudo: devnet.accounts[0]!.address,
           allowLoopbackAxons: options.allowLoopbackAxons,
-          drand: { beacon: options.drand, publicKey: u8aToHex(devnet.chain.runtime.drand.BeaconConfig.get(devnet.chain.head).public_key) },
+          drand: { beacon: options.drand, publicKey: u8aToHex(devnet.chain.runtime.drand!.BeaconConfig.get(devnet.chain.head).public_key) },
           accounts: devnet.accounts.map((a) => ({ name: a.name, uri: a.uri, address: a.address, balance: a.balance.toString() })),
         },
         (r) =>

@@ -12,6 +12,7 @@ import { BLOCK_HASH_COUNT, type EventRecord } from '../pallets/system.js';
 import { CALL_WEIGHT } from './runtime-api.js';
 import type { Runtime } from './runtime.js';
 import type { DecodedExtrinsic } from './extrinsic.js';
+import type { FaultInjector } from './faults.js';
 
 export interface Header {
   parentHash: Uint8Array;
@@ -71,6 +72,7 @@ export function buildBlock(
   parent: { number: number; hash: Uint8Array; stateRoot: Uint8Array },
   extrinsics: DecodedExtrinsic[],
   log?: (msg: string, fields: Record<string, unknown>) => void,
+  faults?: FaultInjector,
   inherents: BlockInherents = { now: Date.now(), pulses: [] },
 ): BuiltBlock {
   const number = parent.number + 1;
@@ -113,6 +115,8 @@ export function buildBlock(
     const def = runtime.palletByName.get(x.call.name)?.calls.find((c) => c.name === palletCall);
     const info = { weight: CALL_WEIGHT, class: { name: 'Normal' }, pays_fee: { name: def?.paysFee === false ? 'No' : 'Yes' } };
     try {
+      const injected = faults?.take(x.call.name, palletCall);
+      if (injected) throw injected;
       dispatch(runtime, state, number, x.call, { kind: 'signed', who: x.signer }, events);
       for (const e of events) records.push(toRecord(phase, e));
       records.push(toRecord(phase, { pallet: 'System', event: 'ExtrinsicSuccess', value: { dispatch_info: info } }));

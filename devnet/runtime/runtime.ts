@@ -19,8 +19,9 @@ import { defineTimelockedCommits } from '../pallets/subtensor/timelocked.js';
 import { defineRuntimeApis, type RuntimeApiHandlers } from './runtime-api.js';
 
 export const SPEC_NAME = 'node-subtensor';
-export const SPEC_VERSION = 425;
 export const TRANSACTION_VERSION = 1;
+/** The first runtime with commit_timelocked_weights (and the hotkey payload) on opentensor/subtensor. */
+export const FIRST_TIMELOCKED_SPEC = 299;
 export const IMPL_VERSION = 1;
 
 export interface RuntimeVersion {
@@ -111,10 +112,12 @@ export function createRuntime(options: RuntimeOptions) {
   const commitments = commitmentsPallet(rt, subtensor);
   const adminUtils = adminUtilsPallet(rt, subtensor);
   const drand = drandPallet(rt, (st) => timestamp.Now.get(st));
-  defineTimelockedCommits(subtensor.core, drand, subtensor.blockStep);
+  // Drand and the timelocked commits came with spec 299 (commit_timelocked_weights); older variants lack both.
+  const hasDrand = subtensor.core.variant.specVersion >= FIRST_TIMELOCKED_SPEC;
+  if (hasDrand) defineTimelockedCommits(subtensor.core, drand, subtensor.blockStep);
   // Hooks run in this order: the clock first; pulses after SubtensorModule's block step, since on a node
   // they arrive as extrinsics during the block.
-  const pallets: Pallet[] = [system.pallet, timestamp.pallet, balances.pallet, subtensor.pallet, sudo.pallet, commitments.pallet, adminUtils.pallet, drand.pallet];
+  const pallets: Pallet[] = [system.pallet, timestamp.pallet, balances.pallet, subtensor.pallet, sudo.pallet, commitments.pallet, adminUtils.pallet, ...(hasDrand ? [drand.pallet] : [])];
   const extrinsic = extrinsicTypes(rt, options.extensions ?? 'frame');
   const runtimeType = rt.table.composite(['node_subtensor_runtime', 'Runtime'], []);
   const ids = addPalletTypes(rt.table, pallets, rt.common.runtimeCall, rt.common.runtimeEvent);
@@ -126,7 +129,7 @@ export function createRuntime(options: RuntimeOptions) {
     specName: SPEC_NAME,
     implName: SPEC_NAME,
     authoringVersion: 1,
-    specVersion: SPEC_VERSION,
+    specVersion: subtensor.core.variant.specVersion,
     implVersion: IMPL_VERSION,
     apis: api.apis.map((a): [string, number] => [u8aToHex(blake2AsU8a(a.name, 64)), a.version]),
     transactionVersion: TRANSACTION_VERSION,
@@ -145,7 +148,8 @@ export function createRuntime(options: RuntimeOptions) {
     commitments,
     adminUtils,
     timestamp,
-    drand,
+    /** undefined on variants older than FIRST_TIMELOCKED_SPEC. */
+    drand: hasDrand ? drand : undefined,
     extrinsic,
     metadata,
     version,

@@ -12,6 +12,7 @@ import { coldkeyOf, hotkeyOf, withClient } from '../../shared/chain/cli.js';
 import type { ChainClient } from '../../shared/chain/client.js';
 import { MetagraphSync } from '../../shared/chain/metagraph.js';
 import { taoToRao } from '../../shared/chain/units.js';
+import { sameEndpoint } from '../../shared/chain/ip.js';
 import { createSigner } from '../../shared/protocol/signing.js';
 import { BACKEND_KINDS, createBackend } from '../backends/index.js';
 import { ADVERSARY_FORMS, parseAdversary } from '../backends/adversary.js';
@@ -105,7 +106,7 @@ class AxonPublisher {
 
   /** Resolves once published or refused for a reason worth retrying; throws for anything else. */
   async check(current: { ip: string; port: number } | undefined, block: number): Promise<void> {
-    if (current && current.ip === this.ip && current.port === this.port) return;
+    if (sameEndpoint(current, { ip: this.ip, port: this.port })) return;
     if (this.inFlight || block - this.lastAttempt < PUBLISH_RETRY_BLOCKS) return;
     this.inFlight = true;
     this.lastAttempt = block;

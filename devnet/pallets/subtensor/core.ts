@@ -9,15 +9,38 @@ import type { SubtensorErrors } from './errors.js';
 import type { SubtensorStorage } from './storage.js';
 import type { SubtensorTypes } from './types.js';
 
+/**
+ * Which subtensor runtime the devnet imitates where runtimes differ in ways clients must handle (all
+ * taken from runtimes run under chopsticks, shared/research/subtensor.md §8). Default: spec 425.
+ */
+export interface RuntimeVariant {
+  /** The spec version reported (default 425). */
+  specVersion: number;
+  /** `port-ip`: AxonInfo declares port before ip, as spec 200's metadata does (default `ip-port`). */
+  axonFieldOrder: 'ip-port' | 'port-ip';
+  /**
+   * `unsalted`: the first commit-reveal (spec 185 era): `reveal_weights(netuid, uids, values, version_key)`,
+   * the hash taken without a salt (default `salted`, CR v2).
+   */
+  commitReveal: 'salted' | 'unsalted';
+  /** false: no NeuronInfo/SubnetInfo/SubnetRegistration runtime APIs, so clients read storage. */
+  subtensorApis: boolean;
+}
+
+export const SPEC_425: RuntimeVariant = { specVersion: 425, axonFieldOrder: 'ip-port', commitReveal: 'salted', subtensorApis: true };
+
 export interface SubtensorOptions {
   /** Accept 127.0.0.1 / ::1 axons (subtensor rejects them with InvalidIpAddress). */
   allowLoopbackAxons: boolean;
   /** Tempo given to new subnets (subtensor: 360, fast-runtime localnet: 10). */
   defaultTempo: number;
+  /** Differences from spec 425 (default none). */
+  variant?: Partial<RuntimeVariant>;
 }
 
 export interface SubtensorCore {
   pallet: Pallet;
+  variant: RuntimeVariant;
   types: SubtensorTypes;
   storage: SubtensorStorage;
   errors: SubtensorErrors;

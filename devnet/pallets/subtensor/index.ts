@@ -13,7 +13,7 @@ import { Pallet, type BlockContext, type RuntimeTypes } from '../../runtime/pall
 import type { State } from '../../runtime/storage.js';
 import type { BalancesPallet } from '../balances.js';
 import { defineAdminCalls } from './admin.js';
-import type { SubtensorCore, SubtensorOptions } from './core.js';
+import { SPEC_425, type SubtensorCore, type SubtensorOptions } from './core.js';
 import { runCoinbase } from './epoch.js';
 import { defineErrors, defineEvents } from './errors.js';
 import { defineRegistrationCalls, updateRegistrationPrices } from './registration.js';
@@ -24,7 +24,7 @@ import { defineSubnetCalls, subnetsGenesis } from './subnets.js';
 import { defineTypes } from './types.js';
 import { defineWeightCalls } from './weights.js';
 
-export type { SubtensorOptions, SubtensorCore } from './core.js';
+export type { SubtensorOptions, SubtensorCore, RuntimeVariant } from './core.js';
 export { TAO, ZERO_ACCOUNT, type AxonInfo, type WeightCommit, type TimelockedWeightCommit } from './types.js';
 
 /** One step of subtensor's `block_step`, run in list order at the start of every block. */
@@ -36,8 +36,9 @@ export interface BlockStepHook {
 
 export function subtensorPallet(rt: RuntimeTypes, balances: BalancesPallet, options: SubtensorOptions) {
   const pallet = new Pallet(rt, 'SubtensorModule', 7, ['pallet_subtensor', 'pallet']);
-  const types = defineTypes(pallet);
-  const core: SubtensorCore = { pallet, types, storage: defineStorage(pallet, types), errors: defineErrors(pallet), balances, options };
+  const variant = { ...SPEC_425, ...options.variant };
+  const types = defineTypes(pallet, variant.axonFieldOrder);
+  const core: SubtensorCore = { pallet, variant, types, storage: defineStorage(pallet, types), errors: defineErrors(pallet), balances, options };
   defineEvents(pallet, types);
   defineWeightCalls(core);
   defineStakingCalls(core);

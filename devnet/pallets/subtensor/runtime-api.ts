@@ -40,6 +40,7 @@ interface SubnetView {
 }
 
 export function defineSubtensorApis(rt: RuntimeTypes, sub: SubtensorPallet, system: SystemPallet, api: DefineApi): void {
+  if (!sub.core.variant.subtensorApis) return;
   const t = rt.table;
   const c = rt.common;
   const s = sub.storage;

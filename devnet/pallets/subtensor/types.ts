@@ -44,7 +44,7 @@ export interface SubtensorTypes extends CommonTypes {
   alphaValues: number;
 }
 
-export function defineTypes(p: Pallet): SubtensorTypes {
+export function defineTypes(p: Pallet, axonFieldOrder: 'ip-port' | 'port-ip'): SubtensorTypes {
   const { t, c } = p;
   const { u16, u64, u8, u32, bool, accountId, h256 } = c;
   return {
@@ -56,8 +56,9 @@ export function defineTypes(p: Pallet): SubtensorTypes {
     axonInfo: t.composite(['pallet_subtensor', 'pallet', 'AxonInfo'], [
       { name: 'block', type: u64, typeName: 'u64' },
       { name: 'version', type: u32, typeName: 'u32' },
-      { name: 'ip', type: c.u128, typeName: 'u128' },
-      { name: 'port', type: u16, typeName: 'u16' },
+      ...(axonFieldOrder === 'ip-port'
+        ? [{ name: 'ip', type: c.u128, typeName: 'u128' }, { name: 'port', type: u16, typeName: 'u16' }]
+        : [{ name: 'port', type: u16, typeName: 'u16' }, { name: 'ip', type: c.u128, typeName: 'u128' }]),
       { name: 'ip_type', type: u8, typeName: 'u8' },
       { name: 'protocol', type: u8, typeName: 'u8' },
       { name: 'placeholder1', type: u8, typeName: 'u8' },

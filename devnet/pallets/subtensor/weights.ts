@@ -27,12 +27,15 @@ export function maxUpscale(values: number[]): number[] {
   return values.map((v) => Number(((BigInt(v) * 65535n << 32n) / BigInt(max) + half) >> 32n));
 }
 
-/** CR v2: blake2_256(SCALE(who, netuid, uids, values, salt, version_key)). */
-export function commitHash(who: Uint8Array, netuid: number, uids: number[], values: number[], salt: number[], versionKey: bigint): Uint8Array {
+/**
+ * CR v2: blake2_256(SCALE(who, netuid, uids, values, salt, version_key)); the unsalted first
+ * commit-reveal hashed the same tuple without the salt (`salt` null).
+ */
+export function commitHash(who: Uint8Array, netuid: number, uids: number[], values: number[], salt: number[] | null, versionKey: bigint): Uint8Array {
   const w = new Writer();
   w.bytes(who);
   w.uint(netuid, 2);
-  for (const list of [uids, values, salt]) {
+  for (const list of salt === null ? [uids, values] : [uids, values, salt]) {
     w.compact(list.length);
     for (const x of list) w.uint(x, 2);
   }
@@ -123,12 +126,13 @@ export function defineWeightCalls(core: SubtensorCore): void {
     ctx.emit('SubtensorModule', 'WeightsCommitted', [who, netuid, a.commit_hash]);
   }, { paysFee: false });
 
-  type RevealArgs = { netuid: number; uids: number[]; values: number[]; salt: number[]; version_key: bigint };
+  type RevealArgs = { netuid: number; uids: number[]; values: number[]; salt?: number[]; version_key: bigint };
+  const salted = core.variant.commitReveal === 'salted';
   p.call<RevealArgs>('reveal_weights', 97, [
     netuidArg,
     ['uids', vecU16, 'Vec<u16>'],
     ['values', vecU16, 'Vec<u16>'],
-    ['salt', vecU16, 'Vec<u16>'],
+    ...(salted ? [['salt', vecU16, 'Vec<u16>'] as [string, number, string]] : []),
     ['version_key', u64, 'u64'],
   ], (ctx, a) => {
     const st = ctx.state;
@@ -143,7 +147,7 @@ export function defineWeightCalls(core: SubtensorCore): void {
     const period = s.RevealPeriodEpochs.get(st, netuid);
     const expired = all.filter(([, ce]) => ce + period < epoch);
     const live = liveCommits(all, period, epoch);
-    const hash = commitHash(who, netuid, a.uids, a.values, a.salt, a.version_key);
+    const hash = commitHash(who, netuid, a.uids, a.values, salted ? a.salt ?? [] : null, a.version_key);
     const at = live.findIndex(([h]) => u8aEq(h, hash));
     if (at < 0) {
       if (expired.some(([h]) => u8aEq(h, hash))) e.ExpiredWeightCommit();
