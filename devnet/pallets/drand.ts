@@ -33,7 +33,12 @@ export const DEVNET_BEACON_SECRET: bigint = (() => {
   return (BigInt(`0x${Buffer.from(digest).toString('hex')}`) % (CURVE_ORDER - 1n)) + 1n;
 })();
 
-export const DEVNET_BEACON: Beacon = Object.freeze({ publicKey: beaconPublicKey(DEVNET_BEACON_SECRET), genesisTime: 0, period: 1 });
+let devnetBeaconCache: Beacon | undefined;
+/** The devnet beacon (genesis 0, a round per second); derived on first use, not when the CLI loads. */
+export function devnetBeacon(): Beacon {
+  devnetBeaconCache ??= Object.freeze({ publicKey: beaconPublicKey(DEVNET_BEACON_SECRET), genesisTime: 0, period: 1 });
+  return devnetBeaconCache;
+}
 
 export type DrandMode = 'devnet' | 'quicknet';
 
@@ -66,15 +71,18 @@ export const QUICKNET_CONFIG: BeaconConfiguration = {
   metadata: { beacon_id: text(QUICKNET.beaconId) },
 };
 
-export const DEVNET_CONFIG: BeaconConfiguration = {
-  public_key: DEVNET_BEACON.publicKey,
-  period: DEVNET_BEACON.period,
-  genesis_time: DEVNET_BEACON.genesisTime,
-  hash: sha256(DEVNET_BEACON.publicKey),
-  group_hash: sha256(DEVNET_BEACON.publicKey),
-  scheme_id: text(QUICKNET.schemeId),
-  metadata: { beacon_id: text('flopnet-devnet') },
-};
+export function devnetConfig(): BeaconConfiguration {
+  const beacon = devnetBeacon();
+  return {
+    public_key: beacon.publicKey,
+    period: beacon.period,
+    genesis_time: beacon.genesisTime,
+    hash: sha256(beacon.publicKey),
+    group_hash: sha256(beacon.publicKey),
+    scheme_id: text(QUICKNET.schemeId),
+    metadata: { beacon_id: text('flopnet-devnet') },
+  };
+}
 
 export function beaconOf(config: BeaconConfiguration): Beacon {
   return { publicKey: config.public_key, period: config.period, genesisTime: config.genesis_time };
@@ -173,7 +181,7 @@ export function drandPallet(rt: RuntimeTypes, now: (st: StateReader) => bigint) 
   /** The devnet beacon's rounds due by the chain's clock, when BeaconConfig is the devnet key. */
   const devnetRounds = (st: StateReader): { round: bigint; signature: Uint8Array }[] => {
     const cfg = BeaconConfig.get(st);
-    if (!samePublicKey(cfg.public_key, DEVNET_BEACON.publicKey)) return [];
+    if (!samePublicKey(cfg.public_key, devnetBeacon().publicKey)) return [];
     const current = BigInt(roundAt(beaconOf(cfg), Number(now(st)) / 1000));
     const last = LastStoredRound.get(st);
     const from = last === 0n ? current : last + 1n;
@@ -193,7 +201,7 @@ export function drandPallet(rt: RuntimeTypes, now: (st: StateReader) => bigint) 
     Pulses,
     LastStoredRound,
     OldestStoredRound,
-    genesis: (st: State, mode: DrandMode) => BeaconConfig.set(st, mode === 'devnet' ? DEVNET_CONFIG : QUICKNET_CONFIG),
+    genesis: (st: State, mode: DrandMode) => BeaconConfig.set(st, mode === 'devnet' ? devnetConfig() : QUICKNET_CONFIG),
   };
 }
 

@@ -9,7 +9,7 @@ import { hexToU8a, u8aToHex } from '@polkadot/util';
 import { sha256 } from '@noble/hashes/sha2';
 import { openSession, rawRpc, send, setupSubnet, type Session, type TestSubnet } from './support.js';
 import { encryptWeights, verifyRound, QUICKNET_BEACON } from '../../shared/chain/timelock/index.js';
-import { DEVNET_BEACON } from '../../devnet/pallets/drand.js';
+import { devnetBeacon } from '../../devnet/pallets/drand.js';
 import { PULSE_1000 } from '../shared/chain/timelock/vectors.js';
 
 type Num = { toNumber(): number };
@@ -35,7 +35,7 @@ describe('Drand pallet with the devnet beacon', () => {
 
   it('declares the devnet`s public test key, not quicknet`s', async () => {
     const config = (await s.api.query.drand.beaconConfig()) as unknown as { publicKey: { toU8a(b: boolean): Uint8Array }; period: Num; genesisTime: Num };
-    expect(u8aToHex(config.publicKey.toU8a(true))).toBe(u8aToHex(DEVNET_BEACON.publicKey));
+    expect(u8aToHex(config.publicKey.toU8a(true))).toBe(u8aToHex(devnetBeacon().publicKey));
     expect(u8aToHex(config.publicKey.toU8a(true))).not.toBe(u8aToHex(QUICKNET_BEACON.publicKey));
     expect(config.period.toNumber()).toBe(1);
   });
@@ -49,7 +49,7 @@ describe('Drand pallet with the devnet beacon', () => {
     expect(last - first).toBe(2);
     const pulse = ((await s.api.query.drand.pulses(last)) as unknown as PulseCodec).toJSON()!;
     expect(pulse.round).toBe(last);
-    expect(verifyRound(DEVNET_BEACON.publicKey, last, hexToU8a(pulse.signature))).toBe(true);
+    expect(verifyRound(devnetBeacon().publicKey, last, hexToU8a(pulse.signature))).toBe(true);
     expect(pulse.randomness).toBe(u8aToHex(sha256(hexToU8a(pulse.signature))));
   });
 
@@ -66,7 +66,7 @@ describe('timelocked commit-reveal (v4) on the devnet', () => {
   const lastStored = async () => ((await s.api.query.drand.lastStoredRound()) as unknown as Num).toNumber();
   // As hex: @polkadot/api reads a Uint8Array given for `Bytes` as already length-prefixed.
   const commit = (round: number, uids: number[], values: number[], hotkey = net.validatorHot.publicKey) =>
-    u8aToHex(encryptWeights({ version: 4, hotkey, uids, values, versionKey: 0n, revealRound: round, beacon: DEVNET_BEACON }));
+    u8aToHex(encryptWeights({ version: 4, hotkey, uids, values, versionKey: 0n, revealRound: round, beacon: devnetBeacon() }));
 
   beforeAll(async () => {
     s = await openSession();

@@ -15,7 +15,9 @@
  */
 import { u8aToHex } from '@polkadot/util';
 import { decodeAddress } from '@polkadot/util-crypto';
-import { encryptWeights, revealRoundClassic, revealRoundDynamic, trustedBeacon, type Beacon, type TimelockVersion } from '../timelock/index.js';
+import { trustedBeacon, type Beacon } from '../timelock/beacon.js';
+import { revealRoundClassic, revealRoundDynamic } from '../timelock/reveal-round.js';
+import type { TimelockVersion } from '../timelock/index.js';
 import { CallUnsupportedError } from '../errors.js';
 import { head, storageEntry, requireStorage } from '../storage.js';
 import { buildCall, submit, type SubmitOptions, type TxResult } from '../tx.js';
@@ -90,6 +92,8 @@ export async function commitTimelockedWeights(ctx: ChainContext, p: CommitTimelo
   const name = chainName.toString();
   const beacon = trustedBeacon(declared, { isDevnet: name === DEVNET_CHAIN_NAME, name });
   const round = Math.max(await revealRound(ctx, netuid, at, beacon, clock), lastStoredRound + 1);
+  // The pairing library loads on first use, not with every command that imports the client.
+  const { encryptWeights } = await import('../timelock/index.js');
   const commit = encryptWeights({ version: mechanism.version, hotkey: decodeAddress(hotkey.address), uids, values, versionKey, revealRound: round, beacon });
   // Hex: @polkadot/api reads a Uint8Array given for `BoundedVec<u8>` as already length-prefixed.
   const call = buildCall(ctx, 'SubtensorModule', mechanism.call, { netuid, mecid: 0, commit: u8aToHex(commit), reveal_round: round, commit_reveal_version: mechanism.version });

@@ -8,6 +8,7 @@
  * bittensor-drand as `PUBLIC_KEY` / `GENESIS_TIME` / `DRAND_PERIOD` / `QUICKNET_CHAIN_HASH`.
  */
 import { hexToU8a } from '@polkadot/util';
+import { FlopnetError } from '../../errors.js';
 
 export interface Beacon {
   /** Compressed G2 point, 96 bytes (zcash / ark-serialize encoding). */
@@ -50,4 +51,25 @@ export function roundTime(beacon: Pick<Beacon, 'genesisTime' | 'period'>, round:
 /** Whether two beacon keys are the same point encoding (quicknet or not). */
 export function samePublicKey(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+export class UntrustedBeaconError extends FlopnetError {
+  override name = 'UntrustedBeaconError';
+  constructor(chain: string) {
+    super(`${chain}'s Drand pallet declares a beacon key that is not drand quicknet's; flopnet encrypts weights only to quicknet (or to a flopnet devnet's test beacon)`, {
+      code: 'E_UNTRUSTED_BEACON',
+      hint: 'connect to a subtensor whose Drand pallet follows quicknet, or have the subnet owner turn commit-reveal off',
+    });
+  }
+}
+
+/**
+ * The beacon to encrypt to on a chain whose Drand pallet declares `declared`. Quicknet's key is a
+ * constant of the client, never taken from the chain; any other key is used only on a flopnet devnet
+ * (its test beacon), so no chain can make a validator encrypt weights to a key someone holds.
+ */
+export function trustedBeacon(declared: Beacon, chain: { isDevnet: boolean; name: string }): Beacon {
+  if (samePublicKey(declared.publicKey, QUICKNET_BEACON.publicKey)) return QUICKNET_BEACON;
+  if (chain.isDevnet) return declared;
+  throw new UntrustedBeaconError(chain.name);
 }

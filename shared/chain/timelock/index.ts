@@ -8,11 +8,11 @@
  * The chain decrypts the commit itself once drand's pulse for `revealRound` is stored (timelockDecrypt
  * with the round's signature), so a validator that restarts after committing loses nothing.
  */
-import { QUICKNET_BEACON, samePublicKey, type Beacon } from './beacon.js';
+import { QUICKNET_BEACON, type Beacon } from './beacon.js';
 import { encodeLegacyWeightsPayload, encodeWeightsPayload } from './payload.js';
 import { timelockEncrypt, type RandomSource } from './tlock.js';
 
-export { QUICKNET, QUICKNET_BEACON, roundAt, roundTime, samePublicKey, type Beacon } from './beacon.js';
+export { QUICKNET, QUICKNET_BEACON, roundAt, roundTime, samePublicKey, trustedBeacon, UntrustedBeaconError, type Beacon } from './beacon.js';
 export { verifyRound, signRound, beaconPublicKey, roundMessage, InvalidPointError } from './bls.js';
 export { timelockEncrypt, timelockDecrypt, parseCiphertext, TimelockError, MAX_COMMIT_BYTES, type RandomSource } from './tlock.js';
 export { encodeWeightsPayload, encodeLegacyWeightsPayload, decodeWeightsPayload, type WeightsPayload, type DecodedPayload } from './payload.js';
@@ -50,19 +50,4 @@ export interface EncryptWeightsInput {
 export function encryptWeights(input: EncryptWeightsInput): Uint8Array {
   const payload = input.version === 4 ? encodeWeightsPayload(input) : encodeLegacyWeightsPayload(input);
   return timelockEncrypt(payload, input.revealRound, (input.beacon ?? QUICKNET_BEACON).publicKey, input.random);
-}
-
-export class UntrustedBeaconError extends Error {
-  override name = 'UntrustedBeaconError';
-}
-
-/**
- * The beacon to encrypt to on a chain whose Drand pallet declares `declared`. Quicknet's key is a
- * constant of the client, never taken from the chain; any other key is used only on a flopnet devnet
- * (its test beacon), so no chain can make a validator encrypt weights to a key someone holds.
- */
-export function trustedBeacon(declared: Beacon, chain: { isDevnet: boolean; name: string }): Beacon {
-  if (samePublicKey(declared.publicKey, QUICKNET_BEACON.publicKey)) return QUICKNET_BEACON;
-  if (chain.isDevnet) return declared;
-  throw new UntrustedBeaconError(`${chain.name}'s Drand pallet declares a beacon key that is not drand quicknet's; flopnet encrypts weights only to quicknet (or to a flopnet devnet's test beacon)`);
 }

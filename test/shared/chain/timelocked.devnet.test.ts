@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevnet, type TestDevnet } from '../../helpers/devnet.js';
 import { connect, type ChainClient } from '../../../shared/chain/index.js';
 import { revealRoundDynamic, roundAt } from '../../../shared/chain/timelock/index.js';
-import { DEVNET_BEACON } from '../../../devnet/pallets/drand.js';
+import { devnetBeacon } from '../../../devnet/pallets/drand.js';
 import { createOpenSubnet, devKeys, type DevKeys } from './fixtures.js';
 
 let devnet: TestDevnet;
@@ -55,8 +55,8 @@ describe('timelocked commits through the chain client', () => {
     const now = (await num('timestamp', 'now')) / 1000;
     const lastStored = await num('drand', 'lastStoredRound');
     // The devnet's beacon is current with its clock.
-    expect(lastStored).toBe(roundAt(DEVNET_BEACON, now));
-    const expected = Math.max(revealRoundDynamic({ state, revealPeriodEpochs: 1, blockTime: 0.25, now, beacon: DEVNET_BEACON }), lastStored + 1);
+    expect(lastStored).toBe(roundAt(devnetBeacon(), now));
+    const expected = Math.max(revealRoundDynamic({ state, revealPeriodEpochs: 1, blockTime: 0.25, now, beacon: devnetBeacon() }), lastStored + 1);
 
     const { revealRound, result } = await client.commitTimelockedWeights({ hotkey: keys.bobHk, netuid, uids: [2], values: [65535], mechanism });
     expect(revealRound).toBe(expected);
