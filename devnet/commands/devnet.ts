@@ -7,7 +7,6 @@ import { u8aToHex } from '@polkadot/util';
 import { defineCommand } from '../../shared/cli/command.js';
 import { defineOptions, zBool, zInt } from '../../shared/config/options.js';
 import { UsageError } from '../../shared/errors.js';
-import { startDevnet } from '../devnet.js';
 import type { BlockMode } from '../runtime/pool.js';
 import type { DrandMode } from '../pallets/drand.js';
 
@@ -51,6 +50,8 @@ export const devnetCommand = defineCommand({
       throw new UsageError('--block-time applies to the interval mode only', { hint: 'drop --block-time, or drop --instant / --manual' });
     }
     const blockMode: BlockMode = options.instant ? 'instant' : options.manual ? 'manual' : 'interval';
+    // Loaded here, not with the CLI: the runtime (metadata, the pairing library) is for this command only.
+    const { startDevnet } = await import('../devnet.js');
     const devnet = await startDevnet(
       {
         port: options.port,
