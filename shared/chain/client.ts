@@ -22,12 +22,12 @@ import { commitWeights, type CommitWeightsParameters } from './actions/commitWei
 import { commitTimelockedWeights, type CommitTimelockedWeightsParameters } from './actions/commitTimelockedWeights.js';
 import { getBalance } from './actions/getBalance.js';
 import { getCommitments } from './actions/getCommitments.js';
+import { getConsensus, type GetConsensusParameters } from './actions/getConsensus.js';
 import { getHyperparameters } from './actions/getHyperparameters.js';
 import { getMetagraph, subnetExists, type GetMetagraphParameters } from './actions/getMetagraph.js';
 import { getSubnetInfo, listSubnets } from './actions/getSubnetInfo.js';
 import { getUid, type GetUidParameters } from './actions/getUid.js';
 import { getWeights } from './actions/getWeights.js';
-import { getWeightsMechanism } from './actions/getWeightsMechanism.js';
 import { registerNetwork, type RegisterNetworkParameters } from './actions/registerNetwork.js';
 import { removeStake, type RemoveStakeParameters } from './actions/removeStake.js';
 import { revealWeights, type RevealWeightsParameters } from './actions/revealWeights.js';
@@ -64,6 +64,7 @@ function bindActions(ctx: ChainContext) {
     listSubnets: () => listSubnets(ctx),
     getHyperparameters: (p: { netuid: number }) => getHyperparameters(ctx, p),
     getWeights: (p: { netuid: number }) => getWeights(ctx, p),
+    getConsensus: (p: GetConsensusParameters) => getConsensus(ctx, p),
     getCommitments: (p: { netuid: number }) => getCommitments(ctx, p),
     getBalance: (p: { address: string }) => getBalance(ctx, p),
     burnedRegister: (p: BurnedRegisterParameters) => burnedRegister(ctx, p),
@@ -75,7 +76,6 @@ function bindActions(ctx: ChainContext) {
     setWeights: (p: SetWeightsParameters) => setWeights(ctx, p),
     commitWeights: (p: CommitWeightsParameters) => commitWeights(ctx, p),
     revealWeights: (p: RevealWeightsParameters) => revealWeights(ctx, p),
-    getWeightsMechanism: (p: { netuid: number }) => getWeightsMechanism(ctx, p),
     commitTimelockedWeights: (p: CommitTimelockedWeightsParameters) => commitTimelockedWeights(ctx, p),
     setHyperparameter: (p: SetHyperparameterParameters) => setHyperparameter(ctx, p),
     setCommitment: (p: SetCommitmentParameters) => setCommitment(ctx, p),

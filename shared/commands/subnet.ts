@@ -12,6 +12,7 @@ import { formatTao } from '../chain/units.js';
 import { HYPERPARAMETERS } from '../chain/hyperparameters.js';
 import type { SubnetInfo } from '../chain/actions/getSubnetInfo.js';
 import type { Hyperparameters } from '../chain/actions/getHyperparameters.js';
+import type { ConsensusDiagnosis } from '../chain/consensus.js';
 
 const needNetuid = (netuid: number | undefined, example: string): number => {
   if (netuid === undefined) throw new UsageError('this command needs --netuid', { hint: example });
@@ -46,7 +47,9 @@ const start = defineCommand({
   },
 });
 
-function renderInfo(info: SubnetInfo | { subnets: number[] }): string {
+type ShownSubnet = SubnetInfo & { consensus?: ConsensusDiagnosis };
+
+function renderInfo(info: ShownSubnet | { subnets: number[] }): string {
   if ('subnets' in info) return info.subnets.length ? `subnets: ${info.subnets.join(', ')}` : 'no subnets';
   const rows: Array<[string, string]> = [
     ['netuid', String(info.netuid)],
@@ -58,18 +61,25 @@ function renderInfo(info: SubnetInfo | { subnets: number[] }): string {
     ['registration allowed', String(info.registrationAllowed ?? '?')],
     ['started (start_call)', String(info.started ?? '?')],
     ['commit-reveal', String(info.commitReveal ?? '?')],
+    ...(info.consensus ? [['consensus', info.consensus.summary] as [string, string]] : []),
   ];
-  return rows.map(([k, v]) => `${k.padEnd(22)} ${v}`).join('\n');
+  const lines = rows.map(([k, v]) => `${k.padEnd(22)} ${v}`);
+  if (info.consensus?.fix) lines.push('', `WARNING: ${info.consensus.fix}`);
+  return lines.join('\n');
 }
 
 const show = defineCommand({
   name: 'show',
-  description: 'show a subnet (with --netuid) or list the subnets',
+  description: 'show a subnet (with --netuid: owner, size, registration, and whether consensus can form) or list the subnets',
   options: { ...netuidOption, ...subtensorOptions },
   examples: ['flopnet subnet show', 'flopnet subnet show --netuid 1'],
   action: async ({ options, log, signal, output }) => {
     await withClient(options, log, signal, async (client) => {
-      const result = options.netuid === undefined ? { subnets: await client.listSubnets() } : await client.getSubnetInfo({ netuid: options.netuid });
+      const netuid = options.netuid;
+      const result =
+        netuid === undefined
+          ? { subnets: await client.listSubnets() }
+          : { ...(await client.getSubnetInfo({ netuid })), consensus: await client.getConsensus({ netuid }) };
       output(result, renderInfo);
     });
   },

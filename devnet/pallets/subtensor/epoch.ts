@@ -15,11 +15,11 @@ import type { State } from '../../runtime/storage.js';
 import type { SubtensorStorage } from './storage.js';
 import { ownerOf } from './neurons.js';
 import { readEmissionState, writeEmissionState } from './schedule.js';
-import { creditHotkey, stakeTo } from './staking.js';
+import { creditHotkey, stakeTo, stakeWeight } from './staking.js';
 import { subnetNetuids } from './subnets.js';
 import { liveCommits } from './weights.js';
 
-/** The epoch's input, read from storage (one mechanism, stake = TotalHotkeyAlpha). */
+/** The epoch's input, read from storage (one mechanism, stake = alpha + root stake × TaoWeight). */
 function readYumaInput(s: SubtensorStorage, st: State, netuid: number, block: number, raoEmission: bigint, lastMechanismStepBlock: number): { input: YumaInput; hotkeys: Uint8Array[] } {
   const n = s.SubnetworkN.get(st, netuid);
   const hotkeys = Array.from({ length: n }, (_, uid) => s.Keys.get(st, netuid, uid));
@@ -28,7 +28,7 @@ function readYumaInput(s: SubtensorStorage, st: State, netuid: number, block: nu
   const [alphaLow, alphaHigh] = s.AlphaValues.get(st, netuid);
   const input: YumaInput = {
     currentBlock: block,
-    stake: hotkeys.map((h) => s.TotalHotkeyAlpha.get(st, h, netuid)),
+    stake: hotkeys.map((h) => stakeWeight(s, st, h, netuid)),
     weights: hotkeys.map((_, uid) => s.Weights.get(st, netuid, uid)),
     bonds: hotkeys.map((_, uid) => s.Bonds.get(st, netuid, uid)),
     lastUpdate: s.LastUpdate.get(st, netuid).map(Number),

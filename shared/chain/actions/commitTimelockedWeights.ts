@@ -1,7 +1,9 @@
 /**
- * Commits weights timelocked to a drand round (commit-reveal v4 `commit_timelocked_mechanism_weights` /
- * `commit_timelocked_weights`, or v3 `commit_crv3_weights`); the chain decrypts and applies them itself in
- * the reveal epoch, so there is no reveal transaction and a restart loses nothing.
+ * Commits weights timelocked to a drand round; the chain decrypts and applies them itself in the reveal
+ * epoch, so there is no reveal transaction and a restart loses nothing. The call is the runtime's
+ * (weights-mechanism.ts `timelockedCall`): `commit_timelocked_mechanism_weights` / `commit_timelocked_weights`
+ * with the version the runtime asks for (CommitRevealWeightsVersion, 4: the payload names the hotkey), or
+ * `commit_crv3_weights` (CR v3: the legacy payload).
  *
  * Everything the commit depends on is read from one head block: the subnet's epoch schedule (dynamic
  * tempo when the runtime has SubnetEpochIndex, else the classic (tempo + 1) one), RevealPeriodEpochs, the
@@ -19,8 +21,10 @@ import { trustedBeacon, type Beacon } from '../timelock/beacon.js';
 import { revealRoundClassic, revealRoundDynamic } from '../timelock/reveal-round.js';
 import type { TimelockVersion } from '../timelock/index.js';
 import { CallUnsupportedError } from '../errors.js';
+import { FlopnetError } from '../../errors.js';
+import { timelockedCall } from '../weights-mechanism.js';
 import { head, storageEntry, requireStorage } from '../storage.js';
-import { buildCall, submit, type SubmitOptions, type TxResult } from '../tx.js';
+import { buildCall, hasCall, submit, type SubmitOptions, type TxResult } from '../tx.js';
 import type { ChainContext, Signer } from '../context.js';
 
 /** The devnet's `system_chain`: the only chain whose own beacon key flopnet encrypts to. */
@@ -34,8 +38,6 @@ export interface CommitTimelockedWeightsParameters extends SubmitOptions {
   uids: readonly number[];
   values: readonly number[];
   versionKey?: bigint | number;
-  /** The call and version getWeightsMechanism chose. */
-  mechanism: { call: 'commit_timelocked_mechanism_weights' | 'commit_timelocked_weights' | 'commit_crv3_weights'; version: TimelockVersion };
 }
 
 export interface TimelockedCommit {
@@ -84,9 +86,22 @@ async function revealRound(ctx: ChainContext, netuid: number, at: { hash: string
   return revealRoundClassic({ tempo, currentBlock: at.number, netuid, revealPeriodEpochs, ...clock, beacon });
 }
 
+/** The version to send: the runtime's CommitRevealWeightsVersion for the v4 calls (flopnet encodes 4), 3 for CR v3. */
+async function commitRevealVersion(ctx: ChainContext, call: string): Promise<TimelockVersion> {
+  if (call === 'commit_crv3_weights') return 3;
+  const stored = storageEntry(ctx, 'SubtensorModule', 'CommitRevealWeightsVersion');
+  const version = stored ? num(await stored()) : 4;
+  if (version !== 4) {
+    throw new FlopnetError(`the runtime expects commit-reveal version ${version}; this flopnet encrypts version 4`, { code: 'E_COMMIT_REVEAL', hint: 'upgrade flopnet' });
+  }
+  return 4;
+}
+
 export async function commitTimelockedWeights(ctx: ChainContext, p: CommitTimelockedWeightsParameters): Promise<TimelockedCommit> {
-  const { hotkey, netuid, uids, values, versionKey = 0n, mechanism, ...options } = p;
-  if (!ctx.api.query['drand']) throw new CallUnsupportedError('Drand pallet (timelocked commits need drand pulses)', ctx.api.runtimeVersion.specVersion.toNumber());
+  const { hotkey, netuid, uids, values, versionKey = 0n, ...options } = p;
+  const call = timelockedCall((pallet, name) => hasCall(ctx, pallet, name));
+  if (!call) throw new CallUnsupportedError('timelocked weight commit (commit_timelocked_weights or commit_crv3_weights, and the Drand pallet)', ctx.api.runtimeVersion.specVersion.toNumber());
+  const version = await commitRevealVersion(ctx, call);
   const at = await head(ctx);
   const [chainName, { declared, lastStoredRound }, clock] = await Promise.all([ctx.api.rpc.system.chain(), readBeacon(ctx, at.hash), readClock(ctx, at.hash)]);
   const name = chainName.toString();
@@ -94,10 +109,10 @@ export async function commitTimelockedWeights(ctx: ChainContext, p: CommitTimelo
   const round = Math.max(await revealRound(ctx, netuid, at, beacon, clock), lastStoredRound + 1);
   // The pairing library loads on first use, not with every command that imports the client.
   const { encryptWeights } = await import('../timelock/index.js');
-  const commit = encryptWeights({ version: mechanism.version, hotkey: decodeAddress(hotkey.address), uids, values, versionKey, revealRound: round, beacon });
+  const commit = encryptWeights({ version, hotkey: decodeAddress(hotkey.address), uids, values, versionKey, revealRound: round, beacon });
   // Hex: @polkadot/api reads a Uint8Array given for `BoundedVec<u8>` as already length-prefixed.
-  const call = buildCall(ctx, 'SubtensorModule', mechanism.call, { netuid, mecid: 0, commit: u8aToHex(commit), reveal_round: round, commit_reveal_version: mechanism.version });
-  const result = await submit(ctx, hotkey, call, options);
+  const tx = buildCall(ctx, 'SubtensorModule', call, { netuid, mecid: 0, commit: u8aToHex(commit), reveal_round: round, commit_reveal_version: version });
+  const result = await submit(ctx, hotkey, tx, options);
   ctx.log.debug('timelocked commit', { netuid, revealRound: round, lastStoredRound, atBlock: at.number });
   return { revealRound: round, atBlock: at.number, result };
 }

@@ -1,10 +1,10 @@
 /**
- * The client's timelocked commit against the devnet: the mechanism chosen from the runtime's metadata,
+ * The client's timelocked commit against the devnet: the call found in the runtime's metadata,
  * the reveal round computed from the chain's schedule and clock, and the chain applying the weights.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevnet, type TestDevnet } from '../../helpers/devnet.js';
-import { connect, type ChainClient } from '../../../shared/chain/index.js';
+import { connect, weightsCalls, type ChainClient } from '../../../shared/chain/index.js';
 import { revealRoundDynamic, roundAt } from '../../../shared/chain/timelock/index.js';
 import { devnetBeacon } from '../../../devnet/pallets/drand.js';
 import { createOpenSubnet, devKeys, type DevKeys } from './fixtures.js';
@@ -34,15 +34,12 @@ afterAll(async () => {
 });
 
 describe('timelocked commits through the chain client', () => {
-  it('chooses set_weights while commit-reveal is off, the timelocked mechanism call when it is on', async () => {
-    expect((await client.getWeightsMechanism({ netuid })).kind).toBe('set');
-    await client.setHyperparameter({ signer: keys.alice, netuid, name: 'commit_reveal_weights_enabled', value: true, sudo: true });
-    expect(await client.getWeightsMechanism({ netuid })).toEqual({ kind: 'timelocked', call: 'commit_timelocked_mechanism_weights', version: 4 });
+  it('finds the timelocked mechanism call in the devnet`s metadata, with the Drand pallet', () => {
+    expect(weightsCalls(client).timelocked).toBe('commit_timelocked_mechanism_weights');
   });
 
   it('encrypts to the round the chain`s schedule and clock give, and the chain applies the weights in the reveal epoch', async () => {
-    const mechanism = await client.getWeightsMechanism({ netuid });
-    if (mechanism.kind !== 'timelocked') throw new Error(`expected a timelocked runtime, got ${mechanism.kind}`);
+    await client.setHyperparameter({ signer: keys.alice, netuid, name: 'commit_reveal_weights_enabled', value: true, sudo: true });
     const head = await client.blockNumber();
     const state = {
       lastEpochBlock: await num('subtensorModule', 'lastEpochBlock', netuid),
@@ -58,7 +55,7 @@ describe('timelocked commits through the chain client', () => {
     expect(lastStored).toBe(roundAt(devnetBeacon(), now));
     const expected = Math.max(revealRoundDynamic({ state, revealPeriodEpochs: 1, blockTime: 0.25, now, beacon: devnetBeacon() }), lastStored + 1);
 
-    const { revealRound, result } = await client.commitTimelockedWeights({ hotkey: keys.bobHk, netuid, uids: [2], values: [65535], mechanism });
+    const { revealRound, result } = await client.commitTimelockedWeights({ hotkey: keys.bobHk, netuid, uids: [2], values: [65535] });
     expect(revealRound).toBe(expected);
     expect(result.events.find((e) => e.method === 'TimelockedWeightsCommitted')?.data[3]).toBe(revealRound);
 

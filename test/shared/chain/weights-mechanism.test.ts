@@ -1,41 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { chooseWeightsMechanism } from '../../../shared/chain/actions/getWeightsMechanism.js';
+import { chooseMechanism, timelockedCall, type WeightsCalls } from '../../../shared/chain/weights-mechanism.js';
 
-/** A runtime by the calls its metadata lists. */
+/** A runtime by the calls its metadata lists (opentensor/subtensor dispatches.rs at those specs). */
 const runtime = (...calls: string[]) => (pallet: string, call: string) => calls.includes(`${pallet}.${call}`);
 
-const SPEC_425 = runtime(
-  'SubtensorModule.set_weights',
-  'SubtensorModule.set_mechanism_weights',
-  'SubtensorModule.commit_weights',
-  'SubtensorModule.commit_timelocked_weights',
-  'SubtensorModule.commit_timelocked_mechanism_weights',
-  'Drand.write_pulse',
-);
-/** spec 299/300: timelocked commits and the older commit_crv3_weights side by side, no mechanisms yet. */
-const SPEC_300 = runtime('SubtensorModule.set_weights', 'SubtensorModule.commit_weights', 'SubtensorModule.commit_crv3_weights', 'SubtensorModule.commit_timelocked_weights', 'Drand.write_pulse');
+const SPEC_425 = runtime('SubtensorModule.commit_timelocked_weights', 'SubtensorModule.commit_timelocked_mechanism_weights', 'SubtensorModule.commit_crv3_mechanism_weights', 'Drand.write_pulse');
+/** spec 299/300: commit_timelocked_weights and the older commit_crv3_weights side by side, no mechanisms yet. */
+const SPEC_300 = runtime('SubtensorModule.commit_crv3_weights', 'SubtensorModule.commit_timelocked_weights', 'Drand.write_pulse');
 /** spec 293–298: CR v3 only, decoding the payload without the hotkey. */
-const SPEC_295 = runtime('SubtensorModule.set_weights', 'SubtensorModule.commit_weights', 'SubtensorModule.commit_crv3_weights', 'Drand.write_pulse');
-/** pre-drand runtimes: hash commit-reveal only. */
-const SPEC_218 = runtime('SubtensorModule.set_weights', 'SubtensorModule.commit_weights');
+const SPEC_295 = runtime('SubtensorModule.commit_crv3_weights', 'Drand.write_pulse');
 
-describe('chooseWeightsMechanism (by metadata)', () => {
-  it('sets weights directly when commit-reveal is off, through the mechanism call where it exists', () => {
-    expect(chooseWeightsMechanism(SPEC_425, false, 4)).toEqual({ kind: 'set', call: 'set_mechanism_weights' });
-    expect(chooseWeightsMechanism(SPEC_300, false, 4)).toEqual({ kind: 'set', call: 'set_weights' });
+describe('timelockedCall (by metadata)', () => {
+  it('prefers the mechanism call, then commit_timelocked_weights, then CR v3', () => {
+    expect(timelockedCall(SPEC_425)).toBe('commit_timelocked_mechanism_weights');
+    expect(timelockedCall(SPEC_300)).toBe('commit_timelocked_weights');
+    expect(timelockedCall(SPEC_295)).toBe('commit_crv3_weights');
   });
 
-  it('commits timelocked (v4) on runtimes with commit_timelocked_*, preferring the mechanism call', () => {
-    expect(chooseWeightsMechanism(SPEC_425, true, 4)).toEqual({ kind: 'timelocked', call: 'commit_timelocked_mechanism_weights', version: 4 });
-    expect(chooseWeightsMechanism(SPEC_300, true, 4)).toEqual({ kind: 'timelocked', call: 'commit_timelocked_weights', version: 4 });
+  it('offers none without the Drand pallet (no pulses, no reveal) or without the calls', () => {
+    expect(timelockedCall(runtime('SubtensorModule.commit_timelocked_weights'))).toBe(false);
+    expect(timelockedCall(runtime('SubtensorModule.commit_weights', 'Drand.write_pulse'))).toBe(false);
   });
 
-  it('commits CR v3 where only commit_crv3_weights exists', () => {
-    expect(chooseWeightsMechanism(SPEC_295, true, undefined)).toEqual({ kind: 'crv3', call: 'commit_crv3_weights', version: 3 });
-  });
-
-  it('falls back to the hash commit without drand, or when the runtime wants a version flopnet cannot encode', () => {
-    expect(chooseWeightsMechanism(SPEC_218, true, undefined)).toEqual({ kind: 'hash', call: 'commit_weights' });
-    expect(chooseWeightsMechanism(SPEC_425, true, 5)).toMatchObject({ kind: 'hash', reason: expect.stringMatching(/version 5/) });
+  it('makes commit-reveal subnets commit timelocked where the runtime has it, hash commit-reveal otherwise', () => {
+    const calls = (timelocked: WeightsCalls['timelocked']): WeightsCalls => ({ specVersion: 425, setWeights: true, hashCommitReveal: 'salted', timelocked });
+    const all = ['set_weights', 'hash-commit-reveal', 'timelocked'] as const;
+    expect(chooseMechanism(calls('commit_crv3_weights'), true, all)).toEqual({ mechanism: 'timelocked' });
+    expect(chooseMechanism(calls(false), true, all)).toEqual({ mechanism: 'hash-commit-reveal' });
+    expect(chooseMechanism(calls('commit_timelocked_weights'), false, all)).toEqual({ mechanism: 'set_weights' });
   });
 });

@@ -51,6 +51,30 @@ describe('flopnet validator, offline', () => {
   });
 });
 
+describe('flopnet validator report: weights health', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flopnet-validator-report-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('says loudly when submissions failed since weights last landed, naming the chain error', async () => {
+    const db = join(dir, 'weights.db');
+    const store = ValidatorStore.open(db, { netuid: 3, hotkey: '5Validator' });
+    const add = (kind: 'set' | 'commit', status: 'included' | 'failed' | 'expired', block: number | undefined, error?: string) =>
+      store.updateWeightSubmission(store.addWeightSubmission({ kind, createdAt: 1_700_000_000_000, uids: [1], weights: [65535], salt: undefined, versionKey: 0, commitHash: undefined, status: 'pending' }), {
+        status,
+        ...(block !== undefined ? { block } : {}),
+        ...(error ? { error } : {}),
+      });
+    add('set', 'included', 40);
+    add('commit', 'expired', 55, '3 reveals failed, the last with SubtensorModule.InputLengthsUnequal');
+    store.close();
+    const json = await runFlopnet(['validator', 'report', '--db', db, '--json']);
+    expect(JSON.parse(json.stdout).weights).toEqual({ lastLanded: { block: 40, at: 1_700_000_000_000, kind: 'set' }, failedSince: 1, lastError: '3 reveals failed, the last with SubtensorModule.InputLengthsUnequal' });
+    const text = await runFlopnet(['validator', 'report', '--db', db]);
+    expect(text.stdout).toContain('WEIGHTS NOT LANDING: weights last landed at block 40');
+    expect(text.stdout).toContain('SubtensorModule.InputLengthsUnequal');
+  });
+});
+
 describe('flopnet validator start on the devnet', () => {
   let env: ChainCliEnv;
   let miner: Miner;
