@@ -20,6 +20,8 @@ import { buildBlock, headerHash, type Header } from './runtime/block-builder.js'
 import { FaultInjector } from './runtime/faults.js';
 import { BlockProducer, TxPool, type BlockMode, type PoolEntry } from './runtime/pool.js';
 import { BLOCK_HASH_COUNT } from './pallets/system.js';
+import { beaconOf, type DrandMode } from './pallets/drand.js';
+import { verifyRound, InvalidPointError } from '../shared/chain/timelock/bls.js';
 import { TAO, type RuntimeVariant } from './pallets/subtensor/index.js';
 
 export interface Block {
@@ -72,6 +74,12 @@ export interface ChainOptions {
    * 2-core machine; a node finalizes seconds later anyway.
    */
   finalityDelayMs: number;
+  /**
+   * The Drand pallet's beacon: `devnet` (default) signs rounds with the devnet's public test key, so
+   * timelocked commits reveal with no network; `quicknet` declares drand quicknet and stores only the
+   * pulses handed to `dev_drandPulse` (real pulses from public vectors).
+   */
+  drand: DrandMode;
   log?: Logger;
 }
 
@@ -83,6 +91,7 @@ export const DEFAULT_CHAIN_OPTIONS: ChainOptions = {
   poolChecks: true,
   extensions: 'frame',
   finalityDelayMs: 1000,
+  drand: 'devnet',
 };
 
 const savedStateSchema = z.object({
@@ -113,13 +122,14 @@ export class Chain extends EventEmitter {
   private readonly byHash = new Map<string, Block>();
   private best!: Block;
   private readonly finalityTimers = new Set<NodeJS.Timeout>();
+  private pendingPulses: { round: bigint; signature: Uint8Array }[] = [];
   readonly options: ChainOptions;
 
   constructor(options: Partial<ChainOptions> = {}, saved?: SavedState) {
     super();
     this.setMaxListeners(0);
     this.options = { ...DEFAULT_CHAIN_OPTIONS, ...options };
-    const key = JSON.stringify([this.options.allowLoopbackAxons, this.options.defaultTempo, this.options.extensions, this.options.runtime ?? {}]);
+    const key = JSON.stringify([this.options.allowLoopbackAxons, this.options.defaultTempo, this.options.extensions, this.options.blockTimeMs, this.options.runtime ?? {}]);
     // Building the runtime (metadata encoding) is the slow part of start-up; tests start many devnets.
     if (cachedRuntime?.key !== key) cachedRuntime = { key, runtime: createRuntime({ ...this.options, ...(this.options.runtime ? { variant: this.options.runtime } : {}) }) };
     this.runtime = cachedRuntime.runtime;
@@ -200,6 +210,7 @@ export class Chain extends EventEmitter {
     subtensor.storage.TotalIssuance.set(st, issuance);
     sudo.Key.set(st, hexToU8a(accounts[0]!.publicKey));
     subtensor.genesis(st);
+    this.runtime.drand?.genesis(st, this.options.drand);
   }
 
   private stateRootOfHead(): Uint8Array {
@@ -298,6 +309,27 @@ export class Chain extends EventEmitter {
     return [...keys].filter((k) => k.startsWith(prefix)).sort();
   }
 
+  /**
+   * Queues a drand pulse for the next block, as pallet-drand's offchain worker submits one: verified
+   * against the chain's BeaconConfig key first, and refused when the round is already stored.
+   */
+  queuePulse(round: bigint, signature: Uint8Array): void {
+    const { drand } = this.runtime;
+    if (!drand) throw new FlopnetError(`this runtime (spec ${this.runtime.version.specVersion}) has no Drand pallet`, { code: 'E_DRAND_ROUND' });
+    const config = drand.BeaconConfig.get(this.head);
+    const last = drand.LastStoredRound.get(this.head);
+    if (round <= last) throw new FlopnetError(`drand round ${round} is not after the last stored round ${last}`, { code: 'E_DRAND_ROUND' });
+    let valid: boolean;
+    try {
+      valid = verifyRound(beaconOf(config).publicKey, round, signature);
+    } catch (error) {
+      if (!(error instanceof InvalidPointError)) throw error;
+      throw new FlopnetError(`drand pulse for round ${round}: ${error.message}`, { code: 'E_DRAND_PULSE' });
+    }
+    if (!valid) throw new FlopnetError(`drand pulse for round ${round} does not verify under the chain's beacon key`, { code: 'E_DRAND_PULSE', hint: 'start the devnet with --drand quicknet to accept quicknet pulses' });
+    this.pendingPulses.push({ round, signature });
+  }
+
   submit(hex: string): PoolEntry {
     const entry = this.pool.submit(hex);
     this.producer.submitted();
@@ -317,7 +349,9 @@ export class Chain extends EventEmitter {
         entries.map((e) => e.x),
         (msg, fields) => this.options.log?.error(msg, fields),
         this.faults,
+        { now: Date.now(), pulses: this.pendingPulses },
       );
+      this.pendingPulses = [];
     } catch (error) {
       // The head is untouched (the block was built over an overlay); its extrinsics are dropped.
       for (const e of entries) for (const w of e.watchers) w('dropped');

@@ -27,6 +27,7 @@ import {
   hashCommitRevealStrategy,
   landed,
   setWeightsStrategy,
+  timelockedStrategy,
   type StrategyContext,
   type SubnetWeightRules,
   type WeightOutcome,
@@ -55,7 +56,7 @@ export interface WeightSetterOptions {
   retry?: Partial<RetryPolicy>;
   /** Tempos without landed weights before `health()` is stale (default 2). */
   staleTempos?: number;
-  /** Strategies this validator has, by mechanism (default: set_weights and hash commit-reveal). */
+  /** Strategies this validator has, by mechanism (default: set_weights, hash commit-reveal, timelocked). */
   strategies?: readonly WeightsStrategy[];
   /** Salt generator for hash commit-reveal (tests inject a fixed one). */
   salt?: () => number[];
@@ -82,7 +83,7 @@ export interface WeightsHealth {
 
 /** The strategies a validator has unless told otherwise: one per mechanism flopnet implements. */
 export function defaultStrategies(salt?: () => number[]): WeightsStrategy[] {
-  return [setWeightsStrategy, hashCommitRevealStrategy(salt ? { salt } : {})];
+  return [setWeightsStrategy, hashCommitRevealStrategy(salt ? { salt } : {}), timelockedStrategy];
 }
 
 /** Blocks a validator waits between submissions: the rate limit, and at most once per epoch. */
@@ -126,6 +127,10 @@ export function weightsChainFor(client: ChainClient, hotkey: KeyringPair, netuid
       return { blockNumber: result.blockNumber, hash };
     },
     revealWeights: async (p) => ({ blockNumber: (await client.revealWeights({ hotkey, netuid, ...p })).blockNumber }),
+    commitTimelocked: async (p) => {
+      const { revealRound, result } = await client.commitTimelockedWeights({ hotkey, netuid, ...p });
+      return { blockNumber: result.blockNumber, revealRound };
+    },
   };
 }
 
@@ -157,7 +162,7 @@ export interface WeightsHistory {
 
 /** Summarises recent submissions, newest first (as `store.weightSubmissions()` returns them). */
 export function weightsHistory(submissions: readonly WeightSubmission[]): WeightsHistory {
-  const landedAt = submissions.findIndex((s) => (s.kind === 'set' && s.status === 'included') || s.status === 'revealed');
+  const landedAt = submissions.findIndex((s) => ((s.kind === 'set' || s.kind === 'timelocked') && s.status === 'included') || s.status === 'revealed');
   const since = landedAt < 0 ? submissions : submissions.slice(0, landedAt);
   const failures = since.filter((s) => s.status === 'failed' || s.status === 'expired');
   const last = submissions[landedAt];

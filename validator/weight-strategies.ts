@@ -1,6 +1,7 @@
 /**
- * One strategy per way a runtime takes weights (shared/chain/weights-mechanism.ts): `set_weights`, and
- * hash commit-reveal (CR v2: `commit_weights`, then `reveal_weights` in the epoch after). A strategy only
+ * One strategy per way a runtime takes weights (shared/chain/weights-mechanism.ts): `set_weights`, hash
+ * commit-reveal (CR v2: `commit_weights`, then `reveal_weights` in the epoch after), and timelocked
+ * commits (CR v3/v4: the chain decrypts and applies them at a drand round). A strategy only
  * talks to the chain; WeightSetter (weight-setter.ts) chooses it from the runtime's metadata and wraps
  * every strategy in the same retries, backoff, stuck-commit expiry limits and health signal.
  *
@@ -40,6 +41,8 @@ export interface WeightsChain {
   setWeights(p: { uids: readonly number[]; values: readonly number[]; versionKey: number }): Promise<Inclusion>;
   commitWeights(p: { uids: readonly number[]; values: readonly number[]; salt: readonly number[]; versionKey: number }): Promise<Inclusion & { hash: string }>;
   revealWeights(p: { uids: readonly number[]; values: readonly number[]; salt: readonly number[]; versionKey: number }): Promise<Inclusion>;
+  /** A timelocked commit, encrypted to the drand round it returns (shared/chain/actions/commitTimelockedWeights). */
+  commitTimelocked?(p: { uids: readonly number[]; values: readonly number[]; versionKey: number }): Promise<Inclusion & { revealRound: number }>;
 }
 
 export type WeightOutcome =
@@ -50,6 +53,8 @@ export type WeightOutcome =
       values: number[];
       /** Whether the weights are now in force on chain; default: true for `set` and `revealed`. */
       landed?: boolean;
+      /** A timelocked commit's drand round: the chain applies the weights once its pulse is stored. */
+      revealRound?: number;
     }
   | { action: 'waiting'; reason: string; blocksLeft?: number }
   | { action: 'failed'; error: string; code: string; hint?: string };
@@ -97,15 +102,22 @@ export function failedOutcome(log: Logger, call: string, error: unknown): Weight
 export async function submitRecorded(
   ctx: StrategyContext,
   weights: EmitWeights,
-  how: { kind: WeightSubmission['kind']; salt?: number[]; call: string; action: 'set' | 'committed'; send: () => Promise<Inclusion> },
+  how: { kind: WeightSubmission['kind']; salt?: number[]; call: string; action: 'set' | 'committed'; landed?: boolean; send: () => Promise<Inclusion & { revealRound?: number }> },
 ): Promise<WeightOutcome> {
   const { store, versionKey, log } = ctx;
   const id = store.addWeightSubmission({ kind: how.kind, createdAt: Date.now(), uids: weights.uids, weights: weights.values, salt: how.salt, versionKey, commitHash: undefined, status: 'pending' });
   try {
-    const { blockNumber } = await ctx.attempt(how.call, how.send);
-    store.updateWeightSubmission(id, { status: 'included', block: blockNumber });
-    log.info(how.action === 'set' ? 'weights set' : 'weights committed', { block: blockNumber, uids: weights.uids.length });
-    return { action: how.action, block: blockNumber, uids: weights.uids, values: weights.values };
+    const { blockNumber, revealRound } = await ctx.attempt(how.call, how.send);
+    store.updateWeightSubmission(id, { status: 'included', block: blockNumber, ...(revealRound !== undefined ? { revealRound } : {}) });
+    log.info(how.action === 'set' ? 'weights set' : 'weights committed', { block: blockNumber, uids: weights.uids.length, ...(revealRound !== undefined ? { revealRound } : {}) });
+    return {
+      action: how.action,
+      block: blockNumber,
+      uids: weights.uids,
+      values: weights.values,
+      ...(how.landed !== undefined ? { landed: how.landed } : {}),
+      ...(revealRound !== undefined ? { revealRound } : {}),
+    };
   } catch (error) {
     store.updateWeightSubmission(id, { status: 'failed', error: describeError(error) });
     return failedOutcome(log, how.call, error);
@@ -212,3 +224,23 @@ export function hashCommitRevealStrategy(options: { salt?: () => number[] } = {}
     },
   };
 }
+
+/**
+ * Timelocked commits (CR v4 `commit_timelocked_*`, CR v3 `commit_crv3_weights`): one transaction; the
+ * chain decrypts it and applies the weights in the reveal epoch once drand's pulse for its round is
+ * stored. Nothing is due and nothing blocks the next submission, and a restart loses nothing. The
+ * weights count as landed when the commit is included: from then on only the chain acts.
+ */
+export const timelockedStrategy: WeightsStrategy = {
+  mechanism: 'timelocked',
+  due: async () => [],
+  blockedBy: (ctx) => (ctx.chain.commitTimelocked ? undefined : 'this chain port cannot commit timelocked'),
+  submit: (ctx, weights) =>
+    submitRecorded(ctx, weights, {
+      kind: 'timelocked',
+      call: 'commit_timelocked_weights',
+      action: 'committed',
+      landed: true,
+      send: () => ctx.chain.commitTimelocked!({ ...weights, versionKey: ctx.versionKey }),
+    }),
+};

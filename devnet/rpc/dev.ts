@@ -1,5 +1,6 @@
 /** dev_*: chopsticks-style controls for tests (manual block production, injected failures). */
 import { z } from 'zod';
+import { FlopnetError } from '../../shared/errors.js';
 import { parseParams, RpcError, type Handlers } from './shared.js';
 
 const failNextParams = z.tuple([
@@ -14,7 +15,31 @@ const failNextParams = z.tuple([
 
 const newBlockParams = z.tuple([z.object({ count: z.number().int().min(1).max(10_000).optional() }).strict().nullish()]).or(z.tuple([]));
 
+const pulseParams = z.tuple([
+  z
+    .object({
+      round: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+      /** 48-byte compressed G1 signature, hex (as drand's HTTP API serves it, with or without 0x). */
+      signature: z.string().regex(/^(0x)?[0-9a-fA-F]{96}$/, '48 bytes of hex'),
+    })
+    .strict(),
+]);
+
 export const devHandlers: Handlers = {
+  /**
+   * Hands the chain a drand pulse (e.g. a real quicknet round from drand's public API); the next block
+   * stores it as pallet-drand's offchain worker would. Verified against Drand.BeaconConfig first.
+   */
+  dev_drandPulse: (ctx, params) => {
+    const [{ round, signature }] = parseParams(pulseParams, params);
+    try {
+      ctx.chain.queuePulse(BigInt(round), Uint8Array.from(Buffer.from(signature.replace(/^0x/, ''), 'hex')));
+    } catch (error) {
+      if (error instanceof FlopnetError) throw new RpcError(-32602, error.message);
+      throw error;
+    }
+    return round;
+  },
   /** Builds `count` blocks (default 1) from the pool; returns the last block's hash. */
   dev_newBlock: (ctx, params) => {
     const [opts] = parseParams(newBlockParams, params) as [{ count?: number } | null | undefined];

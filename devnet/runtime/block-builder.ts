@@ -6,7 +6,7 @@
  */
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { Overlay, type State } from './storage.js';
-import { DispatchFailure, type DispatchContext, type Origin } from './pallet.js';
+import { DispatchFailure, type BlockInherents, type DispatchContext, type Origin } from './pallet.js';
 import { Writer, type VariantValue } from './types.js';
 import { BLOCK_HASH_COUNT, type EventRecord } from '../pallets/system.js';
 import { CALL_WEIGHT } from './runtime-api.js';
@@ -73,6 +73,7 @@ export function buildBlock(
   extrinsics: DecodedExtrinsic[],
   log?: (msg: string, fields: Record<string, unknown>) => void,
   faults?: FaultInjector,
+  inherents: BlockInherents = { now: Date.now(), pulses: [] },
 ): BuiltBlock {
   const number = parent.number + 1;
   const state = new Overlay(parentState);
@@ -92,7 +93,7 @@ export function buildBlock(
   sys.EventCount.remove(state);
 
   const initEvents: { pallet: string; event: string; value: unknown }[] = [];
-  const blockCtx = { state, block: number, emit: (pallet: string, event: string, value?: unknown) => initEvents.push({ pallet, event, value }) };
+  const blockCtx = { state, block: number, inherents, emit: (pallet: string, event: string, value?: unknown) => initEvents.push({ pallet, event, value }) };
   for (const p of runtime.pallets) p.hooks.onInitialize?.(blockCtx);
   for (const e of initEvents) records.push(toRecord({ name: 'Initialization' }, e));
 

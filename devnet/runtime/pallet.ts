@@ -71,10 +71,22 @@ export interface DispatchContext {
   dispatch(call: VariantValue, origin: Origin): void;
 }
 
+/**
+ * What a block's author brings from outside the state, as Substrate inherents and offchain workers do:
+ * the wall clock (Timestamp's first block) and drand pulses handed to the devnet (dev_drandPulse).
+ */
+export interface BlockInherents {
+  /** Unix milliseconds when the block is built. */
+  now: number;
+  /** Pulses to store this block, already verified against the chain's beacon. */
+  pulses: { round: bigint; signature: Uint8Array }[];
+}
+
 export interface BlockContext {
   state: State;
   block: number;
   emit(pallet: string, event: string, value?: unknown): void;
+  inherents: BlockInherents;
 }
 
 export interface CallDef {

@@ -19,6 +19,7 @@ import type { ChainContext } from './context.js';
 import { addStake, type AddStakeParameters } from './actions/addStake.js';
 import { burnedRegister, type BurnedRegisterParameters } from './actions/burnedRegister.js';
 import { commitWeights, type CommitWeightsParameters } from './actions/commitWeights.js';
+import { commitTimelockedWeights, type CommitTimelockedWeightsParameters } from './actions/commitTimelockedWeights.js';
 import { getBalance } from './actions/getBalance.js';
 import { getCommitments } from './actions/getCommitments.js';
 import { getConsensus, type GetConsensusParameters } from './actions/getConsensus.js';
@@ -77,6 +78,7 @@ function bindActions(ctx: ChainContext) {
     setWeights: (p: SetWeightsParameters) => setWeights(ctx, p),
     commitWeights: (p: CommitWeightsParameters) => commitWeights(ctx, p),
     revealWeights: (p: RevealWeightsParameters) => revealWeights(ctx, p),
+    commitTimelockedWeights: (p: CommitTimelockedWeightsParameters) => commitTimelockedWeights(ctx, p),
     setHyperparameter: (p: SetHyperparameterParameters) => setHyperparameter(ctx, p),
     setCommitment: (p: SetCommitmentParameters) => setCommitment(ctx, p),
     transfer: (p: TransferParameters) => transfer(ctx, p),

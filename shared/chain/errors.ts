@@ -158,6 +158,8 @@ export const MODULE_ERRORS: Readonly<Record<string, Explanation>> = {
   RevealTooEarly: { code: 'E_COMMIT_REVEAL', hint: 'reveal in the epoch after the commit (commit_reveal_period epochs later)' },
   TooManyUnrevealedCommits: { code: 'E_COMMIT_REVEAL', hint: 'reveal (or let expire) earlier commits before committing again' },
   InputLengthsUnequal: { code: 'E_BAD_WEIGHTS', hint: 'uids, values and salts must have matching lengths' },
+  IncorrectCommitRevealVersion: { code: 'E_COMMIT_REVEAL', hint: 'the runtime expects another commit-reveal version (CommitRevealWeightsVersion): upgrade flopnet' },
+  InvalidRevealRound: { code: 'E_COMMIT_REVEAL', hint: 'the drand reveal round is already past on chain: commit again (a new round is computed)' },
   // admin
   AdminActionProhibitedDuringWeightsWindow: { code: 'E_FREEZE_WINDOW', hint: 'hyperparameters are frozen near the epoch: retry after it, or (root) set admin_freeze_window 0' },
   TxRateLimitExceeded: { code: 'E_RATE_LIMIT', hint: 'the owner may change this hyperparameter once per owner rate limit (2 tempos by default): retry later' },

@@ -5,9 +5,13 @@
  * | runtime has                                     | subnet's commit-reveal | flopnet uses          |
  * |-------------------------------------------------|------------------------|-----------------------|
  * | set_weights                                     | off                    | `set_weights`         |
- * | commit_timelocked_weights (CR v4, spec ≥ ~300)  | on                     | `timelocked` (when a strategy for it is installed) |
+ * | a timelocked commit call (below) and pallet Drand | on                    | `timelocked`          |
  * | commit_weights + reveal_weights(…, salt, …)     | on                     | `hash-commit-reveal` (CR v2) |
  * | commit_weights + reveal_weights without salt    | on                     | refused: the spec-185-era interval commit-reveal |
+ *
+ * The timelocked commit call, by preference: `commit_timelocked_mechanism_weights` (mechanism 0) or
+ * `commit_timelocked_weights` (CR v4, spec ≥ 299: the payload names the hotkey), else
+ * `commit_crv3_weights` (CR v3, spec ≤ 298: the legacy payload). All need the Drand pallet's pulses.
  *
  * Pure over a description of the calls, so the choice is tested without a chain.
  */
@@ -22,18 +26,27 @@ export interface WeightsCalls {
   setWeights: boolean;
   /** commit_weights and reveal_weights; `unsalted` when reveal_weights takes no salt (spec 185 era). */
   hashCommitReveal: 'salted' | 'unsalted' | false;
-  /** commit_timelocked_weights (commit-reveal v4: the chain decrypts and applies the weights itself). */
-  timelocked: boolean;
+  /** The timelocked commit call (the chain decrypts and applies the weights itself), or false. */
+  timelocked: TimelockedCall | false;
+}
+
+export type TimelockedCall = 'commit_timelocked_mechanism_weights' | 'commit_timelocked_weights' | 'commit_crv3_weights';
+
+/** The timelocked commit call a runtime offers, by preference, or false (none, or no Drand pallet). */
+export function timelockedCall(has: (pallet: string, call: string) => boolean): TimelockedCall | false {
+  if (!has('Drand', 'write_pulse')) return false;
+  const calls: TimelockedCall[] = ['commit_timelocked_mechanism_weights', 'commit_timelocked_weights', 'commit_crv3_weights'];
+  return calls.find((call) => has('SubtensorModule', call)) ?? false;
 }
 
 export function weightsCalls(ctx: ChainContext): WeightsCalls {
-  const has = (call: string) => callArgNames(ctx, 'SubtensorModule', call) !== undefined;
+  const has = (call: string, pallet = 'SubtensorModule') => callArgNames(ctx, pallet, call) !== undefined;
   const reveal = callArgNames(ctx, 'SubtensorModule', 'reveal_weights');
   return {
     specVersion: ctx.api.runtimeVersion.specVersion.toNumber(),
     setWeights: has('set_weights'),
     hashCommitReveal: has('commit_weights') && reveal ? (reveal.includes('salt') ? 'salted' : 'unsalted') : false,
-    timelocked: has('commit_timelocked_weights'),
+    timelocked: timelockedCall((pallet, call) => has(call, pallet)),
   };
 }
 

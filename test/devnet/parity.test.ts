@@ -21,6 +21,9 @@ const SUBTENSOR_CALLS: Record<string, [number, string[]]> = {
   start_call: [92, ["netuid"]],
   commit_weights: [96, ["netuid", "commit_hash"]],
   reveal_weights: [97, ["netuid", "uids", "values", "salt", "version_key"]],
+  commit_timelocked_weights: [113, ["netuid", "commit", "reveal_round", "commit_reveal_version"]],
+  commit_crv3_mechanism_weights: [117, ["netuid", "mecid", "commit", "reveal_round"]],
+  commit_timelocked_mechanism_weights: [118, ["netuid", "mecid", "commit", "reveal_round", "commit_reveal_version"]],
   set_tempo: [139, ["netuid", "tempo"]],
   set_activity_cutoff_factor: [140, ["netuid", "factor_milli"]],
 };
@@ -108,6 +111,8 @@ const SUBTENSOR_ERRORS: Record<string, number> = {
   NeedWaitingMoreBlocksToStarCall: 89,
   SubtokenDisabled: 94,
   AdminActionProhibitedDuringWeightsWindow: 107,
+  IncorrectCommitRevealVersion: 110,
+  InvalidRevealRound: 111,
   SubnetLimitReached: 115,
   CannotAffordLockCost: 116,
   TempoOutOfBounds: 141,
@@ -130,6 +135,8 @@ const SUBTENSOR_EVENTS: Record<string, number> = {
   WeightsCommitted: 85,
   WeightsRevealed: 86,
   FirstEmissionBlockNumberSet: 95,
+  TimelockedWeightsCommitted: 107,
+  TimelockedWeightsRevealed: 108,
   IncentiveAlphaEmittedToMiners: 110,
   EpochSkipped: 133,
 };

@@ -23,6 +23,8 @@ export interface TestDevnetOptions {
   defaultTempo?: number;
   /** `subtensor`: declare HEAD's signed extensions (ChargeTransactionPaymentWrapper, ...). Default `frame`. */
   extensions?: 'frame' | 'subtensor';
+  /** The Drand pallet's beacon: `devnet` (default, the public test key) or `quicknet` (pulses only via dev_drandPulse). */
+  drand?: 'devnet' | 'quicknet';
   /** Imitate an older runtime's shapes (AxonInfo field order, unsalted commit-reveal, no runtime APIs, spec). */
   runtime?: Partial<RuntimeVariant>;
 }
@@ -49,6 +51,7 @@ export async function startDevnet(opts: TestDevnetOptions = {}): Promise<TestDev
   if (opts.poolChecks !== undefined) options.poolChecks = opts.poolChecks;
   if (opts.defaultTempo !== undefined) options.defaultTempo = opts.defaultTempo;
   if (opts.extensions !== undefined) options.extensions = opts.extensions;
+  if (opts.drand !== undefined) options.drand = opts.drand;
   if (opts.runtime !== undefined) options.runtime = opts.runtime;
   const devnet = await start(options);
   const rpc = async (method: string, params: unknown[]): Promise<void> => {

@@ -208,6 +208,54 @@ describe('weight setter, never silent', () => {
   });
 });
 
+/** A runtime with timelocked commits: the chain reveals them itself at the drand round. */
+class TimelockChain extends FakeChain {
+  round = 5_000;
+  override runtime: WeightsCalls = { specVersion: 425, setWeights: true, hashCommitReveal: 'salted', timelocked: 'commit_timelocked_mechanism_weights' };
+  async commitTimelocked(p: { uids: readonly number[]; values: readonly number[]; versionKey: number }) {
+    this.calls.push('commit_timelocked_weights');
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    this.set = p;
+    return { blockNumber: ++this.block, revealRound: ++this.round };
+  }
+}
+
+describe('weight setter, timelocked commit-reveal', () => {
+  const cr = rules({ commitRevealEnabled: true, tempo: 10, lastEpochBlock: 100 });
+
+  it('commits timelocked, records the drand round, and never sends a reveal; a restart has nothing to do but commit again', async () => {
+    const { chain, store, setter } = setup(new TimelockChain());
+    const [committed] = await setter.step({ block: 100, lastUpdate: 0, rules: cr, weights });
+    expect(committed).toEqual({ action: 'committed', block: 101, ...weights, landed: true, revealRound: 5_001 });
+    expect(store.weightSubmissions()[0]).toMatchObject({ kind: 'timelocked', status: 'included', block: 101, revealRound: 5_001 });
+    expect(store.pendingCommits()).toEqual([]);
+    const restarted = setup(chain, store);
+    expect(await restarted.setter.step({ block: 115, lastUpdate: 101, rules: cr, weights })).toEqual([{ action: 'committed', block: 102, ...weights, landed: true, revealRound: 5_002 }]);
+    expect(chain.calls).toEqual(['commit_timelocked_weights', 'commit_timelocked_weights']);
+    expect(restarted.setter.health()).toMatchObject({ status: 'ok', mechanism: 'timelocked', lastLandedBlock: 102 });
+  });
+
+  it('retries a transient failure; backs off after the chain`s refusal (a round already passed)', async () => {
+    const { chain, store, setter } = setup(new TimelockChain());
+    chain.failures.push(new ChainTimeoutError('SubtensorModule.commit_timelocked_mechanism_weights', 12));
+    expect((await setter.step({ block: 100, lastUpdate: 0, rules: cr, weights }))[0]).toMatchObject({ action: 'committed' });
+    chain.failures.push(new ChainCallError('SubtensorModule.commit_timelocked_mechanism_weights', 'SubtensorModule.InvalidRevealRound', { code: 'E_COMMIT_REVEAL' }));
+    const [failed] = await setter.step({ block: 120, lastUpdate: 101, rules: cr, weights });
+    expect(failed).toMatchObject({ action: 'failed', code: 'E_COMMIT_REVEAL', error: expect.stringMatching(/InvalidRevealRound/) });
+    expect((await setter.step({ block: 121, lastUpdate: 101, rules: cr, weights }))[0]).toMatchObject({ action: 'waiting', reason: expect.stringMatching(/backing off/) });
+    expect(chain.calls).toEqual(['commit_timelocked_weights', 'commit_timelocked_weights', 'commit_timelocked_weights']);
+    expect(store.weightSubmissions().map((s) => s.status)).toEqual(['failed', 'included']);
+  });
+
+  it('counts an included timelocked commit as landed in the report', () => {
+    const store = ValidatorStore.open(':memory:', { netuid: NETUID, hotkey: HOTKEY });
+    const id = store.addWeightSubmission({ kind: 'timelocked', createdAt: 5, uids: [1], weights: [1], salt: undefined, versionKey: 1, commitHash: undefined, status: 'pending' });
+    store.updateWeightSubmission(id, { status: 'included', block: 40, revealRound: 9 });
+    expect(weightsHistory(store.weightSubmissions())).toMatchObject({ lastLanded: { block: 40, kind: 'timelocked' }, failedSince: 0 });
+  });
+});
+
 describe('weightsHistory (what `flopnet validator report` shows)', () => {
   it('finds the last landed submission and counts the failures since', () => {
     const store = ValidatorStore.open(':memory:', { netuid: NETUID, hotkey: HOTKEY });

@@ -42,7 +42,8 @@ export interface RecordedResult extends ChallengeResult {
 
 export interface WeightSubmission {
   id: number;
-  kind: 'set' | 'commit';
+  /** `timelocked`: a commit the chain reveals itself at `revealRound`'s drand pulse. */
+  kind: 'set' | 'commit' | 'timelocked';
   createdAt: number;
   block: number | undefined;
   uids: number[];
@@ -52,6 +53,7 @@ export interface WeightSubmission {
   commitHash: string | undefined;
   status: 'pending' | 'included' | 'revealed' | 'failed' | 'expired';
   error: string | undefined;
+  revealRound: number | undefined;
 }
 
 interface ResultRow {
@@ -77,7 +79,7 @@ interface ResultRow {
 
 interface SubmissionRow {
   id: number;
-  kind: 'set' | 'commit';
+  kind: WeightSubmission['kind'];
   created_at: number;
   block: number | null;
   uids: string;
@@ -87,6 +89,7 @@ interface SubmissionRow {
   commit_hash: string | null;
   status: WeightSubmission['status'];
   error: string | null;
+  reveal_round: number | null;
 }
 
 const isPrecision = (p: string | null): p is Precision => p !== null && (PRECISIONS as readonly string[]).includes(p);
@@ -138,6 +141,7 @@ function toSubmission(row: SubmissionRow): WeightSubmission {
     commitHash: row.commit_hash ?? undefined,
     status: row.status,
     error: row.error ?? undefined,
+    revealRound: row.reveal_round ?? undefined,
   };
 }
 
@@ -403,7 +407,7 @@ export class ValidatorStore {
       .all(limit);
   }
 
-  addWeightSubmission(s: Omit<WeightSubmission, 'id' | 'error' | 'block'> & { block?: number }): number {
+  addWeightSubmission(s: Omit<WeightSubmission, 'id' | 'error' | 'block' | 'revealRound'> & { block?: number }): number {
     const info = this.db
       .prepare(
         `INSERT INTO weight_submissions (kind, created_at, block, uids, weights, salt, version_key, commit_hash, status)
@@ -423,10 +427,10 @@ export class ValidatorStore {
     return Number(info.lastInsertRowid);
   }
 
-  updateWeightSubmission(id: number, update: { status: WeightSubmission['status']; block?: number; error?: string }): void {
+  updateWeightSubmission(id: number, update: { status: WeightSubmission['status']; block?: number; error?: string; revealRound?: number }): void {
     this.db
-      .prepare('UPDATE weight_submissions SET status = ?, block = COALESCE(?, block), error = ? WHERE id = ?')
-      .run(update.status, update.block ?? null, update.error ?? null, id);
+      .prepare('UPDATE weight_submissions SET status = ?, block = COALESCE(?, block), error = ?, reveal_round = COALESCE(?, reveal_round) WHERE id = ?')
+      .run(update.status, update.block ?? null, update.error ?? null, update.revealRound ?? null, id);
   }
 
   /**

@@ -86,4 +86,26 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE results ADD COLUMN window_s REAL;
   ALTER TABLE results ADD COLUMN sized_tflops REAL;
   `,
+  `
+  -- Timelocked commits (commit-reveal v3/v4): the chain decrypts and applies them once drand's pulse for
+  -- reveal_round is stored; the validator sends no reveal. SQLite cannot widen a CHECK: rebuild the table.
+  CREATE TABLE weight_submissions_v3 (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind         TEXT    NOT NULL CHECK (kind IN ('set', 'commit', 'timelocked')),
+    created_at   INTEGER NOT NULL,
+    block        INTEGER,
+    uids         TEXT    NOT NULL,
+    weights      TEXT    NOT NULL,
+    salt         TEXT,
+    version_key  INTEGER NOT NULL,
+    commit_hash  TEXT,
+    status       TEXT    NOT NULL CHECK (status IN ('pending', 'included', 'revealed', 'failed', 'expired')),
+    error        TEXT,
+    reveal_round INTEGER
+  );
+  INSERT INTO weight_submissions_v3 (id, kind, created_at, block, uids, weights, salt, version_key, commit_hash, status, error)
+    SELECT id, kind, created_at, block, uids, weights, salt, version_key, commit_hash, status, error FROM weight_submissions;
+  DROP TABLE weight_submissions;
+  ALTER TABLE weight_submissions_v3 RENAME TO weight_submissions;
+  `,
 ];

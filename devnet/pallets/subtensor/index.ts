@@ -5,8 +5,9 @@
  * the block step.
  *
  * Simplifications (devnet/README.md): the subnet pool is constant product without per-block injections;
- * no transaction fees are charged; child keys, delegate take, root stake, mechanisms > 1, drand
- * timelocked commits and registration-price decay precision are left out.
+ * no transaction fees are charged; child keys, delegate take, root stake, mechanisms > 1 and
+ * registration-price decay precision are left out. Timelocked commits (timelocked.ts) are added by the
+ * runtime, which has the Drand pallet.
  */
 import { Pallet, type BlockContext, type RuntimeTypes } from '../../runtime/pallet.js';
 import type { State } from '../../runtime/storage.js';

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { ValidatorStore, type RecordedResult } from '../../../validator/store/db.js';
+import { MIGRATIONS } from '../../../validator/store/migrations.js';
 import type { ScoreEntry } from '../../../validator/scores.js';
 
 const identity = { netuid: 3, hotkey: '5Validator' };
@@ -113,6 +115,23 @@ describe('validator store', () => {
     expect(store.pendingCommits()).toMatchObject([{ id, block: 12, salt: [7, 8], uids: [1], weights: [65535] }]);
     store.updateWeightSubmission(id, { status: 'revealed', block: 25 });
     expect(store.pendingCommits()).toEqual([]);
+    store.close();
+  });
+
+  it('keeps the weight submissions of a database written before timelocked commits, and records timelocked ones', () => {
+    const path = join(tmp(), 'v2.db');
+    const old = new Database(path);
+    for (const sql of MIGRATIONS.slice(0, 2)) old.exec(sql);
+    old.pragma('user_version = 2');
+    old.prepare("INSERT INTO weight_submissions (kind, created_at, block, uids, weights, salt, version_key, commit_hash, status) VALUES ('commit', 1, 12, '[1]', '[65535]', '[7]', 1000, '0xab', 'included')").run();
+    old.close();
+    const store = ValidatorStore.open(path, identity);
+    expect(store.pendingCommits()).toMatchObject([{ kind: 'commit', block: 12, salt: [7], commitHash: '0xab', revealRound: undefined }]);
+    const id = store.addWeightSubmission({ kind: 'timelocked', createdAt: 2, uids: [1], weights: [65535], salt: undefined, versionKey: 1000, commitHash: undefined, status: 'pending' });
+    store.updateWeightSubmission(id, { status: 'included', block: 30, revealRound: 27_000_001 });
+    expect(store.weightSubmissions()[0]).toMatchObject({ kind: 'timelocked', status: 'included', block: 30, revealRound: 27_000_001 });
+    // The chain reveals a timelocked commit: it is no commit for the validator to reveal.
+    expect(store.pendingCommits()).toHaveLength(1);
     store.close();
   });
 
