@@ -4,6 +4,7 @@
  * are dealt across them and the commitment covers the contiguous prefix they finished in the window.
  */
 import { FlopnetError, UsageError } from '../../../shared/errors.js';
+import type { DeviceSelection } from '../index.js';
 import type { Logger } from '../../../shared/log.js';
 import { silentLogger } from '../../../shared/log.js';
 import type { DeviceInfo, Precision } from '../../../shared/challenge/types.js';
@@ -14,8 +15,6 @@ import { kernelSource } from './source.js';
 
 export { CLASS_PLANS, bandRowsFor, decodeElements, precisionsFor, workingSetBytes, type CudaPipeline } from './device.js';
 
-/** Which GPUs a node uses: every one the driver sees, or these ordinals. */
-export type DeviceSelection = 'all' | readonly number[];
 
 export interface CudaBackendOptions {
   /** GPUs to use (default [0]). */
@@ -29,19 +28,6 @@ export interface CudaBackendOptions {
   /** Device bytes never planned for on each GPU; default min(256 MiB, 5%). */
   reserveBytes?: number;
   log?: Logger;
-}
-
-/** Parses `--devices`: "all", or a comma-separated list of distinct ordinals ("0,1,3"). */
-export function parseDevices(spec: string): DeviceSelection {
-  const text = spec.trim();
-  if (text === 'all') return 'all';
-  const ordinals = text.split(',').map((part) => part.trim());
-  if (ordinals.some((o) => !/^\d{1,3}$/.test(o))) {
-    throw new UsageError(`--devices ${JSON.stringify(spec)}: expected "all" or GPU ordinals such as 0,1,2`, { code: 'E_DEVICES', hint: 'nvidia-smi -L lists the GPUs and their ordinals' });
-  }
-  const numbers = ordinals.map(Number);
-  if (new Set(numbers).size !== numbers.length) throw new UsageError(`--devices ${JSON.stringify(spec)} names a GPU twice`, { code: 'E_DEVICES' });
-  return numbers;
 }
 
 export class CudaBackend extends NodeBackend {

@@ -116,6 +116,9 @@ export function workingSetBytes(challenge: Pick<Challenge, 'precision' | 'm' | '
 /** Milliseconds after the last GEMM's hashes: its band roots to the host and the GEMM's root. */
 const DEVICE_FINISH_MS = 2;
 
+/** GEMMs enqueued beyond the one running: the host may be this many GEMMs late before the device idles. */
+const QUEUED_GEMMS = 2;
+
 /** Decodes device storage bits of a class into numbers (for the start-up self-test). */
 export function decodeElements(precision: Precision, bytes: Uint8Array): Float64Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -312,13 +315,14 @@ export class CudaDevice implements DeviceWorker {
       allocations.push(ptr);
       return ptr;
     };
+    // Six events a GEMM ([generate start, generate end, gemm start, gemm end, hash start, hash end]),
+    // from a ring: a set is recorded again only after its GEMM was waited for and read, and after the
+    // GEMMs that wait on it were enqueued (a stream wait takes the event's record as it is then).
     const events: Handle[] = [];
-    const mark = (stream: Handle) => {
-      const e = cu.createEvent();
-      events.push(e);
-      cu.record(e, stream);
-      return e;
-    };
+    const ring = Array.from({ length: QUEUED_GEMMS + 6 }, () => Array.from({ length: 6 }, () => (events.push(cu.createEvent()), events.at(-1)!)));
+    const marksOf = (i: number) => ring[i % ring.length]!;
+    // Kernel time per phase; with overlap the phases run at the same time, so these add up to more than the wall time.
+    const timings: ExecutionTimings = { generateMs: 0, gemmMs: 0, hashMs: 0 };
     try {
       const roots = alloc(m * bands * HASH_BYTES);
       const slots: Slot[] = Array.from({ length: overlap ? 2 : 1 }, () => ({
@@ -327,21 +331,27 @@ export class CudaDevice implements DeviceWorker {
         c: alloc(n * n * plan.outputBytes),
         tree: alloc(merkleNodeCount(n) * HASH_BYTES),
       }));
-      // Per GEMM, in the order taken: [generate start, generate end, gemm start, gemm end, hash start,
-      // hash end]. With overlap, A_{i+1}, B_{i+1} are generated while GEMM i runs and C_{i−1} is hashed
-      // while GEMM i runs; the waits below are the only ordering between the three streams.
-      const marks: Handle[][] = [];
+      // With overlap, A_{i+1}, B_{i+1} are generated while GEMM i runs and C_{i−1} is hashed while
+      // GEMM i runs; the waits below are the only ordering between the three streams.
       const taken: number[] = [];
-      // GEMMs whose hashes are known done; the slowest wall time between two of them is the pace a
-      // next GEMM is judged by (one stays queued behind the running one, so each starts as the last ends).
+      // GEMMs whose hashes are known done, and the pace a next GEMM is judged by: the slowest GEMM so
+      // far in device time (CUDA events, so a busy host's delays do not count: GEMMs stay queued ahead
+      // of the device). Serially a GEMM takes its three phases; overlapped, the slowest phase.
       let waited = 0;
       let slowestGemmMs = 0;
-      let lastDone = performance.now();
+      let lastGemmMs = 0;
+      let lastSeen = performance.now();
       const finished = async (i: number) => {
-        await cu.waitFor(marks[i]![5]!, signal, this.options.poll);
-        const now = performance.now();
-        slowestGemmMs = Math.max(slowestGemmMs, now - lastDone);
-        lastDone = now;
+        const [genStart, genEnd, gemmStart, gemmEnd, hashStart, hashEnd] = marksOf(i);
+        // Polling starts about when the GEMM should end: it started about when the last one was seen to end.
+        await cu.waitFor(hashEnd!, signal, this.options.poll, lastSeen + 0.9 * lastGemmMs - performance.now());
+        lastSeen = performance.now();
+        const phases = [cu.elapsedMs(genStart!, genEnd!), cu.elapsedMs(gemmStart!, gemmEnd!), cu.elapsedMs(hashStart!, hashEnd!)] as const;
+        timings.generateMs += phases[0];
+        timings.gemmMs += phases[1];
+        timings.hashMs += phases[2];
+        lastGemmMs = overlap ? Math.max(...phases) : cu.elapsedMs(genStart!, hashEnd!);
+        slowestGemmMs = Math.max(slowestGemmMs, lastGemmMs);
         waited = i + 1;
         const j = taken[i]!;
         const bandRoots = new Uint8Array(bands * HASH_BYTES);
@@ -354,7 +364,7 @@ export class CudaDevice implements DeviceWorker {
         if (i >= 1) {
           // GEMM 1 has no pace to be judged by until GEMM 0 is done: the device idles one launch, once.
           if (stopAt && waited === 0) await finished(0);
-          // This GEMM starts when the one still queued ends, about one pace from now.
+          // This GEMM starts when the ones still queued end, about one pace each from now.
           const startsAt = performance.now() + (i - waited) * slowestGemmMs;
           if (!nextGemmFits(stopAt, i, slowestGemmMs, finishMs(i + 1) + DEVICE_FINISH_MS, startsAt)) break;
         }
@@ -364,32 +374,29 @@ export class CudaDevice implements DeviceWorker {
         taken.push(j);
         const slot = slots[i % slots.length]!;
         if (i >= slots.length) {
-          cu.waitEvent(streams.gen, marks[i - slots.length]![3]!); // GEMM i − slots has read this slot's A and B
-          cu.waitEvent(streams.gemm, marks[i - slots.length]![5]!); // and its result, which this GEMM overwrites, is hashed
+          cu.waitEvent(streams.gen, marksOf(i - slots.length)[3]!); // GEMM i − slots has read this slot's A and B
+          cu.waitEvent(streams.gemm, marksOf(i - slots.length)[5]!); // and its result, which this GEMM overwrites, is hashed
         }
-        const genStart = mark(streams.gen);
+        const marks = marksOf(i);
+        const mark = (phase: number, stream: Handle) => {
+          cu.record(marks[phase]!, stream);
+          return marks[phase]!;
+        };
+        mark(0, streams.gen);
         this.generate(precision, slot.a, n, k, matrixKey(challenge.seed, 'A', j), 0, streams.gen);
         this.generate(precision, slot.b, n, k, matrixKey(challenge.seed, 'B', j), 0, streams.gen);
-        const genEnd = mark(streams.gen);
-        cu.waitEvent(streams.gemm, genEnd);
-        const gemmStart = mark(streams.gemm);
+        cu.waitEvent(streams.gemm, mark(1, streams.gen));
+        mark(2, streams.gemm);
         for (let band = 0; band < bands; band++) this.bandGemm(plan, slot, n, k, bandRows, band);
-        const gemmEnd = mark(streams.gemm);
-        cu.waitEvent(streams.hash, gemmEnd);
-        const hashStart = mark(streams.hash);
+        cu.waitEvent(streams.hash, mark(3, streams.gemm));
+        mark(4, streams.hash);
         this.hashToBandRoots(slot, plan, n, bandRows, roots + j * bands * HASH_BYTES, streams.hash);
-        marks.push([genStart, genEnd, gemmStart, gemmEnd, hashStart, mark(streams.hash)]);
-        // Keep one GEMM queued behind the one running, so the GPU never waits on this thread.
-        if (waited < i) await finished(i - 1);
+        mark(5, streams.hash);
+        // Keep GEMMs queued behind the one running, so the GPU never waits on this thread, even when
+        // it is late by a GEMM (several devices, a loaded host).
+        while (taken.length - waited > QUEUED_GEMMS) await finished(waited);
       }
       while (waited < taken.length) await finished(waited);
-      // Kernel time per phase; with overlap the phases run at the same time, so these add up to more than the wall time.
-      const timings: ExecutionTimings = { generateMs: 0, gemmMs: 0, hashMs: 0 };
-      for (const [genStart, genEnd, gemmStart, gemmEnd, hashStart, hashEnd] of marks) {
-        timings.generateMs += cu.elapsedMs(genStart!, genEnd!);
-        timings.gemmMs += cu.elapsedMs(gemmStart!, gemmEnd!);
-        timings.hashMs += cu.elapsedMs(hashStart!, hashEnd!);
-      }
       this.log.debug('ran challenge', { id: challenge.id, precision, gemms: taken.length, m, n, k, bandRows, pipeline: overlap ? 'overlap' : 'serial', ...timings });
       return timings;
     } finally {

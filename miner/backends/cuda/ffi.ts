@@ -397,8 +397,9 @@ export class CudaLibraries {
    * where the driver refuses that thread (no current context) or `poll` asks for it, polling
    * cuEventQuery from this one. Several devices poll: each cuEventSynchronize holds one of libuv's few
    * worker threads (4 by default) for a whole GEMM, so eight devices would wait in line for them.
+   * `expectedMs`, when the caller knows about how long the event has left, is slept before polling.
    */
-  async waitFor(event: Handle, signal?: AbortSignal, poll = false): Promise<void> {
+  async waitFor(event: Handle, signal?: AbortSignal, poll = false, expectedMs = 0): Promise<void> {
     if (this.asyncSyncWorks && !poll) {
       const status = await new Promise<number>((resolve, reject) =>
         this.d.cuEventSynchronize!.async(event, (error: unknown, result: number) => (error ? reject(error) : resolve(result))),
@@ -406,6 +407,7 @@ export class CudaLibraries {
       if (status !== CUDA_ERROR_INVALID_CONTEXT) return this.check('cuda', 'cuEventSynchronize', status);
       this.asyncSyncWorks = false;
     }
+    if (expectedMs > 2) await new Promise((resolve) => setTimeout(resolve, expectedMs - 1));
     for (let wait = 0.05; ; wait = Math.min(wait * 2, 2)) {
       const status = this.d.cuEventQuery!(event) as number;
       if (status !== CUDA_ERROR_NOT_READY) return this.check('cuda', 'cuEventQuery', status);

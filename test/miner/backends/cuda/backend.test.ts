@@ -5,7 +5,8 @@
  */
 import koffi from 'koffi';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CudaBackend, parseDevices, precisionsFor, workingSetBytes, type CudaBackendOptions } from '../../../../miner/backends/cuda/backend.js';
+import { CudaBackend, precisionsFor, workingSetBytes, type CudaBackendOptions } from '../../../../miner/backends/cuda/backend.js';
+import { parseDevices } from '../../../../miner/backends/index.js';
 import { WORKSPACE_BYTES, bandRowsFor } from '../../../../miner/backends/cuda/device.js';
 import { CpuBackend } from '../../../../miner/backends/cpu.js';
 import type { ComputeBackend, ExecuteOptions } from '../../../../miner/backends/backend.js';
@@ -213,10 +214,11 @@ describe.skipIf('skip' in fake)('CudaBackend on the fake CUDA library (FFI and b
   it.each(['serial', 'overlap'] as const)('%s pipeline: reads stopAt before every GEMM, so a stop moved earlier mid-run ends it there', async (pipeline) => {
     const b = await make({ pipeline });
     let stop = Number.MAX_SAFE_INTEGER;
-    // Progress 2/6 (GEMM 1 done) comes while GEMM 2 is queued, so the check before GEMM 3 sees the stop.
-    const onProgress = (f: number) => { if (f >= 2 / 6) stop = 0; };
-    const { verdict, gemms } = await verifyRound(b, small('fp16', 6), 6, { stopAt: () => stop, onProgress });
-    expect(gemms).toBe(3);
+    // Progress 2/8 (GEMM 1 done) comes while GEMMs 2 and 3 are queued (two wait behind the one running),
+    // so the check before GEMM 4 sees the stop.
+    const onProgress = (f: number) => { if (f >= 2 / 8) stop = 0; };
+    const { verdict, gemms } = await verifyRound(b, small('fp16', 8), 6, { stopAt: () => stop, onProgress });
+    expect(gemms).toBe(4);
     expect(verdict).toMatchObject({ ok: true });
   });
 

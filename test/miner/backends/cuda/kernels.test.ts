@@ -151,3 +151,19 @@ describe.skipIf(!nvcc)('kernels.cu as CUDA C (nvcc, compile only: no GPU needed)
     }
   });
 });
+
+/**
+ * A real libnvrtc, when one is named (FLOPNET_TEST_NVRTC=/path/to/libnvrtc.so.13, e.g. unpacked from the
+ * nvidia-cuda-nvrtc wheel): NVRTC compiles without a GPU, so the miner's own compile call (no headers,
+ * options as char**) is checked against the compiler a GPU machine runs. The other libraries are the fake.
+ */
+const realNvrtc = process.env.FLOPNET_TEST_NVRTC;
+describe.skipIf(!realNvrtc || 'skip' in fake)('kernels.cu through a real NVRTC (skipped unless FLOPNET_TEST_NVRTC names a libnvrtc.so, its directory on LD_LIBRARY_PATH)', () => {
+  it.each(['sm_80', 'sm_89', 'sm_90'])('compiles for %s: a real cubin comes back', (arch) => {
+    const cu = new CudaLibraries({ ...fakePaths((fake as { path: string }).path), nvrtc: realNvrtc! });
+    const source = readFileSync(new URL('../../../../miner/backends/cuda/kernels.cu', import.meta.url), 'utf8');
+    const cubin = cu.compile(source, 'kernels.cu', [`--gpu-architecture=${arch}`]);
+    // An ELF image (a cubin), not the fake's marker.
+    expect(Buffer.from(cubin.subarray(0, 4)).toString('latin1')).toBe('\x7fELF');
+  });
+});
