@@ -101,8 +101,8 @@ export class CudaBackend extends NodeBackend {
   }
 
   /** Raw cuBLAS throughput of the first device at one shape (CudaDevice.measureGemm). */
-  measureGemm(precision: Precision, n: number, k: number, seconds = 2): Promise<{ msPerGemm: number; tflops: number; repetitions: number }> {
-    return this.devices[0]!.measureGemm(precision, n, k, seconds);
+  measureGemm(precision: Precision, n: number, k: number, seconds = 2, bandRows?: number): Promise<{ msPerGemm: number; tflops: number; repetitions: number }> {
+    return this.devices[0]!.measureGemm(precision, n, k, seconds, bandRows);
   }
 }
 

@@ -575,10 +575,11 @@ export class CudaDevice implements DeviceWorker {
 
   /**
    * Raw cuBLAS throughput at one shape, for benchmarks: inputs generated once, one warm-up product, then
-   * as many products as fill about `seconds` (3 at least) between two CUDA events. The whole n×n product
-   * in one call: the ceiling a challenge is compared with.
+   * as many products as fill about `seconds` (3 at least) between two CUDA events. By default the whole
+   * n×n product in one call: the ceiling a challenge is compared with; with `bandRows`, each product is
+   * done in bands as a challenge does it (what banding itself costs).
    */
-  measureGemm(precision: Precision, n: number, k: number, seconds = 2): Promise<{ msPerGemm: number; tflops: number; repetitions: number }> {
+  measureGemm(precision: Precision, n: number, k: number, seconds = 2, bandRows = n): Promise<{ msPerGemm: number; tflops: number; repetitions: number }> {
     return this.serialized(async () => {
       this.assertOpen();
       const plan = CLASS_PLANS[precision];
@@ -595,7 +596,7 @@ export class CudaDevice implements DeviceWorker {
           const [start, end] = [cu.createEvent(), cu.createEvent()];
           events.push(start, end);
           cu.record(start, this.stream);
-          for (let i = 0; i < repetitions; i++) this.bandGemm(plan, slot, n, k, n, 0);
+          for (let i = 0; i < repetitions; i++) for (let band = 0; band < Math.ceil(n / bandRows); band++) this.bandGemm(plan, slot, n, k, bandRows, band);
           cu.record(end, this.stream);
           await cu.waitFor(end, undefined, this.options.poll);
           return cu.elapsedMs(start, end) / repetitions;
