@@ -33,7 +33,7 @@ export function parseDevices(spec: string): DeviceSelection {
 export const devicesOption = {
   devices: {
     key: 'devices',
-    arg: '<all|0,1,…>',
+    arg: '<all or 0,1,…>',
     description: 'GPUs the cuda backend serves from, as one node: all, or ordinals (default 0); each challenge\'s GEMMs are dealt across them',
     schema: z
       .string()

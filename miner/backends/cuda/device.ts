@@ -373,9 +373,11 @@ export class CudaDevice implements DeviceWorker {
         if (j === undefined) break;
         taken.push(j);
         const slot = slots[i % slots.length]!;
+        // Between streams only (on one stream, order is already the wait).
+        const wait = (stream: Handle, event: Handle, after: Handle) => stream !== after && cu.waitEvent(stream, event);
         if (i >= slots.length) {
-          cu.waitEvent(streams.gen, marksOf(i - slots.length)[3]!); // GEMM i − slots has read this slot's A and B
-          cu.waitEvent(streams.gemm, marksOf(i - slots.length)[5]!); // and its result, which this GEMM overwrites, is hashed
+          wait(streams.gen, marksOf(i - slots.length)[3]!, streams.gemm); // GEMM i − slots has read this slot's A and B
+          wait(streams.gemm, marksOf(i - slots.length)[5]!, streams.hash); // and its result, which this GEMM overwrites, is hashed
         }
         const marks = marksOf(i);
         const mark = (phase: number, stream: Handle) => {
@@ -385,10 +387,10 @@ export class CudaDevice implements DeviceWorker {
         mark(0, streams.gen);
         this.generate(precision, slot.a, n, k, matrixKey(challenge.seed, 'A', j), 0, streams.gen);
         this.generate(precision, slot.b, n, k, matrixKey(challenge.seed, 'B', j), 0, streams.gen);
-        cu.waitEvent(streams.gemm, mark(1, streams.gen));
+        wait(streams.gemm, mark(1, streams.gen), streams.gen);
         mark(2, streams.gemm);
         for (let band = 0; band < bands; band++) this.bandGemm(plan, slot, n, k, bandRows, band);
-        cu.waitEvent(streams.hash, mark(3, streams.gemm));
+        wait(streams.hash, mark(3, streams.gemm), streams.gemm);
         mark(4, streams.hash);
         this.hashToBandRoots(slot, plan, n, bandRows, roots + j * bands * HASH_BYTES, streams.hash);
         mark(5, streams.hash);
