@@ -18,7 +18,7 @@ import { silentLogger } from '../../shared/log.js';
 import { matrixKey } from '../../shared/challenge/elements.js';
 import { HASH_BYTES, merkleNodeCount, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
 import { PRECISIONS, type Challenge, type DeviceInfo, type RowRef } from '../../shared/challenge/types.js';
-import { nextGemmFits, type ExecutionTimings } from './backend.js';
+import { nextGemmFits, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
 import { NodeBackend, type Dealer, type DeviceWorker, type GemmRowOpening, type WorkerRunOptions } from './node.js';
 import { cheaperInputBits, type Adversary } from './adversary.js';
 import type { Accumulation, GemmTask, Task, TaskMessage, TaskReply } from './cpu-worker.js';
@@ -260,7 +260,6 @@ export class CpuDevice implements DeviceWorker {
   async run(challenge: Challenge, dealer: Dealer, { signal, stopAt, finishMs, done }: WorkerRunOptions): Promise<ExecutionTimings> {
     await this.start();
     const pool = this.pool!;
-    const started = performance.now();
     const plan = this.plan(challenge, pool);
     const buffers = this.buffers(plan);
     const kept = new Map<number, Uint8Array[]>();
@@ -287,7 +286,6 @@ export class CpuDevice implements DeviceWorker {
       done(j, merkleRoot(levels));
       slowestGemmMs = Math.max(slowestGemmMs, performance.now() - gemmStarted);
     }
-    if (this.adversary?.kind === 'late') await delay(Math.max(0, challenge.deadlineMs - (performance.now() - started)) + 50, signal);
     this.log.debug('ran challenge', { id: challenge.id, precision: challenge.precision, gemms: kept.size, ...timings });
     return timings;
   }
@@ -361,8 +359,19 @@ export class CpuDevice implements DeviceWorker {
 
 /** The CPU reference backend: a node of one CPU device. */
 export class CpuBackend extends NodeBackend {
+  private readonly adversary: Adversary | undefined;
+
   constructor(options: CpuBackendOptions = {}) {
     super([new CpuDevice(options)], { kind: 'cpu', ...(options.log ? { log: options.log.child('cpu') } : {}) });
+    this.adversary = options.adversary;
+  }
+
+  /** As a node does; the `late` adversary then holds the root until the window is over. */
+  override async execute(challenge: Challenge, options: ExecuteOptions = {}): Promise<Execution> {
+    const started = performance.now();
+    const execution = await super.execute(challenge, options);
+    if (this.adversary?.kind === 'late') await delay(Math.max(0, challenge.deadlineMs - (performance.now() - started)) + 50, options.signal);
+    return execution;
   }
 }
 
