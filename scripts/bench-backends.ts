@@ -82,7 +82,7 @@ async function benchPipeline(pipeline: CudaPipeline): Promise<DeviceInfo> {
       const started = performance.now();
       const execution = await backend.execute(challenge);
       const elapsedMs = performance.now() - started;
-      // Without stopAt the backend runs all m GEMMs unless device memory stops it first.
+      // Without stopAt the backend runs all m GEMMs.
       const committed = committedPart(challenge, execution.gemms);
       const request = pickRows(committed, 16);
       const openings = { id: challenge.id, rows: await backend.open(challenge.id, request.rows) };
