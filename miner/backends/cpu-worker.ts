@@ -1,7 +1,6 @@
 /**
  * The CPU backend's worker thread: generates input rows, multiplies and hashes result rows in shared
- * memory, one task (a band of rows of one matrix) per message, and builds each GEMM's Merkle tree over
- * its row leaves (off the main thread, which answers the network meanwhile). Loaded through
+ * memory, one task (a band of rows of one matrix) per message. Loaded through
  * cpu-worker.mjs, which registers tsx first so this file runs as TypeScript under `node bin/flopnet.mjs`
  * and under vitest alike.
  *
@@ -11,7 +10,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { colOfB, rowOfA, type MatrixKey } from '../../shared/challenge/elements.js';
-import { hashLeaf, HASH_BYTES, merkleLevels } from '../../shared/challenge/merkle.js';
+import { hashLeaf, HASH_BYTES } from '../../shared/challenge/merkle.js';
 import type { Precision } from '../../shared/challenge/types.js';
 import { roundToFp16, roundToMantissa } from './adversary.js';
 
@@ -69,16 +68,7 @@ export interface HashTask {
   leaves: SharedArrayBuffer;
 }
 
-export interface TreeTask {
-  type: 'tree';
-  leaves: SharedArrayBuffer;
-  /** Leaves in the tree: the first `count` leaf hashes of `leaves`. */
-  count: number;
-  /** Receives every level, leaves first, one after the other (merkleNodeCount(count) hashes). */
-  tree: SharedArrayBuffer;
-}
-
-export type Task = GenerateTask | GemmTask | HashTask | TreeTask;
+export type Task = GenerateTask | GemmTask | HashTask;
 export type TaskMessage = { id: number; task: Task };
 export type TaskReply = { id: number; error?: string };
 
@@ -191,20 +181,10 @@ export function hashRows(task: HashTask): void {
   for (let r = task.from; r < task.to; r++) leaves.set(hashLeaf(bytes.subarray(r * rowBytes, (r + 1) * rowBytes)), r * HASH_BYTES);
 }
 
-export function buildTree(task: TreeTask): void {
-  const out = new Uint8Array(task.tree);
-  let offset = 0;
-  for (const level of merkleLevels(new Uint8Array(task.leaves, 0, task.count * HASH_BYTES))) {
-    out.set(level, offset);
-    offset += level.length;
-  }
-}
-
 export function runTask(task: Task): void {
   if (task.type === 'generate') generate(task);
   else if (task.type === 'gemm') gemm(task);
-  else if (task.type === 'hash') hashRows(task);
-  else buildTree(task);
+  else hashRows(task);
 }
 
 if (parentPort && (workerData as { flopnetCpuWorker?: boolean } | undefined)?.flopnetCpuWorker) {

@@ -16,7 +16,7 @@ import { FlopnetError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { silentLogger } from '../../shared/log.js';
 import { matrixKey } from '../../shared/challenge/elements.js';
-import { HASH_BYTES, merkleNodeCount, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
+import { HASH_BYTES, merkleLevels, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
 import { PRECISIONS, type Challenge, type DeviceInfo, type RowRef } from '../../shared/challenge/types.js';
 import { nextGemmFits, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
 import { NodeBackend, type Dealer, type DeviceWorker, type GemmRowOpening, type WorkerRunOptions } from './node.js';
@@ -280,26 +280,15 @@ export class CpuDevice implements DeviceWorker {
       await phase('generateMs', () => this.generate(pool, plan, j, buffers));
       await phase('gemmMs', () => this.multiply(pool, plan, j, buffers, plan.bands));
       await phase('hashMs', () => this.hash(pool, plan, buffers, plan.bands));
+      // The GEMM's tree here: n hashes (a few hundred µs for a CPU's n), cheaper than a worker round trip.
       let levels: Uint8Array[] = [];
-      await phase('hashMs', async () => (levels = await this.tree(pool, buffers.leaves, challenge.n)));
+      await phase('hashMs', async () => (levels = merkleLevels(new Uint8Array(new Uint8Array(buffers.leaves)))));
       kept.set(j, levels);
       done(j, merkleRoot(levels));
       slowestGemmMs = Math.max(slowestGemmMs, performance.now() - gemmStarted);
     }
     this.log.debug('ran challenge', { id: challenge.id, precision: challenge.precision, gemms: kept.size, ...timings });
     return timings;
-  }
-
-  /** The tree's levels over the first `count` leaves, built on a worker thread. */
-  private async tree(pool: WorkerPool, leaves: SharedArrayBuffer, count: number): Promise<Uint8Array[]> {
-    const tree = new SharedArrayBuffer(merkleNodeCount(count) * HASH_BYTES);
-    await pool.run({ type: 'tree', leaves, count, tree });
-    const levels: Uint8Array[] = [];
-    for (let offset = 0, width = count; ; width = Math.ceil(width / 2)) {
-      levels.push(new Uint8Array(tree, offset * HASH_BYTES, width * HASH_BYTES));
-      offset += width;
-      if (width === 1) return levels;
-    }
   }
 
   /**

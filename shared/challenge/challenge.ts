@@ -45,3 +45,8 @@ export function committedPart<C extends Pick<Challenge, 'm'>>(challenge: C, gemm
 export function challengeFlops(challenge: Pick<Challenge, 'm' | 'n' | 'k'>): number {
   return 2 * challenge.m * challenge.n * challenge.n * challenge.k;
 }
+
+/** Bytes of the results of m GEMMs of n×n: binary64 values for the fp64 class, binary32 for the others. */
+export function resultSize(challenge: Pick<Challenge, 'precision' | 'm' | 'n'>): number {
+  return challenge.m * challenge.n * challenge.n * (challenge.precision === 'fp64' ? 8 : 4);
+}

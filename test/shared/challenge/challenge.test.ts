@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { challengeFlops, createChallenge } from '../../../shared/challenge/challenge.js';
+import { challengeFlops, createChallenge, resultSize } from '../../../shared/challenge/challenge.js';
 import { MAX_GEMMS, zChallenge } from '../../../shared/challenge/types.js';
 import { decodeFrame, encode } from '../../../shared/protocol/codec.js';
 
@@ -12,6 +12,8 @@ describe('createChallenge', () => {
     expect(a.id).not.toBe(b.id);
     expect(Buffer.from(a.seed).equals(Buffer.from(b.seed))).toBe(false);
     expect(challengeFlops(a)).toBe(2 * 3 * 64 * 64 * 128);
+    expect(resultSize(a)).toBe(3 * 64 * 64 * 4);
+    expect(resultSize({ ...a, precision: 'fp64' })).toBe(3 * 64 * 64 * 8);
   });
 
   it('offers up to 16384 GEMMs (the v3 ceiling) and refuses more', () => {
