@@ -57,7 +57,8 @@ export function answerLimit(op: Op, request: unknown, challenge: OpenedChallenge
   const rows = Math.min((request as OpeningRequest).rows.length, MAX_OPENED_ROWS);
   // resultSize of one GEMM over n is n rows of n values: its n-th part is one row's bytes.
   const rowBytes = challenge ? resultSize({ precision: challenge.precision, m: 1, n: challenge.n }) / challenge.n : 8 * MAX_DIM;
-  const path = challenge ? Math.ceil(Math.log2(Math.max(2, Math.min(challenge.m, MAX_GEMMS) * challenge.n))) : MAX_PATH;
+  // Protocol v3 paths climb the GEMM's tree (⌈log2 n⌉ siblings at most), then the tree over GEMM roots (⌈log2 m⌉).
+  const path = challenge ? Math.max(1, Math.ceil(Math.log2(challenge.n)) + Math.ceil(Math.log2(Math.min(challenge.m, MAX_GEMMS)))) : MAX_PATH;
   return {
     maxBytes: Math.min(cap, ENVELOPE_BYTES + OPENINGS_BYTES + rows * (ROW_BYTES + rowBytes + path * HASH_BYTES)),
     // 1 map, 4 keys, id, array; per row 1 map, 4 keys, 3 values, 1 array and its hashes.

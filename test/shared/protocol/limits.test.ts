@@ -3,7 +3,7 @@
  * answer is bounded by what was asked, not by the largest frame the validator accepts.
  */
 import { describe, expect, it } from 'vitest';
-import { proofLength } from '../../../shared/challenge/merkle.js';
+import { rowProofLength } from '../../../shared/challenge/merkle.js';
 import { MAX_OPENED_ROWS, pickRows } from '../../../shared/challenge/openings.js';
 import { PRECISIONS, type Challenge } from '../../../shared/challenge/types.js';
 import { decodeErrorBody, decodeRequestBody, decodeResponseBody, encode } from '../../../shared/protocol/codec.js';
@@ -34,7 +34,7 @@ function openings(c: Pick<Challenge, 'id' | 'precision' | 'm' | 'n'>, rows: numb
         matrix: r.matrix,
         row: r.row,
         data: new Uint8Array(c.n * bytesPer),
-        path: Array.from({ length: proofLength(r.matrix * c.n + r.row, c.m * c.n) }, () => new Uint8Array(32)),
+        path: Array.from({ length: rowProofLength(r.matrix, r.row, c.m, c.n) }, () => new Uint8Array(32)),
       })),
     },
   };
