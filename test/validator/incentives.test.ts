@@ -20,6 +20,9 @@ describe('incentive config', () => {
     expect(DEFAULT_INCENTIVES.classes).toEqual({ fp32: { draw: 1, reward: 1 } });
     expect(DEFAULT_INCENTIVES.ema.alpha).toBe(0.1);
     expect(DEFAULT_INCENTIVES.failure.failedProof).toBe('zero');
+    // Only evidence of a wrong answer wipes a score; a missing answer or connection decays it.
+    expect(DEFAULT_INCENTIVES.failure.noAnswer).toBe('decay');
+    expect(DEFAULT_INCENTIVES.failure.unreachable).toBe('decay');
     expect(DEFAULT_INCENTIVES.burn).toBeUndefined();
     expect(parseIncentives({})).toEqual(DEFAULT_INCENTIVES);
   });
