@@ -55,8 +55,8 @@ export interface RoundOutput {
 }
 
 /**
- * The class asked of a miner: drawn with the config's draw weights among the classes the config pays
- * for, whatever the miner reports (a report is the miner's word: drawing from it would let a miner that
+ * The class asked in a round: drawn with the config's draw weights among the classes the config pays
+ * for, whatever miners report (a report is the miner's word: drawing from it would let a miner that
  * lists only its most profitable class be asked only that). `unit` is uniform in [0, 1).
  */
 export function drawClass(incentives: Incentives, unit: number): Precision {
@@ -101,9 +101,11 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   const int = input.random?.int ?? cryptoRandomInt;
   const results = new Map<string, ChallengeResult>();
   const devices = new Map<string, DeviceInfo>();
-  // The class of each miner, drawn before anything is asked of it: a failure counts against that class.
-  const drawn = new Map(input.miners.map((t) => [t.hotkey, drawClass(incentives, unit())]));
-  const base = (t: AxonTarget) => ({ round, uid: t.uid!, hotkey: t.hotkey, precision: drawn.get(t.hotkey)!, tflops: 0 });
+  // One class for the whole round, drawn before anything is asked: a failure counts against it, and
+  // two hotkeys on one device are asked the same class, so one cannot decline a cheap class to give
+  // the other the whole window on a dear one (docs/incentives.md, "From a round to weights").
+  const drawn = drawClass(incentives, unit());
+  const base = (t: AxonTarget) => ({ round, uid: t.uid!, hotkey: t.hotkey, precision: drawn, tflops: 0 });
   const challenges = new Map<string, Challenge>();
   /** The throughput each challenge's GEMMs were sized for (TFLOP/s), and the miners sized from a measurement. */
   const sizedFor = new Map<string, number>();
@@ -134,10 +136,10 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
     return true;
   });
 
-  // 2. A size per miner for its class, from its last verified throughput; a class it does not run counts 0.
+  // 2. A size per miner for the class, from its last verified throughput; a class it does not run counts 0.
   live = live.filter((t) => {
     const device = devices.get(t.hotkey)!;
-    const precision = drawn.get(t.hotkey)!;
+    const precision = drawn;
     if (!device.precisions.includes(precision)) {
       results.set(t.hotkey, {
         ...base(t),

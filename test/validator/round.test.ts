@@ -235,7 +235,7 @@ describe('a class the miner does not report', () => {
 });
 
 describe('a round fans out', () => {
-  it('sends every miner its challenge at the same moment', async () => {
+  it('sends every miner its challenge, of one class, at the same moment', async () => {
     class Stamping extends FakeBackend {
       at = 0;
       override async execute(c: Challenge, o: { signal?: AbortSignal } = {}) {
@@ -250,7 +250,11 @@ describe('a round fans out', () => {
     const dendrite = new Dendrite({ signer: createSigner(validator) });
     try {
       const targets = miners.map((m, i) => ({ hotkey: m.hotkey, ip: '127.0.0.1', port: m.port, uid: i + 1 }));
-      const { results } = await runRound({ round: 1, miners: targets, incentives, history: new Map(), dendrite });
+      // Two classes paid: the round still asks every miner the same one (no Sybil can trade classes).
+      const twoClasses = parseIncentives({ startTflops: 1e-4, challengeSeconds: WINDOW, classes: { fp32: { draw: 1, reward: 1 }, fp64: { draw: 1, reward: 1 } } });
+      const { results } = await runRound({ round: 1, miners: targets, incentives: twoClasses, history: new Map(), dendrite });
+      expect(new Set(results.map((r) => r.challenge?.precision)).size).toBe(1);
+      expect(results.every((r) => r.precision === r.challenge?.precision)).toBe(true);
       // The fake backend's rows do not verify; what matters here is when each challenge arrived.
       expect(results.every((r) => r.verdict === 'failed')).toBe(true);
       const stamps = backends.map((b) => b.at);
