@@ -13,6 +13,7 @@ import { devnetCommand } from './devnet/commands/devnet.js';
 import { minerCommand } from './miner/commands/miner.js';
 import { benchCommand } from './miner/commands/bench.js';
 import { validatorCommand } from './validator/commands/validator.js';
+import { simulateCommand } from './simulator/commands/simulate.js';
 import { demoCommand } from './scripts/demo.js';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     demoCommand,
     minerCommand,
     validatorCommand,
+    simulateCommand,
     benchCommand,
     walletCommand,
     subnetCommand,
