@@ -55,8 +55,18 @@ const DOWNGRADE: Readonly<Record<Precision, { cheaper?: Precision; bits?: number
 
 const downgrades = (group: MinerGroup, precision: Precision) => group.strategy.kind === 'downgrade' && group.strategy.classes.includes(precision);
 
-/** FLOP/s the device runs a class at under its strategy; 0 when it declines the class. */
+const rates = new WeakMap<MinerGroup, Map<Precision, number>>();
+
+/** FLOP/s the device runs a class at under its strategy; 0 when it declines the class. Cached per group. */
 export function deviceRate(group: MinerGroup, precision: Precision): number {
+  let byClass = rates.get(group);
+  if (!byClass) rates.set(group, (byClass = new Map()));
+  let rate = byClass.get(precision);
+  if (rate === undefined) byClass.set(precision, (rate = rateOf(group, precision)));
+  return rate;
+}
+
+function rateOf(group: MinerGroup, precision: Precision): number {
   const s = group.strategy;
   const native = group.device.native[precision] ?? 0;
   let tflops: number;

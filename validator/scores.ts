@@ -13,7 +13,7 @@
  * never be credited to the wrong miner after a re-registration. Pure; the store persists the result.
  */
 import type { Metagraph } from '../shared/chain/types.js';
-import { PRECISIONS, type Precision } from '../shared/challenge/types.js';
+import { PRECISIONS } from '../shared/challenge/types.js';
 import type { FailureAction, Incentives } from './incentives.js';
 import { classScore, type ClassTflops } from './reward.js';
 import type { ChallengeResult } from './result.js';
@@ -74,16 +74,16 @@ export function updateScores(scores: Scores, updates: readonly ScoreUpdate[], ro
     if (action === 'keep') continue;
     const previous = next.get(u.hotkey)?.ema ?? {};
     const precision = u.precision ?? u.challenge?.precision;
-    let ema: ClassTflops;
-    if (action === 'zero') {
-      ema = {};
-    } else if (action === 'ema' && precision !== undefined) {
-      const credited = Number.isFinite(u.tflops) && u.tflops > 0 ? u.tflops : 0;
-      ema = { ...previous, [precision]: alpha * credited + (1 - alpha) * (previous[precision] ?? 0) };
-    } else {
-      const decayed: Precision[] = precision !== undefined ? [precision] : PRECISIONS.filter((p) => previous[p] !== undefined);
-      ema = { ...previous };
-      for (const p of decayed) ema[p] = (1 - alpha) * (previous[p] ?? 0);
+    const credited = action === 'ema' && Number.isFinite(u.tflops) && u.tflops > 0 ? u.tflops : 0;
+    // Keys in PRECISIONS order whatever order classes were first measured in: one object shape for
+    // every miner (the simulator updates millions of these).
+    const ema: ClassTflops = {};
+    if (action !== 'zero') {
+      for (const p of PRECISIONS) {
+        const old = previous[p];
+        if (p === precision) ema[p] = (action === 'ema' ? alpha * credited : 0) + (1 - alpha) * (old ?? 0);
+        else if (old !== undefined) ema[p] = precision === undefined ? (1 - alpha) * old : old;
+      }
     }
     next.set(u.hotkey, { hotkey: u.hotkey, uid: u.uid, score: classScore(ema, incentives), ema, round });
   }
