@@ -17,7 +17,7 @@ import { PRECISIONS, type Precision } from '../shared/challenge/types.js';
 import { UsageError } from '../shared/errors.js';
 import { epoch as yumaEpoch, type SparseRow, type YumaParams } from '../shared/math/yuma.js';
 import { blockStep, distribute, newSubnetEmissionState, type SubnetEmissionState } from '../devnet/runtime/emission.js';
-import type { Incentives } from '../validator/incentives.js';
+import { paidClasses, type Incentives } from '../validator/incentives.js';
 import type { ChallengeResult } from '../validator/result.js';
 import type { ClassTflops } from '../validator/reward.js';
 import { updateScores, type ScoreEntry } from '../validator/scores.js';
@@ -183,6 +183,21 @@ const sumClasses = (into: ClassTflops, ema: ClassTflops, scale = 1): void => {
   for (const p of PRECISIONS) if (ema[p] !== undefined) into[p] = (into[p] ?? 0) + ema[p]! * scale;
 };
 
+/**
+ * Epochs until every honest validator has measured each paid class often enough for its average to
+ * reach 95 % of a steady miner's: (1 − α)^n ≤ 0.05 rounds at the least-drawn class, each validator
+ * holding one slot in V. At most half the run.
+ */
+export function warmupEpochs(incentives: Incentives, population: Population, epochs: number): number {
+  const paid = paidClasses(incentives);
+  const total = paid.reduce((a, [, c]) => a + c.draw, 0);
+  const rarest = Math.min(...paid.map(([, c]) => c.draw / total));
+  const validators = population.validators.reduce((a, v) => a + v.count, 0);
+  const roundsPerEpoch = Math.ceil(population.subnet.tempo / incentives.slotBlocks) / validators;
+  const needed = Math.ceil(Math.log(0.05) / Math.log(1 - incentives.ema.alpha));
+  return Math.min(Math.floor(epochs / 2), Math.ceil(needed / (roundsPerEpoch * rarest)));
+}
+
 export function simulate(input: SimulationInput): SimulationResult {
   const { incentives, population, epochs, signal } = input;
   const warmup = Math.min(input.warmup, epochs - 1);
@@ -252,7 +267,7 @@ export function simulate(input: SimulationInput): SimulationResult {
         const pace = nextPace(r, paces?.get(r.challenge.precision));
         if (!pace) continue;
         if (!paces) v.history.set(r.hotkey, (paces = new Map()));
-        paces.set(r.challenge.precision, { tflops: pace.tflops });
+        paces.set(r.challenge.precision, pace);
       }
     }
 

@@ -10,7 +10,7 @@ import { defineCommand } from '../../shared/cli/command.js';
 import { defineOptions, zBool, zInt } from '../../shared/config/options.js';
 import { FlopnetError } from '../../shared/errors.js';
 import { DEFAULT_INCENTIVES, loadIncentives } from '../../validator/incentives.js';
-import { simulate } from '../engine.js';
+import { simulate, warmupEpochs } from '../engine.js';
 import { renderHtml } from '../html.js';
 import { LIMITS, loadPopulation } from '../population.js';
 import { deviceRows, renderDevices, renderReport, type SimulationReport } from '../report.js';
@@ -35,7 +35,7 @@ const options = defineOptions({
   },
   epochs: { key: 'epochs', arg: '<n>', description: `epochs to simulate (default: the population's, else ${DEFAULT_EPOCHS})`, schema: zInt(1, LIMITS.epochs) },
   seed: { key: 'seed', arg: '<n>', description: `random seed: the same seed gives the same run (default: the population's, else ${DEFAULT_SEED})`, schema: zInt(0, 2 ** 31 - 1) },
-  warmup: { key: 'warmup', arg: '<epochs>', description: 'first epochs left out of the totals while scores build up (default: a fifth of the epochs, at most 10)', schema: zInt(0, LIMITS.epochs) },
+  warmup: { key: 'warmup', arg: '<epochs>', description: 'first epochs left out of the totals while scores build up (default: until the rarest class has been measured enough, at most half the run)', schema: zInt(0, LIMITS.epochs) },
   html: { key: 'html', arg: '<file>', description: 'also write a self-contained HTML report with charts to this file', schema: z.string().min(1) },
   perMiner: { key: 'per-miner', description: 'also print one row per miner hotkey', schema: zBool, default: false },
   devices: { key: 'devices', description: 'print the device table (TFLOPS per class, native and the cheapest accurate method, with sources) and exit', schema: zBool, default: false },
@@ -64,7 +64,7 @@ export const simulateCommand = defineCommand({
     const population = loadPopulation(populationPath);
     const epochs = o.epochs ?? population.epochs ?? DEFAULT_EPOCHS;
     const seed = o.seed ?? population.seed ?? DEFAULT_SEED;
-    const warmup = o.warmup ?? Math.min(10, Math.floor(epochs / 5));
+    const warmup = o.warmup ?? warmupEpochs(incentives, population, epochs);
     const started = performance.now();
     let reported = started;
     let printed = false;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_INCENTIVES, parseIncentives } from '../../validator/incentives.js';
-import { simulate } from '../../simulator/engine.js';
+import { simulate, warmupEpochs } from '../../simulator/engine.js';
 import { parsePopulation } from '../../simulator/population.js';
 import { renderHtml } from '../../simulator/html.js';
 import { renderReport, type SimulationReport } from '../../simulator/report.js';
@@ -105,5 +105,16 @@ describe('reports', () => {
     expect(html).toContain('a &lt;script&gt;alert(1)&lt;/script&gt; file');
     // Nothing loaded from elsewhere: the only URL is the SVG namespace.
     expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:|src=|href=/);
+  });
+});
+
+describe('warm-up', () => {
+  it('waits until each validator has measured the rarest paid class enough for its average to settle', () => {
+    // tempo 60 / 5 = 12 rounds an epoch, 3 validators: 4 rounds each. fp32 alone: 29 rounds → 8 epochs.
+    expect(warmupEpochs(DEFAULT_INCENTIVES, population, 100)).toBe(8);
+    // bf16 drawn 1 round in 4: four times as long, and never more than half the run.
+    const rare = parseIncentives({ classes: { fp32: { draw: 3, reward: 1 }, bf16: { draw: 1, reward: 1 } } });
+    expect(warmupEpochs(rare, population, 100)).toBe(29);
+    expect(warmupEpochs(rare, population, 20)).toBe(10);
   });
 });
