@@ -75,10 +75,14 @@ export function updateScores(scores: Scores, updates: readonly ScoreUpdate[], ro
     const previous = next.get(u.hotkey)?.ema ?? {};
     const precision = u.precision ?? u.challenge?.precision;
     const credited = action === 'ema' && Number.isFinite(u.tflops) && u.tflops > 0 ? u.tflops : 0;
-    // Keys in PRECISIONS order whatever order classes were first measured in: one object shape for
-    // every miner (the simulator updates millions of these).
-    const ema: ClassTflops = {};
-    if (action !== 'zero') {
+    let ema: ClassTflops = {};
+    if (action !== 'zero' && precision !== undefined && previous[precision] !== undefined) {
+      // The common case, a class measured before: a copy of the same shape with one value changed.
+      ema = { ...previous };
+      ema[precision] = (action === 'ema' ? alpha * credited : 0) + (1 - alpha) * previous[precision]!;
+    } else if (action !== 'zero') {
+      // Keys in PRECISIONS order whatever order classes were first measured in, so every miner's
+      // averages end up with one object shape (the simulator updates millions of them).
       for (const p of PRECISIONS) {
         const old = previous[p];
         if (p === precision) ema[p] = (action === 'ema' ? alpha * credited : 0) + (1 - alpha) * (old ?? 0);
