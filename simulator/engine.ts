@@ -198,15 +198,32 @@ export function warmupEpochs(incentives: Incentives, population: Population, epo
   return Math.min(Math.floor(epochs / 2), Math.ceil(needed / (roundsPerEpoch * rarest)));
 }
 
-export function simulate(input: SimulationInput): SimulationResult {
-  const { incentives, population, epochs, signal } = input;
-  const warmup = Math.min(input.warmup, epochs - 1);
-  const { subnet } = population;
-  const random = seededRandom(input.seed);
+/** Everything a run carries from epoch to epoch. */
+interface Subnet {
+  input: SimulationInput;
+  size: number;
+  ownerUid: number;
+  neurons: Neuron[];
+  metagraph: Metagraph;
+  devices: SimDevice[];
+  miners: SimHotkey[];
+  /** Population group of each miner hotkey, by index. */
+  minerGroup: number[];
+  validators: SimValidator[];
+  random: () => number;
+  rules: WeightRules;
+  params: YumaParams;
+  colluderUids: number[];
+  chain: { coinbase: SubnetEmissionState; bonds: SparseRow[]; permits: boolean[]; lastStep: number; pending: SparseRow[][]; trust: number[] };
+}
+
+const OWNER_HOTKEY = 'owner';
+const OWNER_COLDKEY = 'owner/cold';
+
+function createSubnet(input: SimulationInput): Subnet {
+  const { incentives, population } = input;
   const { size, ownerUid, validators: placed, devices, minerGroup } = layout(population, incentives);
   const miners = devices.flatMap((d) => d.hotkeys);
-  const ownerHotkey = 'owner';
-
   const validators: SimValidator[] = placed.map((v) => ({
     ...v,
     stake: BigInt(Math.round(v.group.stake * RAO)),
@@ -216,165 +233,221 @@ export function simulate(input: SimulationInput): SimulationResult {
     lastUpdate: 0,
   }));
   const neurons: Neuron[] = new Array(size);
-  neurons[ownerUid] = neuron(ownerUid, ownerHotkey, 0n);
+  neurons[ownerUid] = neuron(ownerUid, OWNER_HOTKEY, 0n);
   for (const v of validators) neurons[v.uid] = neuron(v.uid, v.hotkey, v.stake);
   for (const m of miners) neurons[m.uid] = neuron(m.uid, m.hotkey, 0n);
-  const metagraph: Metagraph = { netuid: 1, block: 0, neurons };
-  const rules: WeightRules = { minAllowedWeights: Math.min(subnet.minAllowedWeights, size), maxWeightLimit: Math.round(subnet.maxWeightsLimit * 65_535) };
-  const colluderUids = devices.filter((d) => d.group.strategy.kind === 'colluder').flatMap((d) => d.hotkeys.map((h) => h.uid));
-  const slotHolders = [...validators].sort((a, b) => a.uid - b.uid);
-  const honest = validators.filter((v) => !v.group.colluding);
-  const minerIndex = new Map(miners.map((m, i) => [m.hotkey, i]));
-  const validatorIndex = new Map(validators.map((v, i) => [v.hotkey, i]));
+  const { subnet } = population;
+  return {
+    input,
+    size,
+    ownerUid,
+    neurons,
+    metagraph: { netuid: 1, block: 0, neurons },
+    devices,
+    miners,
+    minerGroup,
+    validators,
+    random: seededRandom(input.seed),
+    rules: { minAllowedWeights: Math.min(subnet.minAllowedWeights, size), maxWeightLimit: Math.round(subnet.maxWeightsLimit * 65_535) },
+    params: yumaParams(subnet),
+    colluderUids: devices.filter((d) => d.group.strategy.kind === 'colluder').flatMap((d) => d.hotkeys.map((h) => h.uid)),
+    chain: {
+      coinbase: { ...newSubnetEmissionState(1, subnet.tempo, 0), firstEmissionBlockNumber: 0, subtokenEnabled: true },
+      bonds: Array.from({ length: size }, () => []),
+      permits: neurons.map((n) => n.stake > 0n),
+      lastStep: 0,
+      pending: [],
+      trust: new Array(size).fill(0),
+    },
+  };
+}
 
-  const params = yumaParams(subnet);
-  const stake = neurons.map((n) => n.stake);
-  let bonds: SparseRow[] = Array.from({ length: size }, () => []);
-  let permits = neurons.map((n) => n.stake > 0n);
-  let lastStep = 0;
-  let coinbase: SubnetEmissionState = { ...newSubnetEmissionState(1, subnet.tempo, 0), firstEmissionBlockNumber: 0, subtokenEnabled: true };
-  const pendingWeights: SparseRow[][] = [];
-
-  const minerEmission = new Float64Array(miners.length);
-  const minerEma: ClassTflops[] = miners.map(() => ({}));
-  const minerScore = new Float64Array(miners.length);
-  const samples = honest.length * (epochs - warmup);
-  const groupPerEpoch = population.miners.map(() => new Array<number>(epochs).fill(0));
-  const dividends = new Float64Array(validators.length);
-  const split: EmissionSplit = { minted: 0, miners: 0, validators: 0, ownerCut: 0, burned: 0 };
-  const capacityPerEpoch: ClassTflops[] = [];
-  let lastTrust: number[] = new Array(size).fill(0);
-
-  for (let e = 0; e < epochs; e++) {
-    signal?.throwIfAborted();
-    const epochStart = e * subnet.tempo;
-    const epochBlock = epochStart + subnet.tempo;
-
-    // 1. One round per slot that starts in this epoch, by the slot's holder.
-    const firstSlot = Math.ceil(epochStart / incentives.slotBlocks);
-    const endSlot = Math.ceil(epochBlock / incentives.slotBlocks);
-    for (let slot = firstSlot; slot < endSlot; slot++) {
-      const v = slotHolders[slot % slotHolders.length]!;
-      if (v.group.colluding) continue;
-      const round = ++v.rounds;
-      const results: ChallengeResult[] = [];
-      const context = { round, precision: drawClass(incentives, random()), incentives, history: v.history, random };
-      for (const device of devices) deviceRound(device, context, results);
-      v.scores = updateScores(v.scores, results, round, incentives);
-      for (const r of results) {
-        if (!r.challenge) continue;
-        let paces = v.history.get(r.hotkey);
-        const pace = nextPace(r, paces?.get(r.challenge.precision));
-        if (!pace) continue;
-        if (!paces) v.history.set(r.hotkey, (paces = new Map()));
-        paces.set(r.challenge.precision, pace);
-      }
+/** 1. One round per slot that starts in the epoch, by the slot's holder (validators in uid order). */
+function runRounds(net: Subnet, epochStart: number, epochBlock: number): void {
+  const { incentives } = net.input;
+  const holders = [...net.validators].sort((a, b) => a.uid - b.uid);
+  for (let slot = Math.ceil(epochStart / incentives.slotBlocks); slot < Math.ceil(epochBlock / incentives.slotBlocks); slot++) {
+    const v = holders[slot % holders.length]!;
+    if (v.group.colluding) continue;
+    const round = ++v.rounds;
+    const results: ChallengeResult[] = [];
+    const context = { round, precision: drawClass(incentives, net.random()), incentives, history: v.history, random: net.random };
+    for (const device of net.devices) deviceRound(device, context, results);
+    v.scores = updateScores(v.scores, results, round, incentives);
+    for (const r of results) {
+      if (!r.challenge) continue;
+      let paces = v.history.get(r.hotkey);
+      const pace = nextPace(r, paces?.get(r.challenge.precision));
+      if (!pace) continue;
+      if (!paces) v.history.set(r.hotkey, (paces = new Map()));
+      paces.set(r.challenge.precision, pace);
     }
+  }
+}
 
-    // 2. Weights, as each validator would submit them before the epoch.
-    const rows: SparseRow[] = Array.from({ length: size }, () => []);
-    for (const v of validators) {
-      let floats: Float64Array | undefined;
-      if (v.group.colluding) {
-        floats = new Float64Array(size);
-        for (const uid of colluderUids) floats[uid] = 1 / colluderUids.length;
-      } else {
-        floats = scoresToWeights(v.scores, metagraph, incentives);
-      }
-      if (!floats) continue;
-      const emit = weightsForEmit(floats, rules);
-      rows[v.uid] = emit.uids.map((uid, i) => [uid, emit.values[i]!] as const);
-      v.lastUpdate = epochBlock - 1;
+/** 2. The weight rows as each validator submits them before the epoch (a colluder weighs its colluders). */
+function submitWeights(net: Subnet, block: number): SparseRow[] {
+  const rows: SparseRow[] = Array.from({ length: net.size }, () => []);
+  for (const v of net.validators) {
+    let floats: Float64Array | undefined;
+    if (v.group.colluding) {
+      floats = new Float64Array(net.size);
+      for (const uid of net.colluderUids) floats[uid] = 1 / net.colluderUids.length;
+    } else {
+      floats = scoresToWeights(v.scores, net.metagraph, net.input.incentives);
     }
-    pendingWeights.push(rows);
-    const weights = pendingWeights.length > subnet.commitRevealEpochs ? pendingWeights.shift()! : Array.from({ length: size }, (): SparseRow => []);
+    if (!floats) continue;
+    const emit = weightsForEmit(floats, net.rules);
+    rows[v.uid] = emit.uids.map((uid, i) => [uid, emit.values[i]!] as const);
+    v.lastUpdate = block;
+  }
+  return rows;
+}
 
-    // 3. The chain: a tempo of coinbase, then Yuma and the payout.
-    let drained;
-    for (let block = epochStart + 1; block <= epochBlock; block++) {
-      const step = blockStep(coinbase, block, { subnetOwnerCut: Math.round(subnet.ownerCut * 65_535) });
-      coinbase = step.state;
-      if (step.epochDue) drained = step.drained;
-    }
-    if (!drained) throw new Error(`internal: no epoch was due at block ${epochBlock}`);
-    const lastUpdate = new Array<number>(size).fill(0);
-    for (const v of validators) lastUpdate[v.uid] = v.lastUpdate;
-    const out = yumaEpoch({
-      currentBlock: epochBlock,
-      stake,
-      weights,
-      bonds,
-      lastUpdate,
-      blockAtRegistration: new Array(size).fill(0),
-      validatorPermit: permits,
-      ownerUid,
-      lastMechanismStepBlock: lastStep,
-      tempo: subnet.tempo,
-      raoEmission: drained.raoEmission,
-      params,
-    });
-    bonds = out.bonds;
-    permits = out.validatorPermit;
-    lastStep = epochBlock;
-    lastTrust = out.validatorTrust.map((t) => t / 65_535);
-    const paid = distribute({
-      neurons: neurons.map((n) => ({ hotkey: n.hotkey, coldkey: n.hotkey === ownerHotkey ? 'owner/cold' : n.coldkey })),
-      epoch: out,
-      drained,
-      subnetOwner: 'owner/cold',
-      subnetOwnerHotkey: ownerHotkey,
-    });
+/** 3. The chain: a tempo of coinbase, Yuma on the weights due (commit-reveal delays them), the payout. */
+function runChain(net: Subnet, epochStart: number, epochBlock: number, rows: SparseRow[]) {
+  const { subnet } = net.input.population;
+  const chain = net.chain;
+  chain.pending.push(rows);
+  const weights = chain.pending.length > subnet.commitRevealEpochs ? chain.pending.shift()! : Array.from({ length: net.size }, (): SparseRow => []);
+  let drained;
+  for (let block = epochStart + 1; block <= epochBlock; block++) {
+    const step = blockStep(chain.coinbase, block, { subnetOwnerCut: Math.round(subnet.ownerCut * 65_535) });
+    chain.coinbase = step.state;
+    if (step.epochDue) drained = step.drained;
+  }
+  if (!drained) throw new Error(`internal: no epoch was due at block ${epochBlock}`);
+  const lastUpdate = new Array<number>(net.size).fill(0);
+  for (const v of net.validators) lastUpdate[v.uid] = v.lastUpdate;
+  const out = yumaEpoch({
+    currentBlock: epochBlock,
+    stake: net.neurons.map((n) => n.stake),
+    weights,
+    bonds: chain.bonds,
+    lastUpdate,
+    blockAtRegistration: new Array(net.size).fill(0),
+    validatorPermit: chain.permits,
+    ownerUid: net.ownerUid,
+    lastMechanismStepBlock: chain.lastStep,
+    tempo: subnet.tempo,
+    raoEmission: drained.raoEmission,
+    params: net.params,
+  });
+  chain.bonds = out.bonds;
+  chain.permits = out.validatorPermit;
+  chain.lastStep = epochBlock;
+  chain.trust = out.validatorTrust.map((t) => t / 65_535);
+  const paid = distribute({
+    neurons: net.neurons.map((n) => ({ hotkey: n.hotkey, coldkey: n.hotkey === OWNER_HOTKEY ? OWNER_COLDKEY : n.coldkey })),
+    epoch: out,
+    drained,
+    subnetOwner: OWNER_COLDKEY,
+    subnetOwnerHotkey: OWNER_HOTKEY,
+  });
+  return { drained, paid };
+}
 
-    const measured = e >= warmup;
-    const add = (key: keyof EmissionSplit, rao: bigint) => measured && (split[key] += alpha(rao));
-    add('minted', drained.raoEmission + drained.pendingOwnerCut);
-    add('burned', paid.burned);
-    for (const c of paid.stakeCredits) {
-      const m = minerIndex.get(c.hotkey);
-      if (c.reason === 'owner-cut') add('ownerCut', c.amount);
-      else if (m !== undefined) {
-        add('miners', c.amount);
-        groupPerEpoch[minerGroup[m]!]![e]! += alpha(c.amount);
-        if (measured) minerEmission[m] += alpha(c.amount);
-      } else {
-        add('validators', c.amount);
-        if (measured) dividends[validatorIndex.get(c.hotkey)!] += alpha(c.amount);
-      }
-    }
-    for (const c of paid.hotkeyCredits) {
-      add('validators', c.amount);
-      if (measured) dividends[validatorIndex.get(c.hotkey)!] += alpha(c.amount);
-    }
-    const capacity: ClassTflops = {};
-    for (const v of honest) {
-      for (const s of v.scores.values()) sumClasses(capacity, s.ema, 1 / honest.length);
-      if (!measured) continue;
-      miners.forEach((m, i) => {
-        const s = v.scores.get(m.hotkey);
-        if (!s) return;
-        sumClasses(minerEma[i]!, s.ema, 1 / samples);
-        minerScore[i] += s.score / samples;
-      });
-    }
-    capacityPerEpoch.push(capacity);
-    input.onEpoch?.(e + 1, epochs);
+/** What the run adds up over its measured epochs. */
+class Ledger {
+  readonly minerEmission: Float64Array;
+  readonly minerEma: ClassTflops[];
+  readonly minerScore: Float64Array;
+  readonly groupPerEpoch: number[][];
+  readonly dividends: Float64Array;
+  readonly split: EmissionSplit = { minted: 0, miners: 0, validators: 0, ownerCut: 0, burned: 0 };
+  readonly capacityPerEpoch: ClassTflops[] = [];
+  private readonly minerIndex: Map<string, number>;
+  private readonly validatorIndex: Map<string, number>;
+  private readonly honest: SimValidator[];
+
+  constructor(
+    private readonly net: Subnet,
+    private readonly warmup: number,
+  ) {
+    const { epochs, population } = net.input;
+    this.minerEmission = new Float64Array(net.miners.length);
+    this.minerEma = net.miners.map(() => ({}));
+    this.minerScore = new Float64Array(net.miners.length);
+    this.groupPerEpoch = population.miners.map(() => new Array<number>(epochs).fill(0));
+    this.dividends = new Float64Array(net.validators.length);
+    this.minerIndex = new Map(net.miners.map((m, i) => [m.hotkey, i]));
+    this.validatorIndex = new Map(net.validators.map((v, i) => [v.hotkey, i]));
+    this.honest = net.validators.filter((v) => !v.group.colluding);
   }
 
+  /** One epoch's payout, and the validators' averages after it. */
+  record(e: number, { drained, paid }: ReturnType<typeof runChain>): void {
+    const measured = e >= this.warmup;
+    const add = (key: keyof EmissionSplit, rao: bigint) => measured && (this.split[key] += alpha(rao));
+    add('minted', drained.raoEmission + drained.pendingOwnerCut);
+    add('burned', paid.burned);
+    const toValidator = (hotkey: string, rao: bigint) => {
+      add('validators', rao);
+      if (measured) this.dividends[this.validatorIndex.get(hotkey)!] += alpha(rao);
+    };
+    for (const c of paid.stakeCredits) {
+      const m = this.minerIndex.get(c.hotkey);
+      if (c.reason === 'owner-cut') add('ownerCut', c.amount);
+      else if (m === undefined) toValidator(c.hotkey, c.amount);
+      else {
+        add('miners', c.amount);
+        this.groupPerEpoch[this.net.minerGroup[m]!]![e]! += alpha(c.amount);
+        if (measured) this.minerEmission[m] += alpha(c.amount);
+      }
+    }
+    for (const c of paid.hotkeyCredits) toValidator(c.hotkey, c.amount);
+    const capacity: ClassTflops = {};
+    const samples = this.honest.length * (this.net.input.epochs - this.warmup);
+    for (const v of this.honest) {
+      for (const s of v.scores.values()) sumClasses(capacity, s.ema, 1 / this.honest.length);
+      if (!measured) continue;
+      this.net.miners.forEach((m, i) => {
+        const s = v.scores.get(m.hotkey);
+        if (!s) return;
+        sumClasses(this.minerEma[i]!, s.ema, 1 / samples);
+        this.minerScore[i] += s.score / samples;
+      });
+    }
+    this.capacityPerEpoch.push(capacity);
+  }
+}
+
+export function simulate(input: SimulationInput): SimulationResult {
+  const { population, epochs, signal } = input;
+  const warmup = Math.min(input.warmup, epochs - 1);
+  const net = createSubnet(input);
+  const ledger = new Ledger(net, warmup);
+  for (let e = 0; e < epochs; e++) {
+    signal?.throwIfAborted();
+    const epochStart = e * population.subnet.tempo;
+    const epochBlock = epochStart + population.subnet.tempo;
+    runRounds(net, epochStart, epochBlock);
+    ledger.record(e, runChain(net, epochStart, epochBlock, submitWeights(net, epochBlock - 1)));
+    input.onEpoch?.(e + 1, epochs);
+  }
+  return outcome(net, ledger, warmup);
+}
+
+function outcome(net: Subnet, ledger: Ledger, warmup: number): SimulationResult {
+  const { input } = net;
+  const { population, epochs } = input;
+  const { minerEmission } = ledger;
   const minersTotal = minerEmission.reduce((a, b) => a + b, 0);
-  const minerOutcomes = miners.map((m, i): MinerOutcome => ({
+  const minerOutcomes = net.miners.map((m, i): MinerOutcome => ({
     uid: m.uid,
     hotkey: m.hotkey,
-    group: population.miners[minerGroup[i]!]!.label,
+    group: population.miners[net.minerGroup[i]!]!.label,
     emission: minerEmission[i]!,
     share: minersTotal > 0 ? minerEmission[i]! / minersTotal : 0,
-    ema: minerEma[i]!,
-    score: minerScore[i]!,
+    ema: ledger.minerEma[i]!,
+    score: ledger.minerScore[i]!,
   }));
+  const byGroup = population.miners.map((): MinerOutcome[] => []);
+  minerOutcomes.forEach((m, i) => byGroup[net.minerGroup[i]!]!.push(m));
   const groups = population.miners.map((group, g): Omit<GroupOutcome, 'relativeToHonest' | 'relativePerEpoch'> => {
-    const own = minerOutcomes.filter((_, i) => minerGroup[i] === g);
     const tflops: ClassTflops = {};
-    for (const m of own) sumClasses(tflops, m.ema, 1 / group.count);
-    const total = own.reduce((a, m) => a + m.emission, 0);
+    for (const m of byGroup[g]!) sumClasses(tflops, m.ema, 1 / group.count);
+    const total = byGroup[g]!.reduce((a, m) => a + m.emission, 0);
     return {
       label: group.label,
       device: group.device.name,
@@ -384,7 +457,7 @@ export function simulate(input: SimulationInput): SimulationResult {
       emissionPerDevice: total / group.count,
       share: minersTotal > 0 ? total / minersTotal : 0,
       tflopsPerDevice: tflops,
-      perEpoch: groupPerEpoch[g]!.map((x) => x / group.count),
+      perEpoch: ledger.groupPerEpoch[g]!.map((x) => x / group.count),
     };
   });
   // The reference for a model: its honest one-hotkey devices at full efficiency, weighted by count.
@@ -400,8 +473,8 @@ export function simulate(input: SimulationInput): SimulationResult {
     seed: input.seed,
     epochs,
     warmup,
-    rounds: validators.reduce((n, v) => n + v.rounds, 0),
-    ownerUid,
+    rounds: net.validators.reduce((n, v) => n + v.rounds, 0),
+    ownerUid: net.ownerUid,
     groups: groups.map((g) => {
       const ref = honestOf(g.device);
       return {
@@ -411,9 +484,9 @@ export function simulate(input: SimulationInput): SimulationResult {
       };
     }),
     miners: minerOutcomes,
-    validators: validators.map((v, i) => ({ uid: v.uid, label: v.group.label, stake: v.group.stake, colluding: v.group.colluding, dividends: dividends[i]!, validatorTrust: lastTrust[v.uid] ?? 0 })),
-    emission: split,
-    capacity: capacityPerEpoch.at(-1) ?? {},
-    capacityPerEpoch,
+    validators: net.validators.map((v, i) => ({ uid: v.uid, label: v.group.label, stake: v.group.stake, colluding: v.group.colluding, dividends: ledger.dividends[i]!, validatorTrust: net.chain.trust[v.uid] ?? 0 })),
+    emission: ledger.split,
+    capacity: ledger.capacityPerEpoch.at(-1) ?? {},
+    capacityPerEpoch: ledger.capacityPerEpoch,
   };
 }
