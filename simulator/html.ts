@@ -34,7 +34,10 @@ function byStrategy(r: SimulationReport): Series[] {
     const name = g.hotkeysPerDevice > 1 && g.strategy !== 'sybil' ? `${g.strategy} ×${g.hotkeysPerDevice} hotkeys` : g.strategy;
     out.set(name, [...(out.get(name) ?? []), g.relativePerEpoch]);
   }
-  return [...out].map(([name, rows]) => ({ name, values: rows[0]!.map((_, e) => rows.reduce((a, row) => a + row[e]!, 0) / rows.length) }));
+  return [...out].map(([name, rows]) => {
+    const values = rows[0]!.map((_, e) => rows.reduce((a, row) => a + row[e]!, 0) / rows.length);
+    return { name: `${name} (${values.at(-1)!.toFixed(2)}×)`, values };
+  });
 }
 
 export function renderHtml(r: SimulationReport): string {
@@ -70,7 +73,7 @@ ${barChart({
 <p class="note">A cheat that is caught earns nothing; emulation is not a cheat (docs/protocol.md, the accuracy contract): it is paid for the accurate throughput it shows.</p>
 
 <h2>Verified capacity</h2>
-${lineChart({ title: 'Verified TFLOPS per class (sum of the moving averages)', xLabel: 'epoch', yLabel: 'TFLOPS', x: epochs, series: classes.map((p) => ({ name: p, values: r.capacityPerEpoch.map((c) => c[p] ?? 0) })) })}
+${lineChart({ title: 'Verified TFLOPS per class (sum of the moving averages)', xLabel: 'epoch', yLabel: 'TFLOPS', x: epochs, series: classes.map((p) => ({ name: `${p} (${formatTick(r.capacity[p] ?? 0)})`, values: r.capacityPerEpoch.map((c) => c[p] ?? 0) })) })}
 
 <h2>Where the emission goes</h2>
 <div class="split">${parts.map((p) => `<div style="width:${(100 * p.value) / Math.max(e.minted, 1e-12)}%;background:${p.colour}" title="${p.name}: ${formatTick(p.value)} α">${p.name} ${pct(p.value / Math.max(e.minted, 1e-12))}</div>`).join('')}</div>
