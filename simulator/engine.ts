@@ -65,7 +65,7 @@ export interface GroupOutcome {
   emissionPerDevice: number;
   /** The group's share of what all miners earned. */
   share: number;
-  /** Emission per device over that of an honest one-hotkey device of the same model; null without one. */
+  /** Emission per device over that of an honest one-hotkey device of the same model and efficiency; null without one. */
   relativeToHonest: number | null;
   /** Verified TFLOPS per device and class (the miners' `ema`, summed over the device's hotkeys). */
   tflopsPerDevice: ClassTflops;
@@ -460,9 +460,13 @@ function outcome(net: Subnet, ledger: Ledger, warmup: number): SimulationResult 
       perEpoch: ledger.groupPerEpoch[g]!.map((x) => x / group.count),
     };
   });
-  // The reference for a model: its honest one-hotkey devices at full efficiency, weighted by count.
-  const honestOf = (device: string) => {
-    const refs = groups.filter((g, i) => g.device === device && population.miners[i]!.strategy.kind === 'honest' && g.hotkeysPerDevice === 1 && population.miners[i]!.efficiency === 1);
+  // The reference for a group: the honest one-hotkey devices of its model and efficiency, weighted by count.
+  const honestOf = (g: number) => {
+    const { device, efficiency } = population.miners[g]!;
+    const refs = groups.filter((_, i) => {
+      const m = population.miners[i]!;
+      return m.device === device && m.efficiency === efficiency && m.strategy.kind === 'honest' && m.hotkeysPerDevice === 1;
+    });
     const devicesTotal = refs.reduce((n, g) => n + g.devices, 0);
     if (!devicesTotal) return undefined;
     const mean = (value: (g: (typeof refs)[number]) => number) => refs.reduce((a, g) => a + value(g) * g.devices, 0) / devicesTotal;
@@ -475,8 +479,8 @@ function outcome(net: Subnet, ledger: Ledger, warmup: number): SimulationResult 
     warmup,
     rounds: net.validators.reduce((n, v) => n + v.rounds, 0),
     ownerUid: net.ownerUid,
-    groups: groups.map((g) => {
-      const ref = honestOf(g.device);
+    groups: groups.map((g, i) => {
+      const ref = honestOf(i);
       return {
         ...g,
         relativeToHonest: ref ? ratio(g.emissionPerDevice, ref.total) : null,

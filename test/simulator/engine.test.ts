@@ -72,6 +72,18 @@ describe('simulate', () => {
     expect(r.capacityPerEpoch).toHaveLength(10);
   });
 
+  it('compares a group with honest devices of its own model and efficiency', () => {
+    const mixed = parsePopulation({
+      subnet: { tempo: 60 },
+      miners: [{ device: 'H100', efficiency: 0.5 }, { device: 'H100' }, { device: 'H100', efficiency: 0.5, strategy: 'sybil' }, { device: 'A100', strategy: 'sybil' }],
+      validators: [{ stake: 1000, count: 2 }],
+    });
+    const r = run({ population: mixed, epochs: 10, warmup: 4 });
+    expect(r.groups.map((g) => g.relativeToHonest === null ? null : Number(g.relativeToHonest.toFixed(1)))).toEqual([1, 1, 1, null]);
+    // The half-efficiency H100 earns about half of the full one.
+    expect(r.groups[0]!.emissionPerDevice / r.groups[1]!.emissionPerDevice).toBeCloseTo(0.5, 1);
+  });
+
   it('stops between epochs when aborted', () => {
     const controller = new AbortController();
     controller.abort(new Error('stop'));
