@@ -75,6 +75,19 @@ export interface GroupOutcome {
   relativePerEpoch: number[] | null;
 }
 
+/** The groups of one strategy together (strategy written as in the population, × hotkeys when more than one). */
+export interface StrategyOutcome {
+  strategy: string;
+  groups: number;
+  devices: number;
+  /** Share of what all miners earned. */
+  share: number;
+  /** Emission per device over an honest device of the same model, averaged over its devices; null without a reference. */
+  relativeToHonest: number | null;
+  /** The same, each epoch. */
+  relativePerEpoch: number[] | null;
+}
+
 export interface ValidatorOutcome {
   uid: number;
   label: string;
@@ -103,6 +116,7 @@ export interface SimulationResult {
   rounds: number;
   ownerUid: number;
   groups: GroupOutcome[];
+  strategies: StrategyOutcome[];
   miners: MinerOutcome[];
   validators: ValidatorOutcome[];
   /** Alpha over the measured epochs. */
@@ -473,24 +487,47 @@ function outcome(net: Subnet, ledger: Ledger, warmup: number): SimulationResult 
     return { total: mean((g) => g.emissionPerDevice), perEpoch: Array.from({ length: epochs }, (_, e) => mean((g) => g.perEpoch[e]!)) };
   };
   const ratio = (x: number, ref: number) => (ref > 0 ? x / ref : 0);
+  const compared = groups.map((g, i): GroupOutcome => {
+    const ref = honestOf(i);
+    return {
+      ...g,
+      relativeToHonest: ref ? ratio(g.emissionPerDevice, ref.total) : null,
+      relativePerEpoch: ref ? g.perEpoch.map((x, e) => ratio(x, ref.perEpoch[e]!)) : null,
+    };
+  });
   return {
     seed: input.seed,
     epochs,
     warmup,
     rounds: net.validators.reduce((n, v) => n + v.rounds, 0),
     ownerUid: net.ownerUid,
-    groups: groups.map((g, i) => {
-      const ref = honestOf(i);
-      return {
-        ...g,
-        relativeToHonest: ref ? ratio(g.emissionPerDevice, ref.total) : null,
-        relativePerEpoch: ref ? g.perEpoch.map((x, e) => ratio(x, ref.perEpoch[e]!)) : null,
-      };
-    }),
+    groups: compared,
+    strategies: byStrategy(compared, epochs),
     miners: minerOutcomes,
     validators: net.validators.map((v, i) => ({ uid: v.uid, label: v.group.label, stake: v.group.stake, colluding: v.group.colluding, dividends: ledger.dividends[i]!, validatorTrust: net.chain.trust[v.uid] ?? 0 })),
     emission: ledger.split,
     capacity: ledger.capacityPerEpoch.at(-1) ?? {},
     capacityPerEpoch: ledger.capacityPerEpoch,
   };
+}
+
+function byStrategy(groups: readonly GroupOutcome[], epochs: number): StrategyOutcome[] {
+  const out = new Map<string, GroupOutcome[]>();
+  for (const g of groups) {
+    const name = g.hotkeysPerDevice > 1 && g.strategy !== 'sybil' ? `${g.strategy} ×${g.hotkeysPerDevice} hotkeys` : g.strategy;
+    out.set(name, [...(out.get(name) ?? []), g]);
+  }
+  return [...out].map(([strategy, members]) => {
+    const compared = members.filter((g) => g.relativePerEpoch !== null);
+    const devices = compared.reduce((n, g) => n + g.devices, 0);
+    const mean = (value: (g: GroupOutcome) => number) => compared.reduce((a, g) => a + value(g) * g.devices, 0) / devices;
+    return {
+      strategy,
+      groups: members.length,
+      devices: members.reduce((n, g) => n + g.devices, 0),
+      share: members.reduce((a, g) => a + g.share, 0),
+      relativeToHonest: devices ? mean((g) => g.relativeToHonest!) : null,
+      relativePerEpoch: devices ? Array.from({ length: epochs }, (_, e) => mean((g) => g.relativePerEpoch![e]!)) : null,
+    };
+  });
 }

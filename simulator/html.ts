@@ -6,7 +6,7 @@
  */
 import { PRECISIONS } from '../shared/challenge/types.js';
 import type { SimulationReport } from './report.js';
-import { barChart, escapeXml, formatTick, lineChart, type Series } from './svg.js';
+import { barChart, escapeXml, formatTick, lineChart } from './svg.js';
 
 const STYLE = `
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 880px; color: #222; padding: 0 1rem; }
@@ -24,20 +24,6 @@ const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 function htmlTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const cell = (tag: string) => (c: string) => `<${tag}>${escapeXml(c)}</${tag}>`;
   return `<table><thead><tr>${headers.map(cell('th')).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell('td')).join('')}</tr>`).join('')}</tbody></table>`;
-}
-
-/** Per strategy, the mean over its groups of the emission per device relative to an honest device of the same model. */
-function byStrategy(r: SimulationReport): Series[] {
-  const out = new Map<string, number[][]>();
-  for (const g of r.groups) {
-    if (!g.relativePerEpoch) continue;
-    const name = g.hotkeysPerDevice > 1 && g.strategy !== 'sybil' ? `${g.strategy} ×${g.hotkeysPerDevice} hotkeys` : g.strategy;
-    out.set(name, [...(out.get(name) ?? []), g.relativePerEpoch]);
-  }
-  return [...out].map(([name, rows]) => {
-    const values = rows[0]!.map((_, e) => rows.reduce((a, row) => a + row[e]!, 0) / rows.length);
-    return { name: `${name} (${values.at(-1)!.toFixed(2)}×)`, values };
-  });
 }
 
 export function renderHtml(r: SimulationReport): string {
@@ -61,7 +47,13 @@ ${r.population.hotkeys} miner hotkeys in ${r.groups.length} groups, ${r.populati
 Totals leave out the first ${r.warmup} epochs, while scores build up from zero.</p>
 
 <h2>Who earns what</h2>
-${lineChart({ title: 'Emission per device relative to an honest device of its model, per strategy', xLabel: 'epoch', yLabel: '× honest', x: epochs, series: byStrategy(r) })}
+${lineChart({
+  title: 'Emission per device relative to an honest device of its model, per strategy',
+  xLabel: 'epoch',
+  yLabel: '× honest',
+  x: epochs,
+  series: r.strategies.flatMap((s) => (s.relativePerEpoch ? [{ name: `${s.strategy} (${s.relativeToHonest!.toFixed(2)}×)`, values: s.relativePerEpoch }] : [])),
+})}
 ${lineChart({ title: 'Emission per honest device, by model', xLabel: 'epoch', yLabel: 'α per device per epoch', x: epochs, series: r.groups.filter((g) => g.strategy === 'honest' && g.hotkeysPerDevice === 1).map((g) => ({ name: g.label, values: g.perEpoch })) })}
 ${barChart({
   title: 'Emission per device relative to an honest device of the same model',

@@ -40,6 +40,13 @@ export function renderReport(r: SimulationReport, options: { perMiner?: boolean 
       new Set(Array.from({ length: 5 + classes.length }, (_, i) => i + 1)),
     ),
     'share: of all miners\' emission; vs honest: emission per device over an honest one-hotkey device of the same model; TFLOPS: verified per device (moving averages)',
+    '',
+    'Per strategy (its groups together; vs honest averaged over their devices):',
+    table(
+      ['strategy', 'groups', 'devices', 'share', 'vs honest'],
+      r.strategies.map((s) => [s.strategy, String(s.groups), String(s.devices), pct(s.share), ratio(s.relativeToHonest)]),
+      new Set([1, 2, 3, 4]),
+    ),
   ];
   if (options.perMiner) {
     lines.push(

@@ -70,6 +70,10 @@ describe('simulate', () => {
     expect(h100.relativeToHonest).toBe(1);
     expect(r.capacity.fp32).toBeGreaterThan(2 * 60 + 2 * 75);
     expect(r.capacityPerEpoch).toHaveLength(10);
+    // Per strategy: the groups of one strategy together, compared with honest devices of their models.
+    expect(r.strategies.map((x) => [x.strategy, x.groups, x.devices])).toEqual([['honest', 2, 4], ['colluder', 1, 1]]);
+    expect(r.strategies[0]!.relativeToHonest).toBe(1);
+    expect(r.strategies[1]!.relativeToHonest).toBe(0);
   });
 
   it('compares a group with honest devices of its own model and efficiency', () => {
@@ -103,6 +107,7 @@ describe('reports', () => {
     const text = renderReport(report, { perMiner: true });
     expect(text).toMatch(/H100 honest +2 +1 +[\d.]+ %/);
     expect(text).toContain('vs honest');
+    expect(text).toMatch(/Per strategy[^\n]*\n.*\n.*\nhonest +2 +4 +[\d.]+ % +1\.000/);
     expect(text).toContain('Per miner:');
     expect(text).toMatch(/Emission over epochs 2–6: 300 α minted — miners 41\.\d\d %, validators 41\.\d\d %, owner cut 18\.00 %, burned 0\.00 %/);
     expect(text).toMatch(/Verified capacity at the end: fp32 \d+ TFLOPS/);
