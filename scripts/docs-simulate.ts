@@ -24,7 +24,8 @@ async function stdoutOf(args: readonly string[]): Promise<string> {
   }) as typeof process.stdout.write;
   const status = process.exitCode;
   try {
-    await buildProgram().parseAsync(['node', 'flopnet', ...args]);
+    const argv = ['node', 'flopnet', ...args];
+    await (await buildProgram(argv)).parseAsync(argv);
     if (process.exitCode !== status) throw new Error(`flopnet ${args.join(' ')} failed with status ${process.exitCode}`);
   } finally {
     process.stdout.write = write;

@@ -1,6 +1,6 @@
 /**
  * What common devices compute per precision class, and the cheapest known way to produce each class
- * accurately on each (docs/protocol.md §16, the accuracy contract).
+ * accurately on each (docs/protocol.md §17, the accuracy contract).
  *
  * Numbers are dense peaks (no 2:4 sparsity) in TFLOP/s from the vendor's datasheet or architecture
  * whitepaper named in `source`; NVIDIA's tensor figures are printed with sparsity and are halved here.

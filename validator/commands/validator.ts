@@ -10,6 +10,7 @@ import { netuidOption, subtensorOptions, walletOptions } from '../../shared/conf
 import { defineOptions, zBool } from '../../shared/config/options.js';
 import { UsageError } from '../../shared/errors.js';
 import { hotkeyOf, withClient } from '../../shared/chain/cli.js';
+import { printable } from '../../shared/protocol/text.js';
 import { capacityReport, renderCapacity, type CapacityReport } from '../capacity.js';
 import { DEFAULT_INCENTIVES, loadIncentives } from '../incentives.js';
 import { ValidatorStore } from '../store/db.js';
@@ -104,7 +105,10 @@ const report = defineCommand({
       defaultDbPath({ ...options, netuid: needNetuid(options.netuid, 'flopnet validator report --netuid 1 --wallet.name validator, or --db FILE') });
     const { store, identity } = ValidatorStore.openExisting(db);
     try {
-      output(capacityReport(store, identity), renderCapacity);
+      // Device names are a miner's words: printed without control characters, whatever the database holds.
+      output(capacityReport(store, identity), (r) =>
+        renderCapacity({ ...r, miners: r.miners.map((m) => (m.device ? { ...m, device: { ...m.device, name: printable(m.device.name, 64) } } : m)) }),
+      );
     } finally {
       store.close();
     }

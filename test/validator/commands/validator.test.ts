@@ -52,6 +52,24 @@ describe('flopnet validator, offline', () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('flopnet validator start');
   });
+
+  it('prints a miner’s device name without its control characters, even from an older database', async () => {
+    const db = join(dir, 'escapes.db');
+    const store = ValidatorStore.open(db, { netuid: 3, hotkey: '5Validator' });
+    const name = '\x1b[2J\x1b[31mH100\x1b[0m\nuid 9 fake row\u202e';
+    store.recordRound(
+      { round: 1, block: 7, startedAt: 0, finishedAt: 1 },
+      [{ round: 1, uid: 2, hotkey: 'm', challenge: { precision: 'fp32', m: 1, n: 64, k: 64 }, seconds: 0.5, tflops: 0.25, reward: 0.25, verdict: 'verified', reason: 'ok', device: name }],
+      new Map([['m', { hotkey: 'm', uid: 2, score: 0.025, ema: { fp32: 0.025 }, round: 1 }]]),
+      new Map([['m', { backend: 'cuda', name, memoryBytes: 1 << 30, precisions: ['fp32'] }]]),
+    );
+    store.close();
+    const run = await runFlopnet(['validator', 'report', '--db', db]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('?[2J?[31mH100?[0m?uid 9 fake row?');
+    expect(run.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
+    expect(run.stdout.split('\n').filter((line) => line.includes('fake row'))).toHaveLength(1);
+  });
 });
 
 describe('flopnet validator start on the devnet', () => {
