@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FlopnetError } from '../../shared/errors.js';
+import { errorOf } from '../helpers/errors.js';
 import { LIMITS, loadPopulation, parsePopulation } from '../../simulator/population.js';
 import { parseStrategy } from '../../simulator/strategies.js';
 
@@ -14,15 +14,6 @@ const dir = mkdtempSync(join(tmpdir(), 'flopnet-population-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const validators = [{ stake: 1000 }];
-function errorOf(fn: () => unknown): FlopnetError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FlopnetError);
-    return error as FlopnetError;
-  }
-  throw new Error('expected an error');
-}
 const message = (data: unknown) => {
   const e = errorOf(() => parsePopulation(data, 'pop.yaml'));
   expect(e.code).toBe('E_POPULATION');

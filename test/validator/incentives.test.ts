@@ -3,17 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_INCENTIVES, loadIncentives, parseIncentives } from '../../validator/incentives.js';
-import { FlopnetError } from '../../shared/errors.js';
+import { errorOf } from '../helpers/errors.js';
 
-function errorOf(fn: () => unknown): FlopnetError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FlopnetError);
-    return error as FlopnetError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('incentive config', () => {
   it('defaults to fp32 only, EMA 0.1, failed proofs zeroing the score', () => {
