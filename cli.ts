@@ -13,6 +13,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   { name: 'demo', description: 'run the whole subnet on the embedded devnet: chain, miners (one cheating), validators, emissions', load: async () => (await import('./scripts/demo.js')).demoCommand },
   { name: 'miner', description: 'run a miner: serve FLOPS challenges from a compute backend', load: async () => (await import('./miner/commands/miner.js')).minerCommand },
   { name: 'validator', description: 'run a validator (start) and read what it measured (report)', load: async () => (await import('./validator/commands/validator.js')).validatorCommand },
+  { name: 'simulate', description: "try an incentive config before publishing it: who earns what, what a cheat or a Sybil gains, the subnet's verified capacity", load: async () => (await import('./simulator/commands/simulate.js')).simulateCommand },
   { name: 'bench', description: 'run one challenge locally through the real verifier', load: async () => (await import('./miner/commands/bench.js')).benchCommand },
   { name: 'wallet', aliases: ['w'], description: 'create, restore, list and show btcli-compatible wallets', load: async () => (await import('./shared/commands/wallet.js')).walletCommand },
   { name: 'subnet', description: 'create a subnet, show it, read and set its hyperparameters', load: async () => (await import('./shared/commands/subnet.js')).subnetCommand },

@@ -39,12 +39,15 @@ describe('flopnet validator, offline', () => {
     store.recordRound(
       { round: 1, block: 7, startedAt: 0, finishedAt: 1 },
       [{ round: 1, uid: 2, hotkey: 'm', challenge: { precision: 'fp32', m: 1, n: 64, k: 64 }, seconds: 0.5, tflops: 0.25, reward: 0.25, verdict: 'verified', reason: 'ok' }],
-      new Map([['m', { hotkey: 'm', uid: 2, score: 0.025, round: 1 }]]),
+      new Map([['m', { hotkey: 'm', uid: 2, score: 0.025, ema: { fp32: 0.025 }, round: 1 }]]),
     );
     store.close();
     const run = await runFlopnet(['validator', 'report', '--db', db, '--json']);
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ netuid: 3, validator: '5Validator', round: 1, totals: { fp32: 0.25 }, miners: [{ uid: 2, lastVerdict: 'verified' }] });
+    expect(JSON.parse(run.stdout)).toMatchObject({ netuid: 3, validator: '5Validator', round: 1, totals: { fp32: 0.25 }, miners: [{ uid: 2, lastVerdict: 'verified', ema: { fp32: 0.025 } }] });
+    const text = await runFlopnet(['validator', 'report', '--db', db]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/fp32 last +fp32 EMA/);
     const missing = await runFlopnet(['validator', 'report', '--db', join(dir, 'none.db')]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('flopnet validator start');
@@ -57,7 +60,7 @@ describe('flopnet validator, offline', () => {
     store.recordRound(
       { round: 1, block: 7, startedAt: 0, finishedAt: 1 },
       [{ round: 1, uid: 2, hotkey: 'm', challenge: { precision: 'fp32', m: 1, n: 64, k: 64 }, seconds: 0.5, tflops: 0.25, reward: 0.25, verdict: 'verified', reason: 'ok', device: name }],
-      new Map([['m', { hotkey: 'm', uid: 2, score: 0.025, round: 1 }]]),
+      new Map([['m', { hotkey: 'm', uid: 2, score: 0.025, ema: { fp32: 0.025 }, round: 1 }]]),
       new Map([['m', { backend: 'cuda', name, memoryBytes: 1 << 30, precisions: ['fp32'] }]]),
     );
     store.close();
