@@ -1,7 +1,11 @@
 /**
- * The CPU reference backend: executes a challenge exactly as docs/protocol.md says a miner must (inputs
- * from the seed, fp32 accumulation, fp64 for the fp64 class), with worker threads sharing the matrices.
- * It is the ground truth other backends are compared with, not a way to earn: correct first.
+ * The CPU backend: executes a challenge exactly as docs/protocol.md says a miner must (inputs from the
+ * seed, fp32 accumulation, fp64 for the fp64 class), with worker threads sharing the matrices.
+ *
+ * Generation and hashing run on the worker threads; the GEMM on the fastest kernel that passed its
+ * start-up self-test (gemm/select.ts): the machine's BLAS, else the WebAssembly SIMD kernel on the same
+ * worker threads, else the JavaScript reference. The three stages of a GEMM run one after the other,
+ * each on every core (the BLAS gets as many threads as the pool has), so they never compete for cores.
  *
  * Adversaries (./adversary.ts) hook in here, so tests and `flopnet bench` can run every cheat through the
  * real verifier.
@@ -14,15 +18,22 @@ import { silentLogger } from '../../shared/log.js';
 import { committedPart } from '../../shared/challenge/challenge.js';
 import { matrixKey } from '../../shared/challenge/elements.js';
 import { HASH_BYTES, merkleNodeCount, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
-import { PRECISIONS, type Challenge, type DeviceInfo, type RowOpening, type RowRef } from '../../shared/challenge/types.js';
+import { PRECISIONS, type Challenge, type DeviceInfo, type Precision, type RowOpening, type RowRef } from '../../shared/challenge/types.js';
 import { resultBytes } from '../../shared/challenge/verify.js';
-import { heldForOpening, nextGemmFits, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
+import { heldForOpening, nextGemmFits, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings, type GemmRate } from './backend.js';
 import { cheaperInputBits, type Adversary } from './adversary.js';
-import type { Accumulation, Task, TaskMessage, TaskReply } from './cpu-worker.js';
+import type { Accumulation, CpuWorkerData, Task, TaskMessage, TaskReply } from './cpu-worker.js';
+import { bands } from './gemm/kernel.js';
+import { selectGemmKernel, type GemmPreference, type GemmSelection } from './gemm/select.js';
+import { createWasmGemmShared, type WasmGemmShared } from './gemm/wasm.js';
 
 export interface CpuBackendOptions {
-  /** Worker threads (default: the machine's available parallelism). */
+  /** Worker threads, and the BLAS library's threads (default: the machine's available parallelism). */
   threads?: number;
+  /** GEMM kernel: 'auto' (default) is the fastest that passes its self-test; a name forces that one. */
+  gemm?: GemmPreference;
+  /** BLAS library to use (`--blas PATH`) instead of searching (gemm/blas.ts says where). */
+  blas?: string;
   /** Make this backend cheat in one of the documented ways (tests, `flopnet bench`). */
   adversary?: Adversary;
   log?: Logger;
@@ -45,10 +56,11 @@ class WorkerPool {
   /** Resolves when every worker has loaded its code (reply id 0). */
   readonly ready: Promise<void>;
 
-  constructor(size: number, log: Logger) {
+  constructor(size: number, log: Logger, wasmGemm?: WasmGemmShared) {
     const loaded: Promise<void>[] = [];
+    const workerData: CpuWorkerData = { flopnetCpuWorker: true, ...(wasmGemm ? { wasmGemm } : {}) };
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./cpu-worker.mjs', import.meta.url), { workerData: { flopnetCpuWorker: true } });
+      const worker = new Worker(new URL('./cpu-worker.mjs', import.meta.url), { workerData });
       loaded.push(
         new Promise((resolve, reject) => {
           worker.once('message', () => resolve());
@@ -122,14 +134,6 @@ class WorkerPool {
   }
 }
 
-/** Splits rows 0..count into about `parts` contiguous bands. */
-function bands(count: number, parts: number): [number, number][] {
-  const size = Math.max(1, Math.ceil(count / parts));
-  const out: [number, number][] = [];
-  for (let from = 0; from < count; from += size) out.push([from, Math.min(count, from + size)]);
-  return out;
-}
-
 const delay = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
@@ -144,7 +148,11 @@ export class CpuBackend implements ComputeBackend {
   private readonly threads: number;
   private readonly adversary: Adversary | undefined;
   private readonly log: Logger;
+  private readonly gemmPreference: GemmPreference;
+  private readonly blas: string | undefined;
   private pool: WorkerPool | undefined;
+  private starting: Promise<GemmSelection> | undefined;
+  private gemm: GemmSelection | undefined;
   private readonly held = new Map<string, Held>();
   private closed = false;
   /** Merkle tree time per leaf on this machine, learnt from each big tree (SHA-256 in JS: ~1.5 µs). */
@@ -154,28 +162,65 @@ export class CpuBackend implements ComputeBackend {
     this.threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
     this.adversary = options.adversary;
     this.log = (options.log ?? silentLogger).child('cpu');
+    this.gemmPreference = options.gemm ?? 'auto';
+    this.blas = options.blas;
   }
 
   async describe(): Promise<DeviceInfo> {
+    const gemm = this.gemm?.kernel;
     return {
       backend: 'cpu',
       name: (cpus()[0]?.model ?? 'CPU').trim().slice(0, 256),
       memoryBytes: totalmem(),
       precisions: [...PRECISIONS],
-      detail: `${this.threads} worker threads, reference implementation${this.adversary ? `, adversary ${this.adversary.kind}` : ''}`,
+      detail: `${this.threads} worker threads; GEMM ${gemm ? `${gemm.name}: ${gemm.detail}` : 'not chosen yet'}${this.adversary ? `; adversary ${this.adversary.kind}` : ''}`.slice(0, 1024),
     };
   }
 
-  /** Starts the worker threads and waits until their code is loaded, so the first challenge is not slowed. */
+  /** The GEMM kernels considered at start (what passed, what did not and why, measured speeds). */
+  gemmReport(): GemmSelection['report'] {
+    return this.gemm?.report ?? [];
+  }
+
+  /**
+   * Starts the worker threads and chooses the GEMM kernel (self-tests included), so the first challenge
+   * is not slowed by either.
+   */
   async start(): Promise<void> {
     if (this.closed) throw new FlopnetError('the CPU backend is closed', { code: 'E_BACKEND_CLOSED' });
-    this.pool ??= new WorkerPool(this.threads, this.log);
-    await this.pool.ready;
+    this.starting ??= this.startOnce();
+    this.gemm = await this.starting;
+  }
+
+  private async startOnce(): Promise<GemmSelection> {
+    let wasm: WasmGemmShared | Error | undefined;
+    if (this.gemmPreference === 'auto' || this.gemmPreference === 'wasm') {
+      try {
+        wasm = createWasmGemmShared();
+      } catch (error) {
+        wasm = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    this.pool = new WorkerPool(this.threads, this.log, wasm instanceof Error ? undefined : wasm);
+    // Selection starts the BLAS self-test's child process at once; its tasks for the threads wait for them.
+    const [selection] = await Promise.all([
+      selectGemmKernel({ pool: this.pool, threads: this.threads, prefer: this.gemmPreference, ...(this.blas ? { blas: this.blas } : {}), ...(wasm ? { wasm } : {}), log: this.log }),
+      this.pool.ready,
+    ]);
+    const chosen = selection.kernel;
+    this.log.info(`GEMM on ${chosen.name}: ${chosen.detail}`);
+    for (const r of selection.report) {
+      if (r.kernel === chosen.name) continue;
+      const speed = r.gflops ? ` (${r.gflops.toFixed(1)} GFLOP/s against ${selection.report.find((x) => x.kernel === chosen.name)?.gflops?.toFixed(1)})` : '';
+      this.log.info(r.ok ? `GEMM ${r.kernel} passed over${speed}: ${r.detail}` : `GEMM ${r.kernel} unavailable: ${r.detail}`);
+    }
+    return selection;
   }
 
   async execute(challenge: Challenge, options: ExecuteOptions = {}): Promise<Execution> {
     await this.start();
     const pool = this.pool!;
+    const gemm = this.gemm!;
     const { signal, onProgress } = options;
     const started = performance.now();
     const adversary = this.adversary;
@@ -192,6 +237,8 @@ export class CpuBackend implements ComputeBackend {
     const roundInputsTo = cheaper === undefined ? undefined : cheaperInputBits(cheaper);
     const accumulate: Accumulation = cheaper === 'fp16acc' ? 'fp16' : wide && cheaper === undefined ? 'fp64' : 'fp32';
     const skip = adversary?.kind === 'lazy' ? adversary.fraction : adversary?.kind === 'fabricate' ? 1 : undefined;
+    // Cheats in the product itself run on the reference, the one kernel that can skip rows or round to fp16.
+    const cheatInProduct = accumulate === 'fp16' || skip !== undefined || adversary?.kind === 'nan';
 
     const a = new SharedArrayBuffer(n * k * width);
     const bt = new SharedArrayBuffer(n * k * width);
@@ -201,10 +248,10 @@ export class CpuBackend implements ComputeBackend {
     // Several bands per thread balance the threads' loads; one thread needs one band, and each band
     // is a message to and from the worker per phase of every GEMM.
     const rowBands = bands(n, pool.size > 1 ? pool.size * 4 : 1);
-    const phase = async (name: keyof ExecutionTimings, tasks: Task[]) => {
+    const phase = async (name: keyof ExecutionTimings, work: Task[] | (() => Promise<void>)) => {
       signal?.throwIfAborted();
       const t0 = performance.now();
-      await Promise.all(tasks.map((task) => pool.run(task)));
+      await (typeof work === 'function' ? work() : Promise.all(work.map((task) => pool.run(task))));
       timings[name] += performance.now() - t0;
     };
 
@@ -223,7 +270,13 @@ export class CpuBackend implements ComputeBackend {
         const keyB = matrixKey(seed, 'B', j);
         await phase('generateMs', rowBands.map(([from, to]) => ({ type: 'generate', precision, keyA, keyB, k, from, to, a, bt, ...(roundInputsTo === undefined ? {} : { roundInputsTo }) })));
       }
-      await phase('gemmMs', rowBands.map(([from, to]) => ({ type: 'gemm', wide, n, k, from, to, a, bt, c, accumulate, ...(skip === undefined ? {} : { skip }), ...(adversary?.kind === 'nan' ? { nan: true } : {}) })));
+      const operands = { precision, n, k, a, bt, c };
+      if (cheatInProduct) {
+        const variant = { accumulate, ...(skip === undefined ? {} : { skip }), ...(adversary?.kind === 'nan' ? { nan: true } : {}) };
+        await phase('gemmMs', () => gemm.reference.multiply(operands, rowBands, variant));
+      } else {
+        await phase('gemmMs', () => gemm.kernel.multiply(operands, rowBands));
+      }
       if (adversary?.kind === 'swap-rows') swapRowPairs(new Uint8Array(c), n * width, n);
       await phase('hashMs', rowBands.map(([from, to]) => ({ type: 'hash', n, width, from, to, c, leaves, firstLeaf: j * n })));
       gemms++;
@@ -241,6 +294,35 @@ export class CpuBackend implements ComputeBackend {
     if (adversary?.kind === 'late') await delay(Math.max(0, challenge.deadlineMs - (performance.now() - started)) + 50, signal);
     this.log.debug('executed challenge', { id: challenge.id, precision, gemms, m, n, k, ...timings });
     return { challengeId: challenge.id, gemms, root: merkleRoot(levels), timings };
+  }
+
+  /**
+   * The chosen GEMM kernel alone at n×k (inputs in the protocol's range, made once, not from Philox:
+   * generation is what this leaves out), as many times as fill about `seconds` after one to warm up.
+   */
+  async measureGemm(precision: Precision, n: number, k: number, seconds = 2): Promise<GemmRate> {
+    await this.start();
+    const width = precision === 'fp64' ? 8 : 4;
+    const operands = { precision, n, k, a: new SharedArrayBuffer(n * k * width), bt: new SharedArrayBuffer(n * k * width), c: new SharedArrayBuffer(n * n * width) };
+    for (const buffer of [operands.a, operands.bt]) {
+      const values = width === 8 ? new Float64Array(buffer) : new Float32Array(buffer);
+      // Random signs, as the protocol's elements have: the spot checks' tolerance assumes them.
+      for (let i = 0; i < values.length; i++) {
+        let bits = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b);
+        bits = Math.imul(bits ^ (bits >>> 13), 0xc2b2ae35);
+        bits = (bits ^ (bits >>> 16)) >>> 0;
+        values[i] = (bits & 1 ? -1 : 1) * (0.5 + bits / 2 ** 33);
+      }
+    }
+    const rows = bands(n, this.pool!.size > 1 ? this.pool!.size * 4 : 1);
+    let t0 = performance.now();
+    await this.gemm!.kernel.multiply(operands, rows);
+    const first = performance.now() - t0;
+    const repetitions = Math.max(3, Math.min(1000, Math.round((seconds * 1000) / Math.max(first, 0.01))));
+    t0 = performance.now();
+    for (let i = 0; i < repetitions; i++) await this.gemm!.kernel.multiply(operands, rows);
+    const msPerGemm = (performance.now() - t0) / repetitions;
+    return { msPerGemm, tflops: (2 * n * n * k) / (msPerGemm / 1000) / 1e12, repetitions };
   }
 
   /** The tree's levels over the first `count` leaves, built on a worker thread. */
@@ -277,6 +359,9 @@ export class CpuBackend implements ComputeBackend {
   async close(): Promise<void> {
     this.closed = true;
     this.held.clear();
+    // A start still choosing its kernel finishes first, so its worker threads are ended too.
+    const selection = await this.starting?.catch(() => undefined);
+    await selection?.kernel.close();
     await this.pool?.close();
     this.pool = undefined;
   }
