@@ -11,7 +11,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { GEMM_WASM_URL } from '../miner/backends/gemm/wasm.js';
-import { assembleGemmWasm, gemmWat } from '../miner/backends/gemm/wasm-source.js';
+import { assembleGemmWasm } from '../miner/backends/gemm/wasm-build.js';
+import { gemmWat } from '../miner/backends/gemm/wasm-source.js';
 
 const { values } = parseArgs({ options: { check: { type: 'boolean', default: false }, print: { type: 'boolean', default: false } } });
 if (values.print) {

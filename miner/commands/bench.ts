@@ -19,10 +19,10 @@ import { MAX_DIM, MAX_GEMMS, PRECISIONS, type DeviceInfo, type Precision } from 
 import type { Logger } from '../../shared/log.js';
 import type { ComputeBackend, ExecutionTimings, GemmRate } from '../backends/backend.js';
 import { replyMarginMs } from '../handlers/challenge.js';
+import { gemmBackendOptions, gemmOptions } from './gemm-options.js';
 import { numpyGemm, type NumpyGemm } from './numpy-gemm.js';
 import { ADVERSARY_FORMS, parseAdversary } from '../backends/adversary.js';
 import { BACKEND_KINDS, createBackend, type BackendKind } from '../backends/index.js';
-import { GEMM_PREFERENCES, type GemmPreference } from '../backends/gemm/select.js';
 
 const benchOptions = defineOptions({
   backend: { key: 'backend', arg: '<kind>', description: `compute backend: ${BACKEND_KINDS.join(', ')}`, schema: z.enum(BACKEND_KINDS), default: 'auto' as BackendKind },
@@ -42,14 +42,7 @@ const benchOptions = defineOptions({
     fileKey: false,
   },
   threads: { key: 'threads', arg: '<count>', description: 'CPU worker threads (default: all cores)', schema: zInt(1, 1024) },
-  gemm: {
-    key: 'gemm',
-    arg: '<kernel>',
-    description: `cpu backend GEMM kernel: ${GEMM_PREFERENCES.join(', ')} (auto: the fastest that passes its self-test)`,
-    schema: z.enum(GEMM_PREFERENCES),
-    default: 'auto' as GemmPreference,
-  },
-  blas: { key: 'blas', arg: '<path>', description: 'BLAS library for the cpu backend (default: searched for; FLOPNET_BLAS also names one)', schema: z.string().min(1).max(4096) },
+  ...gemmOptions,
   adversary: {
     key: 'adversary',
     arg: '<form>',
@@ -94,7 +87,7 @@ function render(r: BenchResult): string {
   const window = r.windowSeconds === undefined ? '' : ` (${r.gemms} of ${r.m} GEMMs in a ${r.windowSeconds} s window)`;
   return [
     `${r.verdict.ok ? 'ACCEPTED' : 'REJECTED'} (${r.verdict.reason})${r.verdict.detail ? `: ${r.verdict.detail}` : ''}`,
-    `challenge  ${r.precision} m=${r.m} n=${r.n} k=${r.k}${r.gemms < r.m ? ` (${r.gemms} GEMMs done: device memory)` : ''}${r.adversary ? `, adversary ${r.adversary}` : ''} on ${r.device.backend} (${r.device.name})`,
+    `challenge  ${r.precision} m=${r.m} n=${r.n} k=${r.k}${r.gemms < r.m && r.windowSeconds === undefined ? ` (${r.gemms} GEMMs done: device memory)` : ''}${r.adversary ? `, adversary ${r.adversary}` : ''} on ${r.device.backend} (${r.device.name})`,
     `time       ${r.elapsedMs.toFixed(1)} ms for ${r.flops.toExponential(3)} FLOPs${window} → ${r.tflops.toPrecision(4)} TFLOP/s credited`,
     ...(r.raw ? [`raw GEMM   ${gflops(r.raw.tflops)} GFLOP/s at ${r.n}×${r.k} (credited is ${pct(r.tflops / r.raw.tflops)} of it)`] : []),
     ...(r.numpy ? ['skip' in r.numpy ? `numpy      skipped: ${r.numpy.skip}` : `numpy      ${r.numpy.gflops.toPrecision(4)} GFLOP/s at ${r.n}×${r.k} (${r.numpy.blas})`] : []),
@@ -117,8 +110,7 @@ export const benchCommand = defineCommand({
     const adversary = options.adversary === undefined ? undefined : parseAdversary(options.adversary);
     const backend = await createBackend(options.backend, log, {
       ...(options.threads === undefined ? {} : { threads: options.threads }),
-      gemm: options.gemm,
-      ...(options.blas === undefined ? {} : { blas: options.blas }),
+      ...gemmBackendOptions(options),
       ...(adversary ? { adversary } : {}),
     });
     try {
@@ -225,7 +217,7 @@ export async function benchWindow(backend: ComputeBackend, device: DeviceInfo, o
 }
 
 /** Adds the backend's raw GEMM and numpy's at the result's shape. */
-async function withReferences(backend: ComputeBackend, result: BenchResult, threads: number, log: Logger): Promise<BenchResult> {
+export async function withReferences(backend: ComputeBackend, result: BenchResult, threads: number, log: Logger): Promise<BenchResult> {
   const raw = await backend.measureGemm?.(result.precision, result.n, result.k, 1);
   const numpy = await numpyGemm(result.precision === 'fp64', result.n, result.k, threads);
   if ('skip' in numpy) log.debug(`numpy reference skipped: ${numpy.skip}`);

@@ -5,7 +5,7 @@ import { JsGemm } from '../../../../miner/backends/gemm/js.js';
 import type { GemmKernel, GemmOperands, RowBands } from '../../../../miner/backends/gemm/kernel.js';
 import { protocolInputs, selfTest } from '../../../../miner/backends/gemm/selftest.js';
 import { createWasmGemmShared, GEMM_WASM_URL, WasmGemm, WasmGemmThread, wasmLayout } from '../../../../miner/backends/gemm/wasm.js';
-import { assembleGemmWasm } from '../../../../miner/backends/gemm/wasm-source.js';
+import { assembleGemmWasm } from '../../../../miner/backends/gemm/wasm-build.js';
 import { PRECISIONS } from '../../../../shared/challenge/types.js';
 import { silentLogger } from '../../../../shared/log.js';
 import { expectMatchesReference, inlineRunner } from './kernels.js';
