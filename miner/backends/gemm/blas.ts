@@ -13,7 +13,11 @@
  *
  * Threads: the library gets the backend's thread count, through its environment variable set before
  * it loads (OPENBLAS_NUM_THREADS, MKL_NUM_THREADS, BLIS_NUM_THREADS, VECLIB_MAXIMUM_THREADS) and its
- * set-threads call where it exports one; a variable the operator already set is left as it is.
+ * set-threads call where it exports one. Its threads also stop spinning soon after a call returns
+ * (OPENBLAS_THREAD_TIMEOUT=20: 2^20 cycles, under a millisecond, against OpenBLAS's default of 2^28,
+ * about 0.1 s; KMP_BLOCKTIME=1 ms for MKL's OpenMP, 200 ms by default): the worker threads hash the
+ * product's rows right after it, and a spinning BLAS thread would hold one of their cores. A variable
+ * the operator already set is left as it is.
  */
 import koffi from 'koffi';
 import { basename } from 'node:path';
@@ -54,6 +58,7 @@ export function namedBlas(flag: string | undefined, env: NodeJS.ProcessEnv = pro
 }
 
 const THREAD_VARIABLES = ['OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'BLIS_NUM_THREADS', 'VECLIB_MAXIMUM_THREADS'] as const;
+const SPIN_VARIABLES = { OPENBLAS_THREAD_TIMEOUT: '20', KMP_BLOCKTIME: '1' } as const;
 
 const optional = (lib: Lib, declaration: string): Fn | undefined => {
   try {
@@ -100,6 +105,7 @@ export class BlasLibrary {
   /** Loads `path` with `threads` threads; throws E_BLAS_MISSING when it does not load, E_BLAS_LIBRARY or E_BLAS_ABI when it is no CBLAS we can call. */
   static open(path: string, threads: number): BlasLibrary {
     for (const name of THREAD_VARIABLES) if (process.env[name] === undefined) process.env[name] = String(threads);
+    for (const [name, value] of Object.entries(SPIN_VARIABLES)) if (process.env[name] === undefined) process.env[name] = value;
     let lib: Lib;
     try {
       lib = koffi.load(path);
