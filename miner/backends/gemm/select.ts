@@ -13,7 +13,7 @@ import { FlopnetError } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { BlasGemm, BlasLibrary, blasCandidates, namedBlas } from './blas.js';
 import { JsGemm } from './js.js';
-import { GEMM_KERNELS, type GemmKernel, type GemmKernelName, type GemmOperands, type TaskRunner } from './kernel.js';
+import { GEMM_KERNELS, type GemmKernel, type GemmKernelName, type GemmOperands, type RowBands, type TaskRunner } from './kernel.js';
 import { probeBlas } from './probe.js';
 import { selfTest, spotCheck } from './selftest.js';
 import { WasmGemm, type WasmGemmShared } from './wasm.js';
@@ -129,9 +129,9 @@ async function measure(kernel: GemmKernel): Promise<number> {
   const n = TIMING_DIM;
   const a = new SharedArrayBuffer(n * n * 4);
   const bt = new SharedArrayBuffer(n * n * 4);
-  // Any values time the same; these are in the protocol's range (±0.5..2).
+  // Any values time the same; these are in the protocol's range (±0.5..2, random signs).
   const bytes = randomBytes(2 * n * n);
-  const fill = (view: Float32Array, offset: number) => view.forEach((_, i) => (view[i] = (bytes[offset + i]! / 128 + 0.5) * (i & 1 ? -1 : 1)));
+  const fill = (view: Float32Array, offset: number) => view.forEach((_, i) => (view[i] = ((bytes[offset + i]! >> 1) / 64 + 0.5) * (bytes[offset + i]! & 1 ? -1 : 1)));
   fill(new Float32Array(a), 0);
   fill(new Float32Array(bt), n * n);
   const operands: GemmOperands = { precision: 'fp32', n, k: n, a, bt, c: new SharedArrayBuffer(n * n * 4) };
@@ -163,12 +163,12 @@ export class CheckedGemm implements GemmKernel {
     return this.chain[0]!.detail;
   }
 
-  async multiply(operands: GemmOperands): Promise<void> {
+  async multiply(operands: GemmOperands, rows?: RowBands): Promise<void> {
     for (;;) {
       const kernel = this.chain[0]!;
-      await kernel.multiply(operands);
+      await kernel.multiply(operands, rows);
       if (this.chain.length === 1) return;
-      const fault = spotCheck(operands);
+      const fault = spotCheck(operands, rows);
       if (!fault) return;
       this.chain.shift();
       this.log.error(`GEMM kernel ${kernel.name} computed a wrong entry; the ${this.chain[0]!.name} kernel takes over`, { fault, kernel: kernel.detail });

@@ -14,7 +14,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { colOfB, matrixKey, rowOfA } from '../../../shared/challenge/elements.js';
 import { entryBound, referenceDot } from '../../../shared/challenge/tolerance.js';
 import type { Precision } from '../../../shared/challenge/types.js';
-import type { GemmOperands } from './kernel.js';
+import type { GemmOperands, RowBands } from './kernel.js';
 
 export type Multiply = (operands: GemmOperands) => Promise<void> | void;
 
@@ -102,17 +102,25 @@ export async function selfTest(multiply: Multiply): Promise<string | undefined> 
 }
 
 /**
- * Checks `count` random entries of a product just computed (2·k operations each: nothing next to the
- * product); the first wrong one's description, or undefined.
+ * Checks `count` random entries in the rows `rows` of a product just computed (2·k operations each:
+ * nothing next to the product); the first wrong one's description, or undefined.
  */
-export function spotCheck(operands: GemmOperands, count = 4): string | undefined {
+export function spotCheck(operands: GemmOperands, rows: RowBands = [[0, operands.n]], count = 4): string | undefined {
   const { precision, n, k } = operands;
+  const total = rows.reduce((sum, [from, to]) => sum + (to - from), 0);
+  const rowAt = (i: number): number => {
+    for (const [from, to] of rows) {
+      if (i < to - from) return from + i;
+      i -= to - from;
+    }
+    throw new RangeError('row index past the bands');
+  };
   const wide = precision === 'fp64';
   const a = wide ? new Float64Array(operands.a) : new Float32Array(operands.a);
   const bt = wide ? new Float64Array(operands.bt) : new Float32Array(operands.bt);
   const got = resultView(operands);
-  for (let i = 0; i < count; i++) {
-    const r = randomInt(n);
+  for (let i = 0; i < count && total > 0; i++) {
+    const r = rowAt(randomInt(total));
     const c = randomInt(n);
     const fault = entryFault(precision, false, a.subarray(r * k, (r + 1) * k), bt.subarray(c * k, (c + 1) * k), k, got[r * n + c]!, r, c);
     if (fault) return fault;

@@ -53,12 +53,20 @@ describe('GEMM spot check', () => {
   it('passes a right product and names an entry of a wrong one', async () => {
     const { operands } = protocolInputs({ inputs: 'bf16', precision: 'bf16', n: 40, k: 300 });
     await reference.multiply(operands);
-    expect(spotCheck(operands, 64)).toBeUndefined();
+    expect(spotCheck(operands, undefined, 64)).toBeUndefined();
     // Every entry short of its last product, as a kernel that drops a k step would be.
     const c = new Float32Array(operands.c);
     const a = new Float32Array(operands.a);
     const bt = new Float32Array(operands.bt);
     for (let r = 0; r < 40; r++) for (let col = 0; col < 40; col++) c[r * 40 + col]! -= a[r * 300 + 299]! * bt[col * 300 + 299]!;
     expect(spotCheck(operands)).toMatch(/^bf16 entry \(\d+, \d+\) is .* \(tolerance/);
+  });
+
+  it('checks only the rows computed: a product recomputed in some bands has stale rows elsewhere', async () => {
+    const { operands } = protocolInputs({ inputs: 'fp32', precision: 'fp32', n: 30, k: 100 });
+    await reference.multiply(operands, [[10, 12]]);
+    // Rows outside 10..12 are zeros, which no honest product has.
+    expect(spotCheck(operands, [[10, 12]], 200)).toBeUndefined();
+    expect(spotCheck(operands, [[0, 30]], 200)).toMatch(/is 0, expected/);
   });
 });
