@@ -176,6 +176,8 @@ interface CpuRow {
   credited: number;
   raw: number;
   ratio: number;
+  /** The same per CPU-second of this process: what a quiet machine would show, roughly, when this one is loaded. */
+  cpu: { credited: number; raw: number; ratio: number };
   numpy?: number;
   shares: BenchResult['shares'];
 }
@@ -230,6 +232,11 @@ async function benchCpu(): Promise<void> {
           credited: median(samples.map((r) => r.tflops * 1000)),
           raw: median(samples.map((r) => (r.raw?.tflops ?? 0) * 1000)),
           ratio: median(samples.map((r) => r.tflops / (r.raw?.tflops ?? Infinity))),
+          cpu: {
+            credited: median(samples.map((r) => (r.cpuTflops ?? 0) * 1000)),
+            raw: median(samples.map((r) => (r.raw?.cpuTflops ?? 0) * 1000)),
+            ratio: median(samples.map((r) => (r.cpuTflops ?? 0) / (r.raw?.cpuTflops ?? Infinity))),
+          },
           ...(numpy.length ? { numpy: median(numpy) } : {}),
           shares: typical.shares,
         });
@@ -247,17 +254,20 @@ async function benchCpu(): Promise<void> {
   console.log(`cpu: ${name}, ${threads} threads; date: ${new Date().toISOString()}; ${window} s windows, median of ${runs} run(s) per row; GFLOP/s`);
   for (const gemm of new Set(cpuRows.map((r) => r.gemm))) console.log(`${gemm}: ${cpuRows.find((r) => r.gemm === gemm)!.detail}`);
   console.log('');
-  console.log('| GEMM | class | GEMMs done / m × n × k | credited | raw GEMM | credited / raw | numpy | credited / numpy | generate | GEMM | hash | verified |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| GEMM | class | GEMMs done / m × n × k | credited | raw GEMM | credited / raw | numpy | credited / numpy | per CPU-s: credited, raw, ratio | generate | GEMM | hash | verified |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of cpuRows) {
     console.log(
-      `| ${r.gemm} | ${r.precision} | ${r.gemms}/${r.m} × ${r.n} × ${r.k} | ${g(r.credited)} | ${g(r.raw)} | ${pct(r.ratio)} | ${g(r.numpy)} | ${r.numpy ? pct(r.credited / r.numpy) : '-'} | ${pct(r.shares.generate)} | ${pct(r.shares.gemm)} | ${pct(r.shares.hash)} | ${r.verified}/${r.runs} |`,
+      `| ${r.gemm} | ${r.precision} | ${r.gemms}/${r.m} × ${r.n} × ${r.k} | ${g(r.credited)} | ${g(r.raw)} | ${pct(r.ratio)} | ${g(r.numpy)} | ${r.numpy ? pct(r.credited / r.numpy) : '-'} | ${g(r.cpu.credited)}, ${g(r.cpu.raw)}, ${pct(r.cpu.ratio)} | ${pct(r.shares.generate)} | ${pct(r.shares.gemm)} | ${pct(r.shares.hash)} | ${r.verified}/${r.runs} |`,
     );
   }
   // The WebAssembly fallback's bar is against the BLAS of the same machine, class by class.
-  const blas = new Map(cpuRows.filter((r) => r.gemm === 'blas').map((r) => [r.precision, r.raw]));
+  const blas = new Map(cpuRows.filter((r) => r.gemm === 'blas').map((r) => [r.precision, r]));
   const wasm = cpuRows.filter((r) => r.gemm === 'wasm' && blas.has(r.precision));
-  if (wasm.length) console.log(`\nwasm credited / blas raw: ${wasm.map((r) => `${r.precision} ${pct(r.credited / blas.get(r.precision)!)}`).join(', ')}`);
+  if (wasm.length) {
+    console.log(`\nwasm credited / blas raw: ${wasm.map((r) => `${r.precision} ${pct(r.credited / blas.get(r.precision)!.raw)}`).join(', ')}`);
+    console.log(`the same per CPU-second: ${wasm.map((r) => `${r.precision} ${pct(r.cpu.credited / blas.get(r.precision)!.cpu.raw)}`).join(', ')}`);
+  }
 }
 
 if (values.backend === 'cpu') await benchCpu();

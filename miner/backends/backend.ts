@@ -52,6 +52,11 @@ export interface GemmRate {
   msPerGemm: number;
   tflops: number;
   repetitions: number;
+  /**
+   * Where the GEMM runs in this process (the CPU backend): FLOPs per CPU-second of the process. On a
+   * machine shared with other work, wall time counts the waits for a core and this does not.
+   */
+  cpuTflops?: number;
 }
 
 export interface ComputeBackend {

@@ -320,9 +320,12 @@ export class CpuBackend implements ComputeBackend {
     const first = performance.now() - t0;
     const repetitions = Math.max(3, Math.min(1000, Math.round((seconds * 1000) / Math.max(first, 0.01))));
     t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < repetitions; i++) await this.gemm!.kernel.multiply(operands, rows);
     const msPerGemm = (performance.now() - t0) / repetitions;
-    return { msPerGemm, tflops: (2 * n * n * k) / (msPerGemm / 1000) / 1e12, repetitions };
+    const cpu = process.cpuUsage(cpu0);
+    const flops = 2 * n * n * k;
+    return { msPerGemm, tflops: flops / (msPerGemm / 1000) / 1e12, repetitions, cpuTflops: (flops * repetitions) / ((cpu.user + cpu.system) / 1e6) / 1e12 };
   }
 
   /** The tree's levels over the first `count` leaves, built on a worker thread. */

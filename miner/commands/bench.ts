@@ -72,6 +72,11 @@ export interface BenchResult {
   shares: { generate: number; gemm: number; hash: number };
   openMs: number;
   verifyMs: number;
+  /**
+   * The cpu backend: the committed FLOPs per CPU-second this process spent on the challenge, which on
+   * a machine shared with other work leaves out the waits for a core (the window's idle tail too).
+   */
+  cpuTflops?: number;
   /** The window the challenge was sized for and credited over (`--window`), seconds. */
   windowSeconds?: number;
   /** The backend's GEMM alone at the same shape (where it can time it). */
@@ -159,10 +164,12 @@ export async function benchOne(backend: ComputeBackend, device: DeviceInfo, opti
   const windowMs = options.window === undefined ? undefined : options.window * 1000;
   const challenge = createChallenge({ precision: options.precision, m: options.m, n: options.n, k: options.k, deadlineMs: windowMs ?? options.deadline });
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   // As the miner's queue does: aim to have the root a reply margin before the window closes.
   const stopAt = windowMs === undefined ? undefined : () => started + windowMs - replyMarginMs(windowMs);
   const execution = await backend.execute(challenge, { ...(signal ? { signal } : {}), ...(stopAt ? { stopAt } : {}) });
   const elapsedMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpu0);
   const committed = committedPart(challenge, execution.gemms);
   const request = pickRows(committed, Math.min(options.rows, committed.m * committed.n));
   const t0 = performance.now();
@@ -195,6 +202,7 @@ export async function benchOne(backend: ComputeBackend, device: DeviceInfo, opti
     shares: { generate: generateMs / busy, gemm: gemmMs / busy, hash: hashMs / busy },
     openMs,
     verifyMs,
+    ...(device.backend === 'cpu' && verdict.ok ? { cpuTflops: flops / ((cpu.user + cpu.system) / 1e6) / 1e12 } : {}),
     ...(options.window === undefined ? {} : { windowSeconds: options.window }),
   };
 }
