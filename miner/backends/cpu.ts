@@ -25,6 +25,7 @@ import { cheaperInputBits, type Adversary } from './adversary.js';
 import type { Accumulation, CpuWorkerData, Task, TaskMessage, TaskReply } from './cpu-worker.js';
 import { bands } from './gemm/kernel.js';
 import { selectGemmKernel, type GemmPreference, type GemmSelection } from './gemm/select.js';
+import { timeGemm, timingOperands } from './gemm/timing.js';
 import { createWasmGemmShared, type WasmGemmShared } from './gemm/wasm.js';
 
 export interface CpuBackendOptions {
@@ -296,36 +297,10 @@ export class CpuBackend implements ComputeBackend {
     return { challengeId: challenge.id, gemms, root: merkleRoot(levels), timings };
   }
 
-  /**
-   * The chosen GEMM kernel alone at n×k (inputs in the protocol's range, made once, not from Philox:
-   * generation is what this leaves out), as many times as fill about `seconds` after one to warm up.
-   */
+  /** The chosen GEMM kernel alone at n×k, over about `seconds` (gemm/timing.ts). */
   async measureGemm(precision: Precision, n: number, k: number, seconds = 2): Promise<GemmRate> {
     await this.start();
-    const width = precision === 'fp64' ? 8 : 4;
-    const operands = { precision, n, k, a: new SharedArrayBuffer(n * k * width), bt: new SharedArrayBuffer(n * k * width), c: new SharedArrayBuffer(n * n * width) };
-    for (const buffer of [operands.a, operands.bt]) {
-      const values = width === 8 ? new Float64Array(buffer) : new Float32Array(buffer);
-      // Random signs, as the protocol's elements have: the spot checks' tolerance assumes them.
-      for (let i = 0; i < values.length; i++) {
-        let bits = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b);
-        bits = Math.imul(bits ^ (bits >>> 13), 0xc2b2ae35);
-        bits = (bits ^ (bits >>> 16)) >>> 0;
-        values[i] = (bits & 1 ? -1 : 1) * (0.5 + bits / 2 ** 33);
-      }
-    }
-    const rows = bands(n, this.pool!.size > 1 ? this.pool!.size * 4 : 1);
-    let t0 = performance.now();
-    await this.gemm!.kernel.multiply(operands, rows);
-    const first = performance.now() - t0;
-    const repetitions = Math.max(3, Math.min(1000, Math.round((seconds * 1000) / Math.max(first, 0.01))));
-    t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    for (let i = 0; i < repetitions; i++) await this.gemm!.kernel.multiply(operands, rows);
-    const msPerGemm = (performance.now() - t0) / repetitions;
-    const cpu = process.cpuUsage(cpu0);
-    const flops = 2 * n * n * k;
-    return { msPerGemm, tflops: flops / (msPerGemm / 1000) / 1e12, repetitions, cpuTflops: (flops * repetitions) / ((cpu.user + cpu.system) / 1e6) / 1e12 };
+    return timeGemm(this.gemm!.kernel, timingOperands(precision, n, k), bands(n, this.pool!.size > 1 ? this.pool!.size * 4 : 1), seconds);
   }
 
   /** The tree's levels over the first `count` leaves, built on a worker thread. */

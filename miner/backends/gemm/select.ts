@@ -8,7 +8,6 @@
  * product, and every later one, to the next kernel down, so a library that fails only at some shape
  * or load still never reaches a commitment.
  */
-import { randomBytes } from 'node:crypto';
 import { FlopnetError } from '../../../shared/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { BlasGemm, BlasLibrary, blasCandidates, namedBlas } from './blas.js';
@@ -16,6 +15,7 @@ import { JsGemm } from './js.js';
 import { GEMM_KERNELS, type GemmKernel, type GemmKernelName, type GemmOperands, type RowBands, type TaskRunner } from './kernel.js';
 import { probeBlas } from './probe.js';
 import { selfTest, spotCheck } from './selftest.js';
+import { timeGemm, timingOperands } from './timing.js';
 import { WasmGemm, type WasmGemmShared } from './wasm.js';
 
 export type GemmPreference = 'auto' | GemmKernelName;
@@ -54,7 +54,7 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 
 /** Timing product: big enough to time arithmetic (~1 ms for a BLAS on 2 cores), small enough to cost nothing. */
 const TIMING_DIM = 512;
-const TIMING_RUNS = 4;
+const TIMING_SECONDS = 0.05;
 
 export async function selectGemmKernel(options: SelectGemmOptions): Promise<GemmSelection> {
   const { pool, threads, log } = options;
@@ -116,33 +116,13 @@ export async function selectGemmKernel(options: SelectGemmOptions): Promise<Gemm
   }
   const fast = passed.filter((k) => k !== reference);
   if (fast.length > 1) {
-    for (const kernel of fast) report.find((r) => r.kernel === kernel.name)!.gflops = await measure(kernel);
+    const operands = timingOperands('fp32', TIMING_DIM, TIMING_DIM);
+    for (const kernel of fast) report.find((r) => r.kernel === kernel.name)!.gflops = (await timeGemm(kernel, operands, undefined, TIMING_SECONDS)).tflops * 1000;
     fast.sort((x, y) => report.find((r) => r.kernel === y.name)!.gflops! - report.find((r) => r.kernel === x.name)!.gflops!);
   }
   const chain = [...fast, reference];
   for (const r of report) log.debug(`GEMM kernel ${r.kernel}: ${r.ok ? 'passed' : 'unavailable'}`, { detail: r.detail, ...(r.gflops ? { gflops: r.gflops } : {}) });
   return { kernel: new CheckedGemm(chain, log), reference, report };
-}
-
-/** GFLOP/s of `kernel` on the timing product: the best of a few runs after one to warm up. */
-async function measure(kernel: GemmKernel): Promise<number> {
-  const n = TIMING_DIM;
-  const a = new SharedArrayBuffer(n * n * 4);
-  const bt = new SharedArrayBuffer(n * n * 4);
-  // Any values time the same; these are in the protocol's range (±0.5..2, random signs).
-  const bytes = randomBytes(2 * n * n);
-  const fill = (view: Float32Array, offset: number) => view.forEach((_, i) => (view[i] = ((bytes[offset + i]! >> 1) / 64 + 0.5) * (bytes[offset + i]! & 1 ? -1 : 1)));
-  fill(new Float32Array(a), 0);
-  fill(new Float32Array(bt), n * n);
-  const operands: GemmOperands = { precision: 'fp32', n, k: n, a, bt, c: new SharedArrayBuffer(n * n * 4) };
-  await kernel.multiply(operands);
-  let best = Infinity;
-  for (let run = 0; run < TIMING_RUNS; run++) {
-    const started = performance.now();
-    await kernel.multiply(operands);
-    best = Math.min(best, performance.now() - started);
-  }
-  return (2 * n * n * n) / (best / 1000) / 1e9;
 }
 
 /**
