@@ -9,8 +9,10 @@ import type { Precision } from '../shared/challenge/types.js';
  * - `failed`: the miner answered but the proof did not verify (wrong rows, bad path, late root, ...).
  * - `no_answer`: no root or openings before the deadline (`late`), a refusal, or a malformed answer.
  * - `unreachable`: the validator could not get a request to the miner at all.
+ * - `excused`: a signed "busy with the slot owner" refusal of a challenge sent outside the sender's
+ *   slot: the schedule gave the device to another validator, so the round says nothing of the miner.
  */
-export const VERDICTS = ['verified', 'failed', 'no_answer', 'unreachable'] as const;
+export const VERDICTS = ['verified', 'failed', 'no_answer', 'unreachable', 'excused'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 export interface ChallengeShape {
@@ -24,6 +26,12 @@ export interface ChallengeResult {
   round: number;
   uid: number;
   hotkey: string;
+  /**
+   * The class drawn for this miner this round, from the incentive config alone (never from what the
+   * miner reports): set on every result of a round, also when no challenge could be sent, so a
+   * failure counts against that class. Absent only in rows written before per-class scoring.
+   */
+  precision?: Precision;
   /** The challenge sent (m: the GEMMs offered); absent when none could be (unreachable before the challenge). */
   challenge?: ChallengeShape;
   /** GEMMs the miner committed to (the first `gemms` of the m offered); absent without a root. */

@@ -22,10 +22,11 @@ import { replyMarginMs } from '../handlers/challenge.js';
 import { gemmBackendOptions, gemmOptions } from './gemm-options.js';
 import { numpyGemm, type NumpyGemm } from './numpy-gemm.js';
 import { ADVERSARY_FORMS, parseAdversary } from '../backends/adversary.js';
-import { BACKEND_KINDS, createBackend, type BackendKind } from '../backends/index.js';
+import { BACKEND_KINDS, createBackend, devicesOption, type BackendKind } from '../backends/index.js';
 
 const benchOptions = defineOptions({
   backend: { key: 'backend', arg: '<kind>', description: `compute backend: ${BACKEND_KINDS.join(', ')}`, schema: z.enum(BACKEND_KINDS), default: 'auto' as BackendKind },
+  ...devicesOption,
   precision: { key: 'precision', arg: '<class>', description: `precision class: ${PRECISIONS.join(', ')}`, schema: z.enum(PRECISIONS), default: 'fp32' as Precision },
   m: { key: 'm', arg: '<count>', description: 'number of GEMMs', schema: zInt(1, MAX_GEMMS), default: 1 },
   n: { key: 'n', arg: '<dim>', description: 'rows of A and columns of B (C is n×n)', schema: zInt(1, MAX_DIM), default: 256 },
@@ -56,7 +57,7 @@ export interface BenchResult {
   verdict: Verdict;
   precision: Precision;
   m: number;
-  /** GEMMs done and committed: m, unless device memory stopped the backend earlier. */
+  /** GEMMs done and committed: all m (bench sets no window). */
   gemms: number;
   n: number;
   k: number;
@@ -89,11 +90,10 @@ const gflops = (tflops: number) => (tflops * 1000).toPrecision(4);
 
 function render(r: BenchResult): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  const window = r.windowSeconds === undefined ? '' : ` (${r.gemms} of ${r.m} GEMMs in a ${r.windowSeconds} s window)`;
   return [
     `${r.verdict.ok ? 'ACCEPTED' : 'REJECTED'} (${r.verdict.reason})${r.verdict.detail ? `: ${r.verdict.detail}` : ''}`,
-    `challenge  ${r.precision} m=${r.m} n=${r.n} k=${r.k}${r.gemms < r.m && r.windowSeconds === undefined ? ` (${r.gemms} GEMMs done: device memory)` : ''}${r.adversary ? `, adversary ${r.adversary}` : ''} on ${r.device.backend} (${r.device.name})`,
-    `time       ${r.elapsedMs.toFixed(1)} ms for ${r.flops.toExponential(3)} FLOPs${window} → ${r.tflops.toPrecision(4)} TFLOP/s credited`,
+    `challenge  ${r.precision} m=${r.m} n=${r.n} k=${r.k}${r.gemms < r.m ? ` (${r.gemms} GEMMs done${r.windowSeconds === undefined ? '' : ` in a ${r.windowSeconds} s window`})` : ''}${r.adversary ? `, adversary ${r.adversary}` : ''} on ${r.device.backend} (${r.device.name})`,
+    `time       ${r.elapsedMs.toFixed(1)} ms for ${r.flops.toExponential(3)} FLOPs → ${r.tflops.toPrecision(4)} TFLOP/s credited`,
     ...(r.raw ? [`raw GEMM   ${gflops(r.raw.tflops)} GFLOP/s at ${r.n}×${r.k} (credited is ${pct(r.tflops / r.raw.tflops)} of it)`] : []),
     ...(r.numpy ? ['skip' in r.numpy ? `numpy      skipped: ${r.numpy.skip}` : `numpy      ${r.numpy.gflops.toPrecision(4)} GFLOP/s at ${r.n}×${r.k} (${r.numpy.blas})`] : []),
     `shares     generate ${pct(r.shares.generate)}, gemm ${pct(r.shares.gemm)}, hash ${pct(r.shares.hash)}`,
@@ -110,6 +110,7 @@ export const benchCommand = defineCommand({
     'flopnet bench --backend cpu --precision fp32 --adversary precision:bf16 --json',
     'flopnet bench --backend cpu --precision bf16 --m 4 --adversary lazy:0.1',
     'flopnet bench --backend cpu --all --window 10',
+    'flopnet bench --backend cuda --devices all --all --m 64 --n 8192 --k 8192',
   ],
   action: async ({ options, log, output, signal }) => {
     const adversary = options.adversary === undefined ? undefined : parseAdversary(options.adversary);
@@ -117,6 +118,7 @@ export const benchCommand = defineCommand({
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...gemmBackendOptions(options),
       ...(adversary ? { adversary } : {}),
+      ...(options.devices ? { devices: options.devices } : {}),
     });
     try {
       const device = await backend.describe();
@@ -157,8 +159,7 @@ interface BenchParameters {
 
 /**
  * One challenge on `backend`: execute, open, verify with the validator's verifier. No stopAt, so the
- * backend runs all m GEMMs unless device memory stops it earlier; the commitment and the FLOPs are
- * those of the GEMMs it did.
+ * backend runs all m GEMMs (memory holds one GEMM's working set, whatever m is).
  */
 export async function benchOne(backend: ComputeBackend, device: DeviceInfo, options: BenchParameters, signal?: AbortSignal): Promise<BenchResult> {
   const windowMs = options.window === undefined ? undefined : options.window * 1000;

@@ -33,8 +33,6 @@ export interface KernelReport {
 export interface GemmSelection {
   /** The chosen kernel behind spot checks, falling back down the list on a wrong entry. */
   kernel: GemmKernel;
-  /** The JavaScript reference (adversaries that cheat in the product run on it). */
-  reference: JsGemm;
   report: KernelReport[];
 }
 
@@ -122,7 +120,7 @@ export async function selectGemmKernel(options: SelectGemmOptions): Promise<Gemm
   }
   const chain = [...fast, reference];
   for (const r of report) log.debug(`GEMM kernel ${r.kernel}: ${r.ok ? 'passed' : 'unavailable'}`, { detail: r.detail, ...(r.gflops ? { gflops: r.gflops } : {}) });
-  return { kernel: new CheckedGemm(chain, log), reference, report };
+  return { kernel: new CheckedGemm(chain, log), report };
 }
 
 /**
