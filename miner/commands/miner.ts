@@ -16,6 +16,7 @@ import { sameEndpoint } from '../../shared/chain/ip.js';
 import { createSigner } from '../../shared/protocol/signing.js';
 import { BACKEND_KINDS, createBackend, devicesOption } from '../backends/index.js';
 import { ADVERSARY_FORMS, parseAdversary } from '../backends/adversary.js';
+import { gemmBackendOptions, gemmOptions } from './gemm-options.js';
 import { Miner, type MinerStats } from '../miner.js';
 import { DeviceQueue } from '../queue.js';
 import { StatusLine, formatStatus } from '../status.js';
@@ -62,6 +63,7 @@ export const minerOptions = defineOptions({
       .transform((list) => list.split(',').map((item) => ({ hotkey: item.split(':')[0]!, port: Number(item.split(':')[1]) }))),
   },
   threads: { key: 'threads', arg: '<n>', description: 'worker threads of the cpu backend (default: every core)', schema: zInt(1, 1024) },
+  ...gemmOptions,
   adversary: {
     key: 'adversary',
     arg: '<form>',
@@ -166,6 +168,7 @@ export const minerCommand = defineCommand({
     const hotkeys = served.map((s) => hotkeyOf({ ...options, walletHotkey: s.hotkey }));
     const backend = await createBackend(options.backend, log.child('backend'), {
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...gemmBackendOptions(options),
       ...(adversary ? { adversary } : {}),
       ...(options.devices ? { devices: options.devices } : {}),
     });
