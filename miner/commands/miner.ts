@@ -65,6 +65,7 @@ export const minerOptions = defineOptions({
     arg: '<form>',
     description: `cheat on purpose, to watch validators catch it (demos, validator tests): ${ADVERSARY_FORMS.join(' | ')}`,
     schema: z.string().min(1),
+    helpGroup: 'Testing:',
   },
 });
 

@@ -75,8 +75,14 @@ const show = defineCommand({
   },
 });
 
+/** Hyperparameters that are amounts of TAO: the chain (and `set`, and --json) count them in rao. */
+const TAO_AMOUNTS = new Set(['burn', 'min_burn', 'max_burn', 'stake_threshold']);
+
+const hyperparamText = (name: string, value: Hyperparameters[string]): string =>
+  TAO_AMOUNTS.has(name) && (typeof value === 'bigint' || typeof value === 'number') ? `${formatTao(BigInt(value))} τ (${value} rao)` : String(value);
+
 const renderHyperparams = (h: { netuid: number; hyperparameters: Hyperparameters }): string =>
-  `Hyperparameters of subnet ${h.netuid}:\n${table(['NAME', 'VALUE'], Object.entries(h.hyperparameters).map(([k, v]) => [k, String(v)]))}`;
+  `Hyperparameters of subnet ${h.netuid}:\n${table(['NAME', 'VALUE'], Object.entries(h.hyperparameters).map(([k, v]) => [k, hyperparamText(k, v)]))}`;
 
 const get = defineCommand({
   name: 'get',
@@ -102,7 +108,11 @@ const set = defineCommand({
   description: 'set a hyperparameter (owner coldkey; root-only ones need the sudo key)',
   args: ['<key>', '<value>'],
   options: { ...netuidOption, ...sudoOption, ...walletOptions, ...subtensorOptions },
-  examples: ['flopnet subnet hyperparams set commit_reveal_weights_enabled false --netuid 2 --wallet.name owner', `keys: ${settable.join(', ')}`],
+  examples: [
+    'flopnet subnet hyperparams set commit_reveal_weights_enabled false --netuid 2 --wallet.name owner',
+    'flopnet subnet hyperparams set min_burn 500000 --netuid 2 --wallet.name owner   # amounts of TAO in rao (1 TAO = 10^9 rao)',
+    `keys: ${settable.join(', ')}`,
+  ],
   action: async ({ options, args, log, signal, output }) => {
     const [name, value] = z.tuple([z.string(), z.string()]).parse(args);
     // Chain-wide settings (admin_freeze_window, ...) take no netuid.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainCliEnv, type ChainCliEnv } from '../chain/cli-fixtures.js';
+import { formatTao } from '../../../shared/chain/units.js';
 
 let env: ChainCliEnv;
 beforeAll(async () => (env = await chainCliEnv()));
@@ -19,7 +20,14 @@ describe('flopnet subnet', () => {
   it('shows the hyperparameters (hyperparams alone means get)', async () => {
     const r = await env.flopnet('subnet', 'hyperparams', '--netuid', String(env.netuid), '--json');
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).hyperparameters).toMatchObject({ commit_reveal_weights_enabled: false, weights_rate_limit: 0 });
+    const { hyperparameters } = JSON.parse(r.stdout);
+    expect(hyperparameters).toMatchObject({ commit_reveal_weights_enabled: false, weights_rate_limit: 0 });
+    // The text shows amounts in TAO, with the rao that --json and `set` use.
+    const text = await env.flopnet('subnet', 'hyperparams', '--netuid', String(env.netuid));
+    expect(text.status, text.stderr).toBe(0);
+    const minBurn = BigInt(hyperparameters.min_burn);
+    expect(text.stdout).toMatch(new RegExp(`^min_burn\\s+${formatTao(minBurn).replace('.', '\\.')} τ \\(${minBurn} rao\\)$`, 'm'));
+    expect(text.stdout).toMatch(/^tempo\s+\d+$/m);
   });
 
   it('sets a root-only hyperparameter with the sudo key', async () => {
