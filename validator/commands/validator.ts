@@ -15,6 +15,7 @@ import { capacityReport, renderCapacity, type CapacityReport } from '../capacity
 import { DEFAULT_INCENTIVES, loadIncentives } from '../incentives.js';
 import { ValidatorStore } from '../store/db.js';
 import { Validator } from '../validator.js';
+import { ValidatorMetrics, validatorMetricsOptions } from '../metrics.js';
 
 const dbOption = defineOptions({
   db: {
@@ -30,6 +31,7 @@ const startOptions = defineOptions({
   ...walletOptions,
   ...subtensorOptions,
   ...dbOption,
+  ...validatorMetricsOptions,
   incentives: {
     key: 'incentives',
     arg: '<file>',
@@ -79,8 +81,16 @@ const start = defineCommand({
     const hotkey = hotkeyOf(options);
     const db = options.db ?? defaultDbPath({ ...options, netuid });
     await withClient(options, log, signal, async (client) => {
-      const validator = await Validator.start({ client, netuid, hotkey, incentives, db, publishCapacity: options.publishCapacity, log });
+      const metrics = options.metricsPort === undefined ? undefined : new ValidatorMetrics({ healthBlocks: options.healthBlocks, healthSlots: options.healthSlots });
+      const validator = await Validator.start({ client, netuid, hotkey, incentives, db, publishCapacity: options.publishCapacity, log, ...metrics?.hooks() });
+      const served: Array<{ close(): Promise<void> }> = [];
       try {
+        if (metrics) {
+          metrics.attach(validator);
+          const server = await metrics.serve({ host: options.metricsHost, port: options.metricsPort!, log: log.child('metrics') });
+          served.push(server);
+          log.info('metrics served', { url: `${server.url}/metrics`, health: `${server.url}/healthz` });
+        }
         log.info('validator running: Ctrl-C stops it', { netuid, uid: validator.uid, db });
         await validator.run(signal);
         output<ValidatorRunResult>(
@@ -88,6 +98,7 @@ const start = defineCommand({
           (r) => `validator stopped after round ${r.report.round}; state kept in ${r.db}`,
         );
       } finally {
+        for (const s of served) await s.close();
         await validator.close();
       }
     });
