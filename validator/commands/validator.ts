@@ -16,6 +16,9 @@ import { DEFAULT_INCENTIVES, loadIncentives } from '../incentives.js';
 import { ValidatorStore } from '../store/db.js';
 import { Validator } from '../validator.js';
 import { ValidatorMetrics, validatorMetricsOptions } from '../metrics.js';
+import { cachedSnapshot, readChainSnapshot } from '../dashboard/chain.js';
+import { startDashboard } from '../dashboard/index.js';
+import { dashboardOptions } from '../dashboard/options.js';
 
 const dbOption = defineOptions({
   db: {
@@ -32,6 +35,7 @@ const startOptions = defineOptions({
   ...subtensorOptions,
   ...dbOption,
   ...validatorMetricsOptions,
+  ...dashboardOptions,
   incentives: {
     key: 'incentives',
     arg: '<file>',
@@ -90,6 +94,12 @@ const start = defineCommand({
           const server = await metrics.serve({ host: options.metricsHost, port: options.metricsPort!, log: log.child('metrics') });
           served.push(server);
           log.info('metrics served', { url: `${server.url}/metrics`, health: `${server.url}/healthz` });
+        }
+        if (options.dashboardPort !== undefined) {
+          const chain = cachedSnapshot(() => readChainSnapshot(client, netuid, hotkey.address));
+          const dashboard = await startDashboard({ db: validator.store.path, host: options.dashboardHost, port: options.dashboardPort, chain, logLevel: log.level });
+          served.push(dashboard);
+          log.info('dashboard served', { url: dashboard.url });
         }
         log.info('validator running: Ctrl-C stops it', { netuid, uid: validator.uid, db });
         await validator.run(signal);
