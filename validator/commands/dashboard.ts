@@ -16,6 +16,7 @@ import { dashboardOptions } from '../dashboard/options.js';
 const options = defineOptions({
   db: { key: 'db', arg: '<file>', description: 'the validator database to show (opened read-only)', schema: z.string().min(1) },
   ...dashboardOptions,
+  dashboardPort: { ...dashboardOptions.dashboardPort, default: 8100 },
   ...subtensorOptions,
 });
 
@@ -37,7 +38,7 @@ export const dashboardCommand = defineCommand({
       }
       return readChainSnapshot(client, identity!.netuid, identity!.hotkey);
     });
-    const dashboard = await startDashboard({ db: o.db, host: o.dashboardHost, port: o.dashboardPort ?? 8100, chain, logLevel: log.level });
+    const dashboard = await startDashboard({ db: o.db, host: o.dashboardHost, port: o.dashboardPort, chain, logLevel: log.level });
     identity = dashboard.identity;
     try {
       log.info('dashboard served: Ctrl-C stops it', { url: dashboard.url, db: o.db, netuid: identity.netuid, validator: identity.hotkey });
