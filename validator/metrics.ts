@@ -184,7 +184,7 @@ export class ValidatorMetrics {
   /** Starts reading the validator's metagraph and database: every miner's standing from its capacity report. */
   attach(validator: Validator): void {
     this.validator = validator;
-    this.ledger = MinerLedger.fromReport(validator.report());
+    this.ledger = MinerLedger.ofStore(validator.store, { netuid: validator.netuid, hotkey: validator.hotkey });
     this.startBlock = validator.metagraph.block;
     this.refresh();
   }

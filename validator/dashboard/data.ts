@@ -7,7 +7,7 @@
  * written since are read, on each request; charts are bucketed server-side to at most MAX_POINTS.
  */
 import { PRECISIONS, type Precision } from '../../shared/challenge/types.js';
-import { capacityReport, type ClassTflops } from '../capacity.js';
+import type { ClassTflops } from '../capacity.js';
 import { DashboardQueries, type MinerResultRow, type RoundTotals } from '../store/dashboard.js';
 import { ValidatorStore, type StoreIdentity } from '../store/db.js';
 import type { Verdict } from '../result.js';
@@ -109,7 +109,7 @@ export class DashboardData {
     this.store = store;
     this.identity = identity;
     this.queries = new DashboardQueries(store.path);
-    this.ledger = MinerLedger.fromReport(capacityReport(store, identity));
+    this.ledger = MinerLedger.ofStore(store, identity);
     this.rounds = this.queries.roundTotals(0, Number.MAX_SAFE_INTEGER);
   }
 
@@ -120,7 +120,7 @@ export class DashboardData {
     if (last > seen) this.rounds.push(...this.queries.roundTotals(seen, Number.MAX_SAFE_INTEGER));
     if (last <= this.ledger.lastRound) return;
     if (last - this.ledger.lastRound > MAX_CATCH_UP) {
-      this.ledger = MinerLedger.fromReport(capacityReport(this.store, this.identity));
+      this.ledger = MinerLedger.ofStore(this.store, this.identity);
       return;
     }
     for (let round = this.ledger.lastRound + 1; round <= last; round++) this.ledger.apply(round, this.store.results({ round }));

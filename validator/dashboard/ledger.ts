@@ -2,14 +2,15 @@
  * Each miner's standing as the validator's capacity report gives it (validator/capacity.ts: the last
  * verdict, the last verified TFLOPS per class, the totals over miners whose last result verified),
  * kept up to date round by round instead of recomputed from the whole results table: that report
- * scans every result ever written, which on a month of rounds takes seconds, and the metrics and the
- * dashboard need it after every round. Seeded once from the report; test/validator/dashboard/ledger.test.ts
- * checks that seed plus rounds equals the report. Pure.
+ * groups every result ever written, which on a month of rounds takes a minute, and the metrics and the
+ * dashboard need it after every round. Seeded once (ofStore: a few rows per miner);
+ * test/validator/dashboard/ledger.test.ts checks that seed plus rounds equals the report.
  */
 import { PRECISIONS, type Precision } from '../../shared/challenge/types.js';
-import type { CapacityReport, ClassTflops } from '../capacity.js';
+import { capacityReport, type CapacityReport, type ClassTflops } from '../capacity.js';
 import type { Verdict } from '../result.js';
-import type { RecordedResult } from '../store/db.js';
+import { DashboardQueries } from '../store/dashboard.js';
+import type { RecordedResult, StoreIdentity, ValidatorStore } from '../store/db.js';
 
 export interface MinerStanding {
   uid: number;
@@ -33,6 +34,31 @@ export class MinerLedger {
       ledger.miners.set(m.hotkey, { uid: m.uid, hotkey: m.hotkey, lastRound: m.lastRound, lastVerdict: m.lastVerdict, lastReason: m.lastReason, tflops: { ...m.tflops } });
     }
     return ledger;
+  }
+
+  /** Starts from standings read up to `round` (DashboardQueries.standings). */
+  static fromStandings(round: number, standings: readonly MinerStanding[]): MinerLedger {
+    const ledger = new MinerLedger();
+    ledger.round = round;
+    for (const m of standings) ledger.miners.set(m.hotkey, { ...m, tflops: { ...m.tflops } });
+    return ledger;
+  }
+
+  /**
+   * The ledger of a store: its standings read efficiently from the database file when there is one,
+   * else (an in-memory store) from the capacity report.
+   */
+  static ofStore(store: ValidatorStore, identity: StoreIdentity): MinerLedger {
+    if (store.path === ':memory:') return MinerLedger.fromReport(capacityReport(store, identity));
+    const queries = new DashboardQueries(store.path);
+    try {
+      const round = store.nextRound() - 1;
+      const devices = store.loadDevices();
+      const miners = new Map([...store.loadScores().values()].map((s) => [s.hotkey, { uid: s.uid, classes: devices.get(s.hotkey)?.precisions ?? [] }]));
+      return MinerLedger.fromStandings(round, queries.standings(miners));
+    } finally {
+      queries.close();
+    }
   }
 
   /** The last round applied. */

@@ -2,6 +2,9 @@
  * The ledger is the capacity report kept up to date round by round: seeded from the report at any
  * round and given the rounds after it, it says what the report says over the whole table.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PRECISIONS } from '../../../shared/challenge/types.js';
 import { capacityReport } from '../../../validator/capacity.js';
@@ -44,5 +47,26 @@ describe('miner ledger', () => {
       expect(ledger.lastRound).toBe(ROUNDS);
     }
     store.close();
+  });
+
+  it("read from a database file (each miner's newest rows, up to its device's classes), equals the capacity report", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flopnet-ledger-'));
+    try {
+      const store = ValidatorStore.open(join(dir, 'v.db'), identity);
+      const members = (n: number) => new Map(['a', 'b', 'c', ...(n <= 6 ? ['d'] : [])].map((h, i) => [h, { hotkey: h, uid: i, score: 1, round: n }]));
+      // a and b report the three classes the rounds draw (the walk stops once each has a figure); c and d report none.
+      const devices = new Map(['a', 'b'].map((h) => [h, { backend: 'cuda' as const, name: h, memoryBytes: 1, precisions: PRECISIONS.slice(0, 3) }]));
+      for (let n = 1; n <= 12; n++) {
+        store.recordRound({ round: n, block: 10 * n, startedAt: n, finishedAt: n + 1 }, round(n), members(n), n === 1 ? devices : new Map());
+        const report = capacityReport(store, identity);
+        const standings = MinerLedger.ofStore(store, identity).standings(new Map([...members(n).values()].map((m) => [m.hotkey, m.uid])));
+        expect(standings.map(({ uid, hotkey, lastRound, lastVerdict, lastReason, tflops }) => ({ uid, hotkey, lastRound, lastVerdict, lastReason, tflops })), `round ${n}`).toEqual(
+          report.miners.map(({ uid, hotkey, lastRound, lastVerdict, lastReason, tflops }) => ({ uid, hotkey, lastRound, lastVerdict, lastReason, tflops })),
+        );
+      }
+      store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
