@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { createLoggerFromOptions, defineCommand, defineGroup } from '../../shared/cli/command.js';
 import { netuidOption, subtensorOptions, walletOptions } from '../../shared/config/common.js';
 import { defineOptions, zBool } from '../../shared/config/options.js';
-import { UsageError } from '../../shared/errors.js';
+import { describeError, UsageError } from '../../shared/errors.js';
 import { hotkeyOf, withClient } from '../../shared/chain/cli.js';
 import { printable } from '../../shared/protocol/text.js';
 import { capacityReport, renderCapacity, type CapacityReport } from '../capacity.js';
@@ -96,10 +96,13 @@ const start = defineCommand({
           log.info('metrics served', { url: `${server.url}/metrics`, health: `${server.url}/healthz` });
         }
         if (options.dashboardPort !== undefined) {
+          // Its thread reads the database before it listens (seconds on a month of rounds): validation starts meanwhile.
           const chain = cachedSnapshot(() => readChainSnapshot(client, netuid, hotkey.address));
-          const dashboard = await startDashboard({ db: validator.store.path, host: options.dashboardHost, port: options.dashboardPort, chain, logLevel: log.level });
-          served.push(dashboard);
-          log.info('dashboard served', { url: dashboard.url });
+          const dashboard = startDashboard({ db: validator.store.path, host: options.dashboardHost, port: options.dashboardPort, chain, logLevel: log.level }).then(
+            (d) => (log.info('dashboard served', { url: d.url }), d),
+            (error: unknown) => log.error('the dashboard could not start; validating without it', { error: describeError(error) }),
+          );
+          served.push({ close: async () => (await dashboard)?.close() });
         }
         log.info('validator running: Ctrl-C stops it', { netuid, uid: validator.uid, db });
         await validator.run(signal);
