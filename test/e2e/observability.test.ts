@@ -78,13 +78,14 @@ afterAll(async () => {
 describe('metrics, health and dashboard of running processes', () => {
   it('the validator counts rounds and verdicts, sets weights and publishes its capacity, as its endpoints show', async () => {
     const url = `http://127.0.0.1:${ports.validator}`;
-    const m = await until('two rounds and weights on chain', async () => {
+    // The miners start beside the validator: its first rounds may find them not yet serving.
+    const m = await until('two verified rounds and weights on chain', async () => {
       const s = await scrape(`${url}/metrics`);
-      return (s.get('flopnet_validator_rounds_total') ?? 0) >= 2 && (s.get('flopnet_validator_weights_total{action="set"}') ?? 0) >= 1 ? s : undefined;
+      return (s.get('flopnet_validator_verdicts_total{verdict="verified",reason="ok"}') ?? 0) >= 2 && (s.get('flopnet_validator_weights_total{action="set"}') ?? 0) >= 1 ? s : undefined;
     }, 180_000);
     const [honest, cheater] = subnet.miners;
-    expect(m.get('flopnet_validator_verdicts_total{verdict="verified",reason="ok"}')).toBeGreaterThanOrEqual(2);
-    expect(m.get('flopnet_validator_verdicts_total{verdict="failed",reason="out_of_tolerance"}')).toBeGreaterThanOrEqual(2);
+    expect(m.get('flopnet_validator_rounds_total')).toBeGreaterThanOrEqual(2);
+    expect(m.get('flopnet_validator_verdicts_total{verdict="failed",reason="out_of_tolerance"}')).toBeGreaterThanOrEqual(1);
     expect(m.get(`flopnet_validator_miner_tflops{uid="${honest!.uid}",hotkey="${honest!.hotkey}",class="fp32"}`)).toBeGreaterThan(0);
     expect(m.get(`flopnet_validator_miner_verified{uid="${cheater!.uid}",hotkey="${cheater!.hotkey}"}`)).toBe(0);
     expect(m.get('flopnet_validator_tempo_blocks')).toBe(TEMPO);
