@@ -58,6 +58,8 @@ export interface ValidatorOptions {
   onRound?: (round: RoundSummary) => void;
   /** Called with each weight-setting outcome that did something or failed. */
   onWeights?: (outcome: WeightOutcome) => void;
+  /** Called with each new block the validator hears of (metrics, health). */
+  onBlock?: (block: number) => void;
 }
 
 export interface RoundSummary {
@@ -159,6 +161,7 @@ export class Validator {
     validator.unsubscribe = await options.client.subscribeBlocks(({ number }) => {
       if (number <= validator.block) return;
       validator.block = number;
+      options.onBlock?.(number);
       for (const wake of validator.blockWaiters) wake();
     });
     const uid = first.neurons.find((n) => n.hotkey === options.hotkey.address)!.uid;
@@ -173,6 +176,11 @@ export class Validator {
   /** The validator's uid at the last metagraph read. */
   get uid(): number | undefined {
     return this.sync.neuron(this.hotkey)?.uid;
+  }
+
+  /** The subnet's tempo as last read from chain (undefined before the first read). */
+  get tempo(): number | undefined {
+    return this.rules?.value.tempo;
   }
 
   /**

@@ -20,12 +20,16 @@ import { gemmBackendOptions, gemmOptions } from './gemm-options.js';
 import { Miner, type MinerStats } from '../miner.js';
 import { DeviceQueue } from '../queue.js';
 import { StatusLine, formatStatus } from '../status.js';
+import { MinerMetrics } from '../metrics.js';
+import { metricsOptions } from '../../shared/metrics/options.js';
+import type { ReadOnlyServer } from '../../shared/metrics/http.js';
 
 export const minerOptions = defineOptions({
   ...netuidOption,
   ...walletOptions,
   ...subtensorOptions,
   ...axonOptions,
+  ...metricsOptions,
   backend: {
     key: 'backend',
     arg: '<kind>',
@@ -200,8 +204,12 @@ export const minerCommand = defineCommand({
             registered.set(address, now);
           }
         });
+        const metrics = options.metricsPort === undefined ? undefined : new MinerMetrics({ hotkeys: hotkeys.map((h) => h.address), healthBlocks: options.healthBlocks });
         let block = (await sync.start()).block;
-        const unsubscribe = await client.subscribeBlocks((b) => (block = Math.max(block, b.number)));
+        const unsubscribe = await client.subscribeBlocks((b) => {
+          block = Math.max(block, b.number);
+          metrics?.block(b.number);
+        });
         const miners: Miner[] = [];
         const publishers: AxonPublisher[] = [];
         const republish = (): void => {
@@ -210,6 +218,8 @@ export const minerCommand = defineCommand({
           }
         };
         let statusTimer: NodeJS.Timeout | undefined;
+        let metricsServer: ReadOnlyServer | undefined;
+        let unfollow: (() => void) | undefined;
         // One device, one queue: a challenge to any served hotkey waits for the device like any other.
         const queue = new DeviceQueue({ capacity: 4 * hotkeys.length });
         try {
@@ -222,11 +232,18 @@ export const minerCommand = defineCommand({
               queue,
               policy: { minStake: options.minStake === undefined ? undefined : taoToRao(options.minStake) },
               log: hotkeys.length > 1 ? log.child(served[i]!.hotkey) : log,
+              ...metrics?.hooks(hotkey.address),
             });
             miners.push(miner);
             const publisher = new AxonPublisher(client, hotkey, netuid, externalIp, miner.port, signal, log);
             publishers.push(publisher);
             await publisher.check(sync.neuron(hotkey.address)?.axon, block);
+          }
+          if (metrics) {
+            metrics.setStats(() => miners.map((m) => m.stats()));
+            unfollow = metrics.follow(sync, client, netuid, log.child('metrics'));
+            metricsServer = await metrics.serve({ host: options.metricsHost, port: options.metricsPort!, log: log.child('metrics') });
+            log.info('metrics served', { url: `${metricsServer.url}/metrics`, health: `${metricsServer.url}/healthz` });
           }
           statusTimer = status && setInterval(() => status.update(formatStatus(miners[0]!.stats(), sync.neuron(hotkeys[0]!.address)?.uid, block)), 500);
           sync.on('update', republish);
@@ -240,6 +257,8 @@ export const minerCommand = defineCommand({
           if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
         } finally {
           clearInterval(statusTimer);
+          unfollow?.();
+          await metricsServer?.close();
           sync.off('update', republish);
           status?.clear();
           unsubscribe();
