@@ -1,9 +1,11 @@
 /**
- * What the validator dashboard costs on a month of rounds: seeds a validator database (256 miners,
- * a round a minute for 30 days: 43 200 rounds, 11 million results, unless told otherwise), then times
- * the capacity report, the standings read the metrics and the dashboard start from, the dashboard's
- * start (its thread reading the standings and per-round totals once) and each API
- * request as the pages make them, cold and warm, and the catch-up after the validator writes rounds.
+ * What the validator's store and dashboard cost on a month of rounds: seeds a validator database (256
+ * miners, a round a minute for 30 days: 43 200 rounds, 11 million results, unless told otherwise),
+ * migrates it when an older flopnet wrote it (timed: a validator pays that once, at start), then times
+ * every store read the validator's round and epoch path makes (the round's inputs, the weights', the
+ * capacity report's, each alone and the report whole), the standings the metrics and the dashboard
+ * start from, the dashboard's start (its thread reading the standings and per-round totals once), each
+ * API request as the pages make them, cold and warm, and the rounds the validator then writes.
  *
  *   npx tsx scripts/bench-dashboard.ts                       # seeds /tmp/flopnet-bench-dashboard.db once, keeps it
  *   npx tsx scripts/bench-dashboard.ts --rounds 4320 --json  # three days
@@ -11,6 +13,7 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { FlopnetError } from '../shared/errors.js';
 import { capacityReport } from '../validator/capacity.js';
 import { startDashboard } from '../validator/dashboard/index.js';
 import { MinerLedger } from '../validator/dashboard/ledger.js';
@@ -41,17 +44,55 @@ if (!existsSync(values.db)) {
 const ms = (t: number): number => Math.round((performance.now() - t) * 10) / 10;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** The first call (cold caches) and the median of `repeat` more. */
+const timed = (fn: () => unknown): { firstMs: number; medianMs: number } => {
+  const t0 = performance.now();
+  fn();
+  const firstMs = ms(t0);
+  const rest: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const t1 = performance.now();
+    fn();
+    rest.push(ms(t1));
+  }
+  return { firstMs, medianMs: median(rest) };
+};
+
+// A database an older flopnet wrote is migrated as the validator's start would (its writable open).
+let migrationMs: number | undefined;
+try {
+  ValidatorStore.openReadOnly(values.db).store.close();
+} catch (error) {
+  if (!(error instanceof FlopnetError && error.code === 'E_DB_VERSION')) throw error;
+  say('migrating the database to this schema');
+  const t0 = performance.now();
+  ValidatorStore.openExisting(values.db).store.close();
+  migrationMs = ms(t0);
+}
+
 const { store, identity } = ValidatorStore.openReadOnly(values.db);
 const resultRows = store.nextRound() - 1;
-let t = performance.now();
-capacityReport(store, identity);
-const reportMs = ms(t);
-t = performance.now();
-MinerLedger.ofStore(store, identity);
-const ledgerMs = ms(t);
+const reads: Array<[string, () => unknown]> = [
+  ['nextRound (each round)', () => store.nextRound()],
+  ['loadScores (each round, each block, weights)', () => store.loadScores()],
+  ['loadThroughput (each round: sizing)', () => store.loadThroughput()],
+  ['loadDevices', () => store.loadDevices()],
+  ['rounds(1)', () => store.rounds(1)],
+  ["results({ round }): one round's results", () => store.results({ round: resultRows })],
+  ['weightSubmissions(50) (weights)', () => store.weightSubmissions(50)],
+  ['pendingCommits (weights)', () => store.pendingCommits()],
+  ['lastVerified', () => store.lastVerified()],
+  ['latestResults', () => store.latestResults()],
+  ['capacityReport (report; --publish-capacity each epoch)', () => capacityReport(store, identity)],
+  ['MinerLedger.ofStore (metrics and dashboard start)', () => MinerLedger.ofStore(store, identity)],
+];
+const readTimings = reads.map(([read, fn]) => {
+  say(`  timing ${read}`);
+  return { read, ...timed(fn) };
+});
 store.close();
 
-t = performance.now();
+let t = performance.now();
 const dashboard = await startDashboard({ db: values.db, host: '127.0.0.1', port: 0 });
 const startMs = ms(t);
 
@@ -90,13 +131,16 @@ const writer = ValidatorStore.openExisting(values.db).store;
 const scores = writer.loadScores();
 const last = writer.rounds(1)[0]!;
 const newRounds = 10;
+const recordMs: number[] = [];
 for (let i = 1; i <= newRounds; i++) {
   const round = last.round + i;
+  const t0 = performance.now();
   writer.recordRound(
     { round, block: last.block + 5 * i, startedAt: last.startedAt + 60_000 * i, finishedAt: last.startedAt + 60_000 * i + 12_000 },
     [...scores.values()].map((s) => ({ round, uid: s.uid, hotkey: s.hotkey, challenge: { precision: 'fp32' as const, m: 64, n: 8192, k: 8192 }, tflops: 100, reward: 100, verdict: 'verified' as const, reason: 'ok' })),
     scores,
   );
+  recordMs.push(ms(t0));
 }
 writer.close();
 const catchUp = await get('/api/summary');
@@ -105,8 +149,9 @@ await dashboard.close();
 const result = {
   machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map((l) => Number(l.toFixed(2))) },
   db: { path: values.db, miners, rounds: resultRows, results: resultRows * miners },
-  capacityReportMs: reportMs,
-  ledgerMs,
+  ...(migrationMs !== undefined ? { migrationMs } : {}),
+  reads: readTimings,
+  recordRound: { rounds: newRounds, medianMs: median(recordMs) },
   dashboardStartMs: startMs,
   requests: timings,
   catchUp: { rounds: newRounds, summaryMs: catchUp.ms },
@@ -115,8 +160,10 @@ if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 else {
   say(`machine: ${result.machine.cpus} × ${result.machine.model}, load average ${result.machine.loadavg.join(' ')}`);
   say(`database: ${miners} miners, ${resultRows} rounds, ${resultRows * miners} results`);
-  say(`capacity report (validator/capacity.ts: validator report, the capacity commitment): ${reportMs} ms`);
-  say(`standings read for the metrics and the dashboard (MinerLedger.ofStore): ${ledgerMs} ms`);
+  if (migrationMs !== undefined) say(`migration from the older schema (once, at the validator's start): ${migrationMs} ms`);
+  say('store read                                                 first ms  median ms');
+  for (const r of readTimings) say(`${r.read.padEnd(58)} ${String(r.firstMs).padStart(8)} ${String(r.medianMs).padStart(10)}`);
+  say(`recordRound of ${miners} results, median of ${newRounds}: ${result.recordRound.medianMs} ms`);
   say(`dashboard start (thread, standings, per-round totals): ${startMs} ms`);
   say('request                          first ms  median ms     bytes');
   for (const r of timings) say(`${r.request.padEnd(32)} ${String(r.firstMs).padStart(8)} ${String(r.medianMs).padStart(10)} ${String(r.bytes).padStart(9)}`);
