@@ -14,6 +14,7 @@ import type { DeviceInfo, Precision } from '../shared/challenge/types.js';
 import { parseIncentives } from '../validator/incentives.js';
 import { updateScores, type ScoreEntry } from '../validator/scores.js';
 import { ValidatorStore, type RecordedResult } from '../validator/store/db.js';
+import { STANDINGS_FROM_RESULTS } from '../validator/store/migrations.js';
 
 export const HOSTILE_DEVICE = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
 export const HOSTILE_DETAIL = 'openings: E_SCHEMA: </td><script>window.__xss=3</script>';
@@ -28,7 +29,8 @@ export interface SeedOptions {
   /**
    * Write every round but the last with plain INSERTs, 500 rounds a transaction, instead of the
    * store's per-round write (25 ms a round of 256 miners: a month of rounds would take 20 minutes).
-   * The last round, the scores, devices and throughput still go through recordRound.
+   * The standings are then filled from those results as the migration that added them does; the last
+   * round, the scores, devices and throughput still go through recordRound.
    */
   bulk?: boolean;
   onProgress?: (round: number) => void;
@@ -92,7 +94,7 @@ export function seedValidatorDb(path: string, o: SeedOptions): { identity: { net
       }
       if (round % 500 === 0) raw.exec('COMMIT; BEGIN');
     } else {
-      raw?.exec('COMMIT');
+      raw?.exec(`COMMIT; ${STANDINGS_FROM_RESULTS}`);
       raw?.close();
       store.recordRound({ round, block: 1000 + 5 * round, startedAt: at, finishedAt: at + 12_000 }, results, scores, round === 1 || raw ? devices : new Map());
     }
