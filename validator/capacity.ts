@@ -47,7 +47,15 @@ export interface CapacityReport {
   miners: MinerCapacity[];
 }
 
+/**
+ * Reads a row or two per miner (the standings recordRound keeps), on one snapshot, so a reader beside
+ * the validator (the dashboard's thread) never pairs one round's verdict with another's TFLOPS.
+ */
 export function capacityReport(store: ValidatorStore, identity: { netuid: number; hotkey: string }): CapacityReport {
+  return store.snapshot(() => report(store, identity));
+}
+
+function report(store: ValidatorStore, identity: { netuid: number; hotkey: string }): CapacityReport {
   const verified = store.lastVerified();
   const devices = store.loadDevices();
   const scores = store.loadScores();

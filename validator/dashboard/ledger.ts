@@ -1,15 +1,13 @@
 /**
  * Each miner's standing as the validator's capacity report gives it (validator/capacity.ts: the last
  * verdict, the last verified TFLOPS per class, the totals over miners whose last result verified),
- * kept up to date round by round instead of recomputed from the whole results table: that report
- * groups every result ever written, which on a month of rounds takes a minute, and the metrics and the
- * dashboard need it after every round. Seeded once (ofStore: a few rows per miner);
- * test/validator/dashboard/ledger.test.ts checks that seed plus rounds equals the report.
+ * seeded from that report (ofStore) and kept up to date from the results of each round after it, which
+ * the metrics and the dashboard already hold or read by round; test/validator/dashboard/ledger.test.ts
+ * checks that seed plus rounds equals the report.
  */
 import { PRECISIONS, type Precision } from '../../shared/challenge/types.js';
 import { capacityReport, type CapacityReport, type ClassTflops } from '../capacity.js';
 import type { Verdict } from '../result.js';
-import { DashboardQueries } from '../store/dashboard.js';
 import type { RecordedResult, StoreIdentity, ValidatorStore } from '../store/db.js';
 
 export interface MinerStanding {
@@ -36,29 +34,9 @@ export class MinerLedger {
     return ledger;
   }
 
-  /** Starts from standings read up to `round` (DashboardQueries.standings). */
-  static fromStandings(round: number, standings: readonly MinerStanding[]): MinerLedger {
-    const ledger = new MinerLedger();
-    ledger.round = round;
-    for (const m of standings) ledger.miners.set(m.hotkey, { ...m, tflops: { ...m.tflops } });
-    return ledger;
-  }
-
-  /**
-   * The ledger of a store: its standings read efficiently from the database file when there is one,
-   * else (an in-memory store) from the capacity report.
-   */
+  /** The ledger of a store: its capacity report (a row or two per miner, not its results). */
   static ofStore(store: ValidatorStore, identity: StoreIdentity): MinerLedger {
-    if (store.path === ':memory:') return MinerLedger.fromReport(capacityReport(store, identity));
-    const queries = new DashboardQueries(store.path);
-    try {
-      const round = store.nextRound() - 1;
-      const devices = store.loadDevices();
-      const miners = new Map([...store.loadScores().values()].map((s) => [s.hotkey, { uid: s.uid, classes: devices.get(s.hotkey)?.precisions ?? [] }]));
-      return MinerLedger.fromStandings(round, queries.standings(miners));
-    } finally {
-      queries.close();
-    }
+    return MinerLedger.fromReport(capacityReport(store, identity));
   }
 
   /** The last round applied. */

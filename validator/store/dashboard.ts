@@ -7,7 +7,6 @@
 import Database from 'better-sqlite3';
 import { PRECISIONS, type Precision } from '../../shared/challenge/types.js';
 import type { ClassTflops } from '../capacity.js';
-import type { MinerStanding } from '../dashboard/ledger.js';
 import type { Verdict } from '../result.js';
 
 /** A round and the verified TFLOPS it measured per class (the sum over its verified results). */
@@ -105,35 +104,6 @@ export class DashboardQueries {
       "SELECT tflops FROM results WHERE hotkey = ? AND precision = ? AND round > ? AND verdict = 'verified' ORDER BY round DESC LIMIT ?",
     );
     return new Map([...miners].map(([h, p]) => [h, query.all(h, p, since, n).map((r) => r.tflops).reverse()]));
-  }
-
-  /**
-   * Each miner's standing as validator/capacity.ts reports it (last result; last verified TFLOPS per
-   * class), read by walking the miner's results newest first and stopping once every class of its
-   * device has a verified figure. The report's own query groups the whole results table (about a
-   * minute on a month of 256 miners); this reads a few rows per miner, and a miner's whole history
-   * only for a class it never verified.
-   */
-  standings(miners: ReadonlyMap<string, { uid: number; classes: readonly Precision[] }>): MinerStanding[] {
-    const walk = this.db.prepare<[string], { round: number; precision: string | null; tflops: number; verdict: Verdict; reason: string }>(
-      // Excused refusals judge nothing of the miner (as in the capacity report's latest results).
-      "SELECT round, precision, tflops, verdict, reason FROM results WHERE hotkey = ? AND verdict != 'excused' ORDER BY round DESC",
-    );
-    const out: MinerStanding[] = [];
-    for (const [hotkey, { uid, classes }] of miners) {
-      let standing: MinerStanding | undefined;
-      const wanted = new Set<string>(classes.length ? classes : PRECISIONS);
-      for (const row of walk.iterate(hotkey)) {
-        standing ??= { uid, hotkey, lastRound: row.round, lastVerdict: row.verdict, lastReason: row.reason, tflops: {} };
-        if (row.verdict === 'verified' && isPrecision(row.precision) && standing.tflops[row.precision] === undefined) {
-          standing.tflops[row.precision] = row.tflops;
-          wanted.delete(row.precision);
-          if (wanted.size === 0) break;
-        }
-      }
-      if (standing) out.push(standing);
-    }
-    return out;
   }
 
   close(): void {

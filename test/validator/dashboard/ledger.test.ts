@@ -49,21 +49,23 @@ describe('miner ledger', () => {
     store.close();
   });
 
-  it("read from a database file (each miner's newest rows, up to its device's classes), equals the capacity report", () => {
+  it("read on the dashboard's read-only connection beside the validator's, round after round, equals the capacity report", () => {
     const dir = mkdtempSync(join(tmpdir(), 'flopnet-ledger-'));
     try {
       const store = ValidatorStore.open(join(dir, 'v.db'), identity);
       const members = (n: number) => new Map(['a', 'b', 'c', ...(n <= 6 ? ['d'] : [])].map((h, i) => [h, { hotkey: h, uid: i, score: 1, ema: {}, round: n }]));
-      // a and b report the three classes the rounds draw (the walk stops once each has a figure); c and d report none.
+      const reader = ValidatorStore.openReadOnly(join(dir, 'v.db')).store;
+      // a and b report the three classes the rounds draw; c and d report none.
       const devices = new Map(['a', 'b'].map((h) => [h, { backend: 'cuda' as const, name: h, memoryBytes: 1, precisions: PRECISIONS.slice(0, 3) }]));
       for (let n = 1; n <= 12; n++) {
         store.recordRound({ round: n, block: 10 * n, startedAt: n, finishedAt: n + 1 }, round(n), members(n), n === 1 ? devices : new Map());
         const report = capacityReport(store, identity);
-        const standings = MinerLedger.ofStore(store, identity).standings(new Map([...members(n).values()].map((m) => [m.hotkey, m.uid])));
+        const standings = MinerLedger.ofStore(reader, identity).standings(new Map([...members(n).values()].map((m) => [m.hotkey, m.uid])));
         expect(standings.map(({ uid, hotkey, lastRound, lastVerdict, lastReason, tflops }) => ({ uid, hotkey, lastRound, lastVerdict, lastReason, tflops })), `round ${n}`).toEqual(
           report.miners.map(({ uid, hotkey, lastRound, lastVerdict, lastReason, tflops }) => ({ uid, hotkey, lastRound, lastVerdict, lastReason, tflops })),
         );
       }
+      reader.close();
       store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
