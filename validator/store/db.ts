@@ -1,9 +1,11 @@
 /**
  * The validator's persistent state in SQLite (WAL): scores, every round's results with their reasons,
- * the throughput that sizes the next challenge, device reports and weight submissions.
+ * each miner's standing (latest judged round, latest verified TFLOPS per class), the throughput that
+ * sizes the next challenge, device reports and weight submissions.
  *
- * A round is written in ONE transaction (its results, the new scores, throughput and devices), so a
- * `kill -9` loses at most the round in flight and a restarted validator continues from the last one.
+ * A round is written in ONE transaction (its results, the standings, the new scores, throughput and
+ * devices), so a `kill -9` loses at most the round in flight and a restarted validator continues from
+ * the last one.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

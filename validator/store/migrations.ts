@@ -185,7 +185,7 @@ export const MIGRATIONS: readonly string[] = [
   -- judged it (an excused refusal does not) and its latest verified TFLOPS per class. The capacity
   -- report (\`validator report\`, and each epoch with --publish-capacity, on the validator's thread)
   -- and the ledger the metrics and the dashboard start from read these, a row or two per miner, instead
-  -- of grouping every result ever written (29 s on a month of 256 miners). A miner that left keeps its
+  -- of grouping every result ever written (30-50 s on a month of 256 miners). A miner that left keeps its
   -- rows, as it keeps its results: readers filter by the scores. Seeded from the results.
   CREATE TABLE last_judged (
     hotkey TEXT    PRIMARY KEY,
