@@ -12,6 +12,7 @@ import { coldkeyOf, hotkeyOf, withClient } from '../../shared/chain/cli.js';
 import type { ChainClient } from '../../shared/chain/client.js';
 import { MetagraphSync } from '../../shared/chain/metagraph.js';
 import { taoToRao } from '../../shared/chain/units.js';
+import { DEFAULT_SLOT_BLOCKS } from '../../shared/challenge/schedule.js';
 import { createSigner } from '../../shared/protocol/signing.js';
 import { BACKEND_KINDS, createBackend } from '../backends/index.js';
 import { ADVERSARY_FORMS, parseAdversary } from '../backends/adversary.js';
@@ -60,6 +61,13 @@ export const minerOptions = defineOptions({
       .transform((list) => list.split(',').map((item) => ({ hotkey: item.split(':')[0]!, port: Number(item.split(':')[1]) }))),
   },
   threads: { key: 'threads', arg: '<n>', description: 'worker threads of the cpu backend (default: every core)', schema: zInt(1, 1024) },
+  slotBlocks: {
+    key: 'slot-blocks',
+    arg: '<n>',
+    description: "blocks per slot of the challenge schedule: the subnet's slotBlocks (its validators' incentive config)",
+    schema: zInt(1, 100_000),
+    default: DEFAULT_SLOT_BLOCKS,
+  },
   adversary: {
     key: 'adversary',
     arg: '<form>',
@@ -193,7 +201,13 @@ export const minerCommand = defineCommand({
           }
         });
         let block = (await sync.start()).block;
-        const unsubscribe = await client.subscribeBlocks((b) => (block = Math.max(block, b.number)));
+        // Every miner follows the blocks: at each slot boundary it stops what runs out of slot.
+        const onBlock = new Set<(block: number) => void>();
+        const unsubscribe = await client.subscribeBlocks((b) => {
+          if (b.number <= block) return;
+          block = b.number;
+          for (const listener of onBlock) listener(block);
+        });
         const miners: Miner[] = [];
         const publishers: AxonPublisher[] = [];
         const republish = (): void => {
@@ -209,9 +223,10 @@ export const minerCommand = defineCommand({
             const miner = await Miner.start({
               signer: createSigner(hotkey),
               backend,
-              metagraph: { current: () => sync.metagraph, block: () => block },
+              metagraph: { current: () => sync.metagraph, block: () => block, onBlock: (listener) => (onBlock.add(listener), () => onBlock.delete(listener)) },
               port: served[i]!.port,
               queue,
+              slotBlocks: options.slotBlocks,
               policy: { minStake: options.minStake === undefined ? undefined : taoToRao(options.minStake) },
               log: hotkeys.length > 1 ? log.child(served[i]!.hotkey) : log,
             });
