@@ -24,10 +24,13 @@ import type { ChallengeResult } from './result.js';
 import type { Throughput } from './store/db.js';
 
 /**
- * The round trip subtracted from a challenge's time is capped at this share of it: a miner that slows
- * its answers to the probe can inflate its throughput by at most 1 / (1 − share).
+ * The round trip subtracted from a root's time is capped at this share of the window. A miner that
+ * answers the probe slowly and works that much longer gains at most this share: nothing measurable.
+ * (The cap was 10 % of the elapsed time, which paid a probe-delaying miner 1/0.9, measured +13 %.) An
+ * honest miner farther away than that loses the rest of its round trip from its window: 50 ms of a
+ * 10 s window is allowed.
  */
-export const MAX_RTT_SHARE = 0.1;
+export const MAX_RTT_SHARE = 0.005;
 
 /** Shortest credited time, so a clock quirk can never divide by zero. */
 const MIN_SECONDS = 1e-4;
@@ -69,10 +72,14 @@ export function drawClass(incentives: Incentives, supported: readonly Precision[
   return candidates.at(-1)?.[0];
 }
 
+/** The part of the measured round trip subtracted from a root's time: at most MAX_RTT_SHARE of the window. */
+export function rttAllowanceMs(rttMs: number, windowMs: number): number {
+  return Math.min(Math.max(0, rttMs), MAX_RTT_SHARE * windowMs);
+}
+
 /** Seconds a root took: send → receipt on the validator's clock, minus the (capped) round trip. */
-export function measuredSeconds(elapsedMs: number, rttMs: number): number {
-  const rtt = Math.min(Math.max(0, rttMs), MAX_RTT_SHARE * elapsedMs);
-  return Math.max(MIN_SECONDS, (elapsedMs - rtt) / 1000);
+export function measuredSeconds(elapsedMs: number, rttMs: number, windowMs: number): number {
+  return Math.max(MIN_SECONDS, (elapsedMs - rttAllowanceMs(rttMs, windowMs)) / 1000);
 }
 
 /** TFLOPS credited for a verified challenge: the FLOPs of the GEMMs it committed, over its window. */
@@ -82,10 +89,10 @@ export function creditedTflops(flops: number, windowSeconds: number): number {
 
 /**
  * How long the validator waits for roots: a root is on time when its time less the (capped) round
- * trip is within the window, which allows an elapsed time of up to window / (1 − MAX_RTT_SHARE).
+ * trip is within the window, which allows an elapsed time of up to window · (1 + MAX_RTT_SHARE).
  */
 export function rootWaitMs(windowMs: number): number {
-  return Math.ceil(windowMs / (1 - MAX_RTT_SHARE));
+  return Math.ceil(windowMs * (1 + MAX_RTT_SHARE));
 }
 
 /** A failed call's verdict: never sent → unreachable; sent and refused, late or garbled → no answer. */
@@ -178,7 +185,7 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
     const r = roots[i]!;
     if (!r.ok) return fail(t, r, 'challenge');
     const challenge = challenges.get(t.hotkey)!;
-    const seconds = measuredSeconds(r.elapsedMs, rtt.get(t.hotkey)!);
+    const seconds = measuredSeconds(r.elapsedMs, rtt.get(t.hotkey)!, challenge.deadlineMs);
     if (seconds * 1000 > challenge.deadlineMs) {
       // Outside the window the device was not measured against the others: nothing to open.
       results.set(t.hotkey, { ...base(t), ...sent(t), seconds, verdict: 'no_answer', reason: 'late', detail: `root after ${seconds.toFixed(3)} s of a ${challenge.deadlineMs / 1000} s window` });

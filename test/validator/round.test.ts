@@ -11,7 +11,7 @@ import { createSigner, cryptoReady } from '../../shared/protocol/signing.js';
 import type { Challenge } from '../../shared/challenge/types.js';
 import { Dendrite, type AxonTarget } from '../../validator/dendrite.js';
 import { parseIncentives } from '../../validator/incentives.js';
-import { creditedTflops, drawClass, MAX_RTT_SHARE, measuredSeconds, rootWaitMs, runRound } from '../../validator/round.js';
+import { creditedTflops, drawClass, MAX_RTT_SHARE, measuredSeconds, rootWaitMs, rttAllowanceMs, runRound } from '../../validator/round.js';
 import { SIZING } from '../../shared/challenge/sizing.js';
 import { forward } from '../../validator/forward.js';
 import { ValidatorStore } from '../../validator/store/db.js';
@@ -42,10 +42,16 @@ describe('drawClass', () => {
 
 describe('timing', () => {
   it('subtracts the measured round trip', () => {
-    expect(measuredSeconds(1000, 20)).toBeCloseTo(0.98, 12);
+    expect(measuredSeconds(1000, 3, 1000)).toBeCloseTo(0.997, 12);
+    expect(measuredSeconds(10_000, 20, 10_000)).toBeCloseTo(9.98, 12);
   });
-  it('caps the subtraction so slow probe answers cannot inflate throughput', () => {
-    expect(measuredSeconds(1000, 900)).toBeCloseTo(1 - MAX_RTT_SHARE, 12);
+  it('caps the subtraction at 0.5 % of the window, so answering the probe slowly gains at most that', () => {
+    expect(MAX_RTT_SHARE).toBe(0.005);
+    expect(rttAllowanceMs(900, 1000)).toBe(5);
+    expect(measuredSeconds(1000, 900, 1000)).toBeCloseTo(0.995, 12);
+    // However slow the probe's answer, a root is on time only if it came within the window plus 0.5 %.
+    for (const delay of [10, 100, 1_000, 60_000]) expect(measuredSeconds(10_100, delay, 10_000)).toBeGreaterThan(10);
+    expect(measuredSeconds(10_050, 60_000, 10_000)).toBeLessThanOrEqual(10);
   });
   it('credits the committed FLOPs over the window, however early they were done', () => {
     expect(creditedTflops(4e12, 2)).toBe(2);
@@ -53,8 +59,8 @@ describe('timing', () => {
   });
   it('waits for a root as long as the largest round-trip allowance could still make it on time', () => {
     const wait = rootWaitMs(1_000);
-    expect(measuredSeconds(wait, Infinity)).toBeGreaterThanOrEqual(1);
-    expect(measuredSeconds(wait - 2, Infinity)).toBeLessThan(1);
+    expect(measuredSeconds(wait, Infinity, 1_000)).toBeGreaterThanOrEqual(1);
+    expect(measuredSeconds(wait - 2, Infinity, 1_000)).toBeLessThan(1);
   });
 });
 
