@@ -9,8 +9,10 @@ import type { Precision } from '../shared/challenge/types.js';
  * - `failed`: the miner answered but the proof did not verify (wrong rows, bad path, late root, ...).
  * - `no_answer`: no root or openings before the deadline (`late`), a refusal, or a malformed answer.
  * - `unreachable`: the validator could not get a request to the miner at all.
+ * - `excused`: a signed "busy with the slot owner" refusal of a challenge sent outside the sender's
+ *   slot: the schedule gave the device to another validator, so the round says nothing of the miner.
  */
-export const VERDICTS = ['verified', 'failed', 'no_answer', 'unreachable'] as const;
+export const VERDICTS = ['verified', 'failed', 'no_answer', 'unreachable', 'excused'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 export interface ChallengeShape {

@@ -10,6 +10,9 @@
  *
  * Openings are requested only after all roots are in, so verification work never delays the timing of
  * another miner's root.
+ *
+ * A miner that declines with a signed "busy" while this validator does not own the slot is excused:
+ * it served the slot's owner, as the protocol asks, and the round says nothing about it.
  */
 import { challengeFlops, committedPart, createChallenge } from '../shared/challenge/challenge.js';
 import { cryptoRandomInt, pickRows, type RandomInt } from '../shared/challenge/openings.js';
@@ -20,7 +23,7 @@ import { verifyOpenings } from '../shared/challenge/verify.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 import type { AxonTarget, CallFailure, CallResult, Dendrite } from './dendrite.js';
 import { classEntries, type Incentives } from './incentives.js';
-import type { ChallengeResult } from './result.js';
+import type { ChallengeResult, Verdict } from './result.js';
 import type { Throughput } from './store/db.js';
 
 /**
@@ -47,6 +50,11 @@ export interface RoundInput {
   random?: { unit?: RandomUnit; int?: RandomInt };
   /** Rows opened per challenge (default: the protocol's). */
   openedRows?: number;
+  /**
+   * Whether this validator owns the current slot of the schedule, asked when a miner says it is busy.
+   * Absent: the round runs outside the schedule (a tool, a test), so a busy miner is always excused.
+   */
+  ownsSlot?: () => boolean;
   signal?: AbortSignal;
   log?: Logger;
 }
@@ -95,9 +103,27 @@ export function rootWaitMs(windowMs: number): number {
   return Math.ceil(windowMs * (1 + MAX_RTT_SHARE));
 }
 
-/** A failed call's verdict: never sent → unreachable; sent and refused, late or garbled → no answer. */
-function failureVerdict(failure: CallFailure<Op>): 'unreachable' | 'no_answer' {
-  return failure.sentAt === undefined ? 'unreachable' : 'no_answer';
+/**
+ * The longest a round can take: the device report and the round-trip probe, the roots, the openings,
+ * each at its timeout. A validator starts a round only when this fits before its slot ends
+ * (scheduler.ts), so its challenges and openings never run into another validator's slot.
+ */
+export function roundBudgetMs(incentives: Pick<Incentives, 'challengeSeconds' | 'timeouts'>): number {
+  return 2 * incentives.timeouts.probeMs + rootWaitMs(Math.round(incentives.challengeSeconds * 1000)) + incentives.timeouts.openingsMs;
+}
+
+/**
+ * A failed call's verdict: never sent → unreachable; a signed "busy" outside this validator's slot →
+ * excused; otherwise (sent and refused, late or garbled) → no answer.
+ */
+function failureVerdict(failure: CallFailure<Op>, ownsSlot: () => boolean): Extract<Verdict, 'unreachable' | 'no_answer' | 'excused'> {
+  if (failure.sentAt === undefined) return 'unreachable';
+  return isExcused(failure, ownsSlot) ? 'excused' : 'no_answer';
+}
+
+/** A miner that says, signed, it is busy with the slot's owner, when this validator does not own the slot. */
+function isExcused(failure: CallFailure<Op>, ownsSlot: () => boolean): boolean {
+  return failure.signed && failure.code === 'E_BUSY' && !ownsSlot();
 }
 
 export async function runRound(input: RoundInput): Promise<RoundOutput> {
@@ -105,6 +131,7 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   const log = input.log ?? silentLogger;
   const unit = input.random?.unit ?? cryptoRandomUnit;
   const int = input.random?.int ?? cryptoRandomInt;
+  const ownsSlot = input.ownsSlot ?? (() => false);
   const results = new Map<string, ChallengeResult>();
   const devices = new Map<string, DeviceInfo>();
   const base = (t: AxonTarget) => ({ round, uid: t.uid!, hotkey: t.hotkey, tflops: 0 });
@@ -124,7 +151,7 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
     };
   };
   const fail = (t: AxonTarget, call: CallFailure<Op>, what: string): void => {
-    results.set(t.hotkey, { ...base(t), ...sent(t), verdict: failureVerdict(call), reason: call.code, detail: `${what}: ${call.message}` });
+    results.set(t.hotkey, { ...base(t), ...sent(t), verdict: failureVerdict(call, ownsSlot), reason: call.code, detail: `${what}: ${call.message}` });
   };
   const probe = { deadlineMs: incentives.timeouts.probeMs, ...(signal ? { signal } : {}) };
 
@@ -210,8 +237,10 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
     const timing = { ...sent(t), seconds: c.seconds, gemms };
     const o = openings[i]!;
     if (!o.ok) {
-      // A miner that committed a root and cannot open it has not proved anything: a failed proof.
-      results.set(t.hotkey, { ...base(t), ...timing, verdict: 'failed', reason: 'no_openings', detail: `openings: ${o.code}: ${o.message}` });
+      // A miner that committed a root and cannot open it has not proved anything: a failed proof. Unless
+      // the slot passed to its owner, for whom the miner freed the results (signed, outside our slot).
+      const verdict = isExcused(o, ownsSlot) ? 'excused' : 'failed';
+      results.set(t.hotkey, { ...base(t), ...timing, verdict, reason: verdict === 'failed' ? 'no_openings' : o.code, detail: `openings: ${o.code}: ${o.message}` });
       return;
     }
     const verdict = verifyOpenings(challenge, c.root.value, requests.get(t.hotkey)!, o.value, { elapsedMs: c.seconds * 1000, random: int });

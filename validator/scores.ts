@@ -26,10 +26,12 @@ export interface ScoreUpdate {
   verdict: Verdict;
 }
 
-function actionFor(verdict: Verdict, incentives: Incentives): FailureAction | 'ema' {
+function actionFor(verdict: Verdict, incentives: Incentives): FailureAction | 'ema' | 'keep' {
   switch (verdict) {
     case 'verified':
       return 'ema';
+    case 'excused':
+      return 'keep';
     case 'failed':
       return incentives.failure.failedProof;
     case 'no_answer':
@@ -51,6 +53,7 @@ export function updateScores(scores: Scores, updates: readonly ScoreUpdate[], ro
     const previous = next.get(u.hotkey)?.score ?? 0;
     const value = Number.isFinite(u.reward) && u.reward > 0 ? u.reward : 0;
     const action = actionFor(u.verdict, incentives);
+    if (action === 'keep') continue;
     const score = action === 'zero' ? 0 : alpha * (action === 'ema' ? value : 0) + (1 - alpha) * previous;
     next.set(u.hotkey, { hotkey: u.hotkey, uid: u.uid, score, round });
   }

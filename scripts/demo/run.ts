@@ -39,9 +39,15 @@ const DEMO_INCENTIVES = {
   ema: { alpha: 0.5 },
   challengeSeconds: 1,
   startTflops: 5e-4,
-  slotBlocks: 2,
-  timeouts: { openingsMs: 4_000, probeMs: 2_000 },
+  timeouts: { openingsMs: 2_000, probeMs: 1_000 },
 };
+
+/**
+ * Blocks per slot: a validator starts a round only when its probes, window and openings fit in what
+ * is left of its slot (5 s with the timeouts above), and miners stop what outlives a slot, so a slot
+ * holds that and a block more.
+ */
+const demoSlotBlocks = (blockTimeMs: number): number => Math.ceil(6_000 / blockTimeMs) + 1;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -81,7 +87,10 @@ function chainArgs(subnet: DemoSubnet, endpoint: string, wallet: string, hotkey:
 }
 
 async function startMiners(subnet: DemoSubnet, endpoint: string, options: DemoOptions, children: Children): Promise<void> {
-  const common = (m: DemoMiner) => [...chainArgs(subnet, endpoint, m.wallet, m.hotkeyName), '--axon.external_ip', '127.0.0.1', '--backend', options.backend, '--threads', '1'];
+  const common = (m: DemoMiner) => [
+    ...chainArgs(subnet, endpoint, m.wallet, m.hotkeyName),
+    '--axon.external_ip', '127.0.0.1', '--backend', options.backend, '--threads', '1', '--slot-blocks', String(demoSlotBlocks(options.blockTimeMs)),
+  ];
   const shared = subnet.miners.filter((m) => m.role === 'shared-backend');
   for (const m of subnet.miners) {
     if (m.role === 'shared-backend' && m !== shared[0]) continue;
@@ -108,7 +117,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     const subnet = await setupSubnet({ client, walletPath: join(dir, 'wallets'), miners: options.miners, validators: options.validators, tempo: options.tempo, log, signal });
     const incentives = join(dir, 'incentives.json');
-    writeFileSync(incentives, JSON.stringify(DEMO_INCENTIVES, null, 2));
+    writeFileSync(incentives, JSON.stringify({ ...DEMO_INCENTIVES, slotBlocks: demoSlotBlocks(options.blockTimeMs) }, null, 2));
 
     await startMiners(subnet, endpoint, options, children);
     const validators: Child[] = subnet.validators.map((v, i) =>

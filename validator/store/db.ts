@@ -15,8 +15,11 @@ import type { ChallengeResult, Verdict } from '../result.js';
 import type { ScoreEntry, Scores } from '../scores.js';
 import { MIGRATIONS } from './migrations.js';
 
-/** Reasons that mean the challenge did not finish in time: the next one is sized for half the pace. */
-const TIMEOUTS = new Set(['E_TIMEOUT', 'E_DEADLINE', 'late']);
+/**
+ * Reasons that mean the challenge did not finish in time, or its first GEMM would not have (the miner
+ * refused it): the next one is sized for half the pace.
+ */
+const TIMEOUTS = new Set(['E_TIMEOUT', 'E_DEADLINE', 'late', 'E_GEMM_TOO_LONG']);
 
 export interface StoreIdentity {
   netuid: number;
