@@ -77,7 +77,8 @@ export class SlotWatch {
     const metagraph = this.source.current();
     if (!view || !metagraph) return undefined;
     const slot = challengeSlot(metagraph.neurons, sender, view.block, this.slotBlocks);
-    const msPerBlock = this.clock.msPerBlock();
+    // The longest recent block: a burst of blocks must not make honest windows look too long.
+    const msPerBlock = this.clock.msPerBlock('longest');
     const until = this.clock.msUntil(slot.endBlock, at, msPerBlock);
     return { slot, ...(until !== undefined ? { ms: until + WINDOW_TOLERANCE_BLOCKS * msPerBlock! } : {}) };
   }

@@ -158,10 +158,12 @@ export class BlockClock {
   }
 
   /**
-   * Milliseconds per block: the median over recent arrivals (a gap of several blocks counts as its
-   * average), so one late block moves it little. Undefined until two gaps have been seen.
+   * Milliseconds per block over recent arrivals (a gap of several blocks counts as its average):
+   * the median, which one late block or one burst moves little, or the longest, which a burst of
+   * blocks (a node catching up, a devnet stepped by hand) never shortens. Undefined until two gaps
+   * have been seen.
    */
-  msPerBlock(): number | undefined {
+  msPerBlock(statistic: 'median' | 'longest' = 'median'): number | undefined {
     const gaps: number[] = [];
     for (let i = 1; i < this.arrivals.length; i++) {
       const a = this.arrivals[i - 1]!;
@@ -170,17 +172,21 @@ export class BlockClock {
     }
     if (gaps.length < 2) return undefined;
     gaps.sort((x, y) => x - y);
+    if (statistic === 'longest') return gaps.at(-1)!;
     const mid = gaps.length >> 1;
     return gaps.length % 2 ? gaps[mid]! : (gaps[mid - 1]! + gaps[mid]!) / 2;
   }
 
   /**
-   * Estimated ms from `now` until `block` arrives, with `msPerBlock` (default: measured); negative once
-   * it is due; undefined while the block time is unknown.
+   * Estimated ms from `now` until `block` arrives, at `msPerBlock` ms per block (default: the measured
+   * median): what is left of the current block (none once it is overdue: a stalled chain has not
+   * moved on) and the blocks after it. Negative once `block` has arrived; undefined while the block
+   * time is unknown.
    */
   msUntil(block: number, now: number, msPerBlock = this.msPerBlock()): number | undefined {
     const last = this.last;
     if (!last || msPerBlock === undefined) return undefined;
-    return last.at + (block - last.block) * msPerBlock - now;
+    if (block <= last.block) return (block - last.block) * msPerBlock - (now - last.at);
+    return (block - last.block - 1) * msPerBlock + Math.max(0, last.at + msPerBlock - now);
   }
 }

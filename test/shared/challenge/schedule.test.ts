@@ -102,10 +102,20 @@ describe('BlockClock', () => {
     clock.observe(104, 60_000);
     clock.observe(106, 84_000);
     expect(clock.msPerBlock()).toBe(12_000);
+    expect(clock.msPerBlock('longest')).toBe(24_000);
     expect(clock.last).toEqual({ block: 106, at: 84_000 });
     expect(clock.msUntil(110, 90_000)).toBe(84_000 + 4 * 12_000 - 90_000);
     expect(clock.msUntil(110, 90_000, 6_000)).toBe(84_000 + 4 * 6_000 - 90_000);
     expect(clock.msUntil(106, 90_000)).toBeLessThan(0);
+    // Block 107 is overdue: the chain has not moved on, so the blocks after it still take their time.
+    expect(clock.msUntil(110, 200_000)).toBe(3 * 12_000);
+  });
+  it('is not shortened by a burst of blocks when asked for the longest', () => {
+    const clock = new BlockClock();
+    for (let b = 0; b < 5; b++) clock.observe(b, b * 12_000);
+    for (let b = 5; b < 15; b++) clock.observe(b, 48_000 + (b - 4) * 5);
+    expect(clock.msPerBlock()).toBeLessThan(10);
+    expect(clock.msPerBlock('longest')).toBe(12_000);
   });
   it('keeps only recent arrivals', () => {
     const clock = new BlockClock();
