@@ -119,9 +119,14 @@ export class RateLimiter {
 export const MAX_FIRST_GEMM_SHARE = 1 / 4;
 /**
  * A first GEMM this short is never refused, whatever the window: a quarter of a second is no hold on
- * the device at any slot length, and a pace measured on GEMMs this small is mostly fixed costs.
+ * the device at any slot length, and a pace measured on GEMMs this small is mostly fixed costs. Nor is
+ * one no larger than sizing's smallest (minDim³): nothing smaller can be offered, and refusing it would
+ * shut the slowest devices out altogether.
  */
 export const SHORT_GEMM_MS = 250;
+
+/** Whether one GEMM of `c` is larger than sizing's smallest (minDim³): only those can be refused as too long. */
+export const aboveSmallestGemm = (c: Pick<Challenge, 'n' | 'k'>): boolean => c.n * c.n * c.k > SIZING.minDim ** 3;
 
 export interface ChallengeLimits {
   /**
@@ -138,8 +143,9 @@ export interface ChallengeLimits {
 /**
  * Refuses what a conforming validator never sends (docs/protocol.md §12), each with its own code: a
  * window above the protocol's maximum (E_WINDOW_TOO_LONG), a shape sizing cannot produce (E_OFF_GRID),
- * a window that ends after the slot it belongs to (E_WINDOW_PAST_SLOT), a first GEMM longer than a
- * quarter of the window (and than SHORT_GEMM_MS) at the device's pace (E_GEMM_TOO_LONG). Pure.
+ * a window that ends after the slot it belongs to (E_WINDOW_PAST_SLOT), a first GEMM larger than
+ * sizing's smallest and longer than a quarter of the window (and than SHORT_GEMM_MS) at the device's
+ * pace (E_GEMM_TOO_LONG). Pure.
  */
 export function checkChallenge(c: Challenge, limits: ChallengeLimits): void {
   if (c.deadlineMs > SIZING.maxWindowMs) {
@@ -159,7 +165,7 @@ export function checkChallenge(c: Challenge, limits: ChallengeLimits): void {
       hint: 'start a round only when the probes, the window and the openings fit in your slot; check slotBlocks matches the miners\' --slot-blocks',
     });
   }
-  if (limits.flopsPerSecond !== undefined) {
+  if (limits.flopsPerSecond !== undefined && aboveSmallestGemm(c)) {
     const gemmMs = ((2 * c.n * c.n * c.k) / limits.flopsPerSecond) * 1000;
     if (gemmMs > Math.max(SHORT_GEMM_MS, MAX_FIRST_GEMM_SHARE * c.deadlineMs)) {
       throw new ProtocolError(

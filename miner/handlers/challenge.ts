@@ -5,12 +5,11 @@
  * GEMM against the device's measured pace, measured on the spot for a class the device has not run.
  */
 import { challengeFlops, committedPart } from '../../shared/challenge/challenge.js';
-import { SIZING } from '../../shared/challenge/sizing.js';
 import type { DeviceInfo } from '../../shared/challenge/types.js';
 import type { Logger } from '../../shared/log.js';
 import { ProtocolError } from '../../shared/protocol/codec.js';
 import type { ComputeBackend, Execution } from '../backends/backend.js';
-import { checkChallenge } from '../policy.js';
+import { aboveSmallestGemm, checkChallenge } from '../policy.js';
 import type { DeviceQueue } from '../queue.js';
 import type { HeldResults } from '../results.js';
 import type { SlotWatch } from '../slots.js';
@@ -91,7 +90,7 @@ export function createChallengeHandler(deps: ChallengeHandlerDeps): Handler<'cha
         marginMs: replyMarginMs(challenge.deadlineMs),
         run: async (signal, stopAt) => {
           const aborted = AbortSignal.any([signal, ctx.signal]);
-          if (pace.flopsPerSecond(challenge.precision) === undefined && challenge.n * challenge.n * challenge.k > SIZING.minDim ** 3) {
+          if (pace.flopsPerSecond(challenge.precision) === undefined && aboveSmallestGemm(challenge)) {
             // Never run at this class: a few small GEMMs tell how long the first one will take.
             checkChallenge(challenge, paceOf(await pace.calibrate(deps.backend, challenge.precision, challenge, aborted)));
           }
