@@ -1,14 +1,15 @@
 /**
- * How fast the device runs each class, measured on the device itself: from every challenge it runs,
- * and, for a class it has never run, from a few small GEMMs just before the first one larger than
- * sizing's smallest (a GEMM that small is what the slowest devices are sent, never refused). The miner
+ * How fast the device runs each class, measured on the device itself: from every challenge it runs;
+ * before serving (`flopnet miner` measures every class the device runs, which also warms each class's
+ * code); and otherwise, for a class it has never run, from a few small GEMMs just before the first one
+ * larger than sizing's smallest (a GEMM that small is what the slowest devices are sent, never refused). The miner
  * refuses a challenge whose first GEMM would hold the device for more than a share of the window at
  * this pace (policy.ts checkChallenge): a GEMM cannot be interrupted, so without it one GEMM sent
  * out of turn could keep the next slot's owner waiting past its window.
  */
 import { createChallenge } from '../shared/challenge/challenge.js';
-import { SIZING } from '../shared/challenge/sizing.js';
-import type { Precision } from '../shared/challenge/types.js';
+import { gemmWorkingSet, SIZING } from '../shared/challenge/sizing.js';
+import type { DeviceInfo, Precision } from '../shared/challenge/types.js';
 import type { ComputeBackend } from './backends/backend.js';
 
 /** A calibration GEMM grows until it takes this long, so its fixed costs are a small share of it. */
@@ -59,5 +60,20 @@ export class DevicePace {
       this.record(precision, 2 * n * n * k, ms);
       if (ms >= CALIBRATION_MS || (n === upTo.n && k === upTo.k)) return this.flopsPerSecond(precision);
     }
+  }
+
+  /**
+   * Measures every class the device runs, each up to the largest square GEMM sizing would send it
+   * (memory permitting), and returns the paces, FLOP/s.
+   */
+  async calibrateDevice(backend: ComputeBackend, device: DeviceInfo, signal?: AbortSignal): Promise<Map<Precision, number>> {
+    const paces = new Map<Precision, number>();
+    for (const precision of device.precisions) {
+      let dim = SIZING.minDim;
+      while (dim * 2 <= SIZING.preferredDim && gemmWorkingSet(precision, dim * 2, dim * 2) <= SIZING.memoryFraction * device.memoryBytes) dim *= 2;
+      const pace = await this.calibrate(backend, precision, { n: dim, k: dim }, signal);
+      if (pace !== undefined) paces.set(precision, pace);
+    }
+    return paces;
   }
 }

@@ -218,6 +218,10 @@ export const minerCommand = defineCommand({
         let statusTimer: NodeJS.Timeout | undefined;
         // One device, one queue: a challenge to any served hotkey waits for the device like any other.
         const queue = new DeviceQueue({ capacity: 4 * hotkeys.length });
+        // Measured before serving: a first window then pays neither for warming a class up nor for
+        // measuring it, and the miner can refuse a GEMM too long for its device from the first challenge.
+        const paces = await queue.pace.calibrateDevice(backend, await backend.describe(), signal);
+        log.info('device measured', Object.fromEntries([...paces].map(([p, f]) => [p, `${(f / 1e9).toPrecision(3)} GFLOP/s`])));
         try {
           for (const [i, hotkey] of hotkeys.entries()) {
             const miner = await Miner.start({

@@ -32,22 +32,25 @@ export interface DemoOptions {
   onProgress?: (line: string) => void;
 }
 
-/** Fast rounds that still exercise sizing: the validators' incentive config for the demo. */
+/**
+ * Fast rounds that still exercise sizing: the validators' incentive config for the demo. A round takes
+ * up to 2 · 0.4 + 0.5 + 1.2 = 2.5 s (two probes, the window, the openings, each at its timeout).
+ */
 const DEMO_INCENTIVES = {
   version: 1,
   classes: { fp32: { draw: 1, reward: 1 } },
   ema: { alpha: 0.5 },
-  challengeSeconds: 1,
+  challengeSeconds: 0.5,
   startTflops: 5e-4,
-  timeouts: { openingsMs: 2_000, probeMs: 1_000 },
+  timeouts: { openingsMs: 1_200, probeMs: 400 },
 };
 
 /**
- * Blocks per slot: a validator starts a round only when its probes, window and openings fit in what
- * is left of its slot (5 s with the timeouts above), and miners stop what outlives a slot, so a slot
- * holds that and a block more.
+ * Blocks per slot: a validator starts a round only when it fits in what is left of its slot, and
+ * miners stop what outlives a slot. 4 s holds a round and the time a busy validator takes to notice
+ * its slot began.
  */
-const demoSlotBlocks = (blockTimeMs: number): number => Math.ceil(6_000 / blockTimeMs) + 1;
+const demoSlotBlocks = (blockTimeMs: number): number => Math.ceil(4_000 / blockTimeMs);
 
 async function freePort(): Promise<number> {
   const server = createServer();
