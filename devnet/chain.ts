@@ -17,9 +17,12 @@ import { createRuntime, type ExtensionSet, type Runtime } from './runtime/runtim
 import { MapState, type StateReader } from './runtime/storage.js';
 import { isHex } from './runtime/types.js';
 import { buildBlock, headerHash, type Header } from './runtime/block-builder.js';
+import { FaultInjector } from './runtime/faults.js';
 import { BlockProducer, TxPool, type BlockMode, type PoolEntry } from './runtime/pool.js';
 import { BLOCK_HASH_COUNT } from './pallets/system.js';
-import { TAO } from './pallets/subtensor.js';
+import { beaconOf, type DrandMode } from './pallets/drand.js';
+import { verifyRound, InvalidPointError } from '../shared/chain/timelock/bls.js';
+import { TAO, type RuntimeVariant } from './pallets/subtensor/index.js';
 
 export interface Block {
   number: number;
@@ -63,12 +66,20 @@ export interface ChainOptions {
    * `subtensor` (HEAD's names, incl. ChargeTransactionPaymentWrapper and CheckMetadataHash).
    */
   extensions: ExtensionSet;
+  /** Where the runtime differs from spec 425 (older runtimes' shapes; test/devnet/variants.test.ts). */
+  runtime?: Partial<RuntimeVariant>;
   /**
    * Delay between an extrinsic's inBlock and finalized statuses. @polkadot/api drops the InBlock result
    * when Finalized arrives before it has fetched the block's events, which at 250 ms happened on a loaded
    * 2-core machine; a node finalizes seconds later anyway.
    */
   finalityDelayMs: number;
+  /**
+   * The Drand pallet's beacon: `devnet` (default) signs rounds with the devnet's public test key, so
+   * timelocked commits reveal with no network; `quicknet` declares drand quicknet and stores only the
+   * pulses handed to `dev_drandPulse` (real pulses from public vectors).
+   */
+  drand: DrandMode;
   log?: Logger;
 }
 
@@ -80,6 +91,7 @@ export const DEFAULT_CHAIN_OPTIONS: ChainOptions = {
   poolChecks: true,
   extensions: 'frame',
   finalityDelayMs: 1000,
+  drand: 'devnet',
 };
 
 const savedStateSchema = z.object({
@@ -103,20 +115,23 @@ export class Chain extends EventEmitter {
   readonly head = new MapState();
   readonly pool: TxPool;
   readonly producer: BlockProducer;
+  /** Failures armed by `dev_failNext` for the next extrinsics of a call. */
+  readonly faults: FaultInjector;
   readonly genesisHash: string;
   private readonly blocks = new Map<number, Block>();
   private readonly byHash = new Map<string, Block>();
   private best!: Block;
   private readonly finalityTimers = new Set<NodeJS.Timeout>();
+  private pendingPulses: { round: bigint; signature: Uint8Array }[] = [];
   readonly options: ChainOptions;
 
   constructor(options: Partial<ChainOptions> = {}, saved?: SavedState) {
     super();
     this.setMaxListeners(0);
     this.options = { ...DEFAULT_CHAIN_OPTIONS, ...options };
-    const key = JSON.stringify([this.options.allowLoopbackAxons, this.options.defaultTempo, this.options.extensions]);
+    const key = JSON.stringify([this.options.allowLoopbackAxons, this.options.defaultTempo, this.options.extensions, this.options.blockTimeMs, this.options.runtime ?? {}]);
     // Building the runtime (metadata encoding) is the slow part of start-up; tests start many devnets.
-    if (cachedRuntime?.key !== key) cachedRuntime = { key, runtime: createRuntime(this.options) };
+    if (cachedRuntime?.key !== key) cachedRuntime = { key, runtime: createRuntime({ ...this.options, ...(this.options.runtime ? { variant: this.options.runtime } : {}) }) };
     this.runtime = cachedRuntime.runtime;
     if (saved) {
       for (const [k, v] of Object.entries(saved.storage)) this.head.map.set(k, hexToU8a(v));
@@ -136,6 +151,7 @@ export class Chain extends EventEmitter {
       // Block 0's hash is known from genesis, as frame_system stores it.
       this.runtime.system.BlockHash.set(this.head, 0, hexToU8a(this.genesisHash));
     }
+    this.faults = new FaultInjector(this.runtime.pallets);
     this.pool = new TxPool(this.runtime, () => this.view(), { poolChecks: this.options.poolChecks });
     this.producer = new BlockProducer(
       this.options.blockMode,
@@ -194,6 +210,7 @@ export class Chain extends EventEmitter {
     subtensor.storage.TotalIssuance.set(st, issuance);
     sudo.Key.set(st, hexToU8a(accounts[0]!.publicKey));
     subtensor.genesis(st);
+    this.runtime.drand?.genesis(st, this.options.drand);
   }
 
   private stateRootOfHead(): Uint8Array {
@@ -292,6 +309,27 @@ export class Chain extends EventEmitter {
     return [...keys].filter((k) => k.startsWith(prefix)).sort();
   }
 
+  /**
+   * Queues a drand pulse for the next block, as pallet-drand's offchain worker submits one: verified
+   * against the chain's BeaconConfig key first, and refused when the round is already stored.
+   */
+  queuePulse(round: bigint, signature: Uint8Array): void {
+    const { drand } = this.runtime;
+    if (!drand) throw new FlopnetError(`this runtime (spec ${this.runtime.version.specVersion}) has no Drand pallet`, { code: 'E_DRAND_ROUND' });
+    const config = drand.BeaconConfig.get(this.head);
+    const last = drand.LastStoredRound.get(this.head);
+    if (round <= last) throw new FlopnetError(`drand round ${round} is not after the last stored round ${last}`, { code: 'E_DRAND_ROUND' });
+    let valid: boolean;
+    try {
+      valid = verifyRound(beaconOf(config).publicKey, round, signature);
+    } catch (error) {
+      if (!(error instanceof InvalidPointError)) throw error;
+      throw new FlopnetError(`drand pulse for round ${round}: ${error.message}`, { code: 'E_DRAND_PULSE' });
+    }
+    if (!valid) throw new FlopnetError(`drand pulse for round ${round} does not verify under the chain's beacon key`, { code: 'E_DRAND_PULSE', hint: 'start the devnet with --drand quicknet to accept quicknet pulses' });
+    this.pendingPulses.push({ round, signature });
+  }
+
   submit(hex: string): PoolEntry {
     const entry = this.pool.submit(hex);
     this.producer.submitted();
@@ -310,7 +348,10 @@ export class Chain extends EventEmitter {
         { number: parent.number, hash: hexToU8a(parent.hash), stateRoot: parent.header.stateRoot },
         entries.map((e) => e.x),
         (msg, fields) => this.options.log?.error(msg, fields),
+        this.faults,
+        { now: Date.now(), pulses: this.pendingPulses },
       );
+      this.pendingPulses = [];
     } catch (error) {
       // The head is untouched (the block was built over an overlay); its extrinsics are dropped.
       for (const e of entries) for (const w of e.watchers) w('dropped');

@@ -2,13 +2,21 @@
  * The miner's WebSocket server: connections, frames and their bounds. It knows no operations: each
  * binary message goes to `onFrame` and its answer goes back on the same connection.
  *
+ * Admission (admission.ts, docs/protocol.md §16.8): a socket is unauthenticated from TCP accept until
+ * one of its requests is admitted, and must get there within authTimeoutMs, handshake included.
+ * Unauthenticated sockets have a small budget of their own (maxUnauthenticated, per address
+ * maxUnauthenticatedPerAddress, IPv6 per /64) in which the oldest gives way to a newcomer; the
+ * maxConnections validator connections are out of strangers' reach.
+ *
  * Bounds, each refused with a reason:
- *   - connections in total and per remote address: HTTP 503 with `X-Flopnet-Error: E_TOO_MANY_CONNECTIONS`
- *   - a socket that has not completed its WebSocket handshake within handshakeTimeoutMs: destroyed
- *   - a connection whose sender has not been admitted within authTimeoutMs or maxFramesBeforeAdmission
- *     frames, or idle for idleTimeoutMs: closed (1008), so strangers cannot keep the CPU busy verifying
+ *   - over a budget at accept: HTTP 503 with `X-Flopnet-Error: E_TOO_MANY_CONNECTIONS`
+ *   - no admitted request within authTimeoutMs, or evicted for a newer socket: closed (1008
+ *     `E_UNAUTHENTICATED`), or destroyed when still in the handshake
+ *   - more than maxFramesBeforeAdmission frames before one is admitted: closed (1008), so strangers
+ *     cannot keep the CPU busy verifying; idle for idleTimeoutMs: closed (1008)
+ *   - admitted, but the validator capacity is full: E_TOO_MANY_CONNECTIONS, then closed
  *   - a frame over maxFrameBytes: closed by ws with 1009 before it is buffered
- *   - more than maxInFlight requests on a connection: E_TOO_MANY_IN_FLIGHT
+ *   - more than maxInFlight admitted requests running on a connection: E_TOO_MANY_IN_FLIGHT
  *   - a peer that does not read its answers (bufferedAmount over maxBufferedBytes): terminated
  * A peer's bytes never throw out of here: every socket and ws error is handled.
  */
@@ -18,28 +26,31 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { FlopnetError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { ProtocolError } from '../shared/protocol/codec.js';
+import { FRAME_BYTES } from '../shared/protocol/limits.js';
+import { ConnectionBudget, addressKey, type AdmissionLimits } from './admission.js';
+import type { Gate } from './pipeline.js';
 
-export interface AxonLimits {
+export interface AxonLimits extends AdmissionLimits {
   maxFrameBytes: number;
-  maxConnections: number;
-  maxConnectionsPerAddress: number;
   maxInFlight: number;
   /** Frames a connection may send before one of them is admitted (each costs a signature check). */
   maxFramesBeforeAdmission: number;
-  handshakeTimeoutMs: number;
+  /** From TCP accept to the first admitted request. */
   authTimeoutMs: number;
   idleTimeoutMs: number;
   maxBufferedBytes: number;
 }
 
 export const DEFAULT_AXON_LIMITS: AxonLimits = {
-  maxFrameBytes: 64 * 1024,
+  maxFrameBytes: FRAME_BYTES,
   maxConnections: 256,
   maxConnectionsPerAddress: 8,
+  maxUnauthenticated: 32,
+  maxUnauthenticatedPerAddress: 4,
+  strikeMs: 60_000,
   maxInFlight: 8,
   maxFramesBeforeAdmission: 4,
-  handshakeTimeoutMs: 5_000,
-  authTimeoutMs: 10_000,
+  authTimeoutMs: 1_000,
   idleTimeoutMs: 300_000,
   maxBufferedBytes: 256 * 1024 * 1024,
 };
@@ -56,21 +67,23 @@ export interface AxonOptions {
   port: number;
   limits: AxonLimits;
   log: Logger;
-  /** Must call `admitted` as soon as the frame's sender is authenticated and admitted. */
-  onFrame(bytes: Uint8Array, signal: AbortSignal, admitted: () => void): Promise<FrameResult>;
+  /** Answers one frame; tells `gate` when the sender is admitted and asks it for a slot to run. */
+  onFrame(bytes: Uint8Array, signal: AbortSignal, gate: Gate): Promise<FrameResult>;
   /** Answer for a frame refused before onFrame runs. */
   refuse(bytes: Uint8Array, error: ProtocolError): Uint8Array;
 }
 
 interface Peer {
   address: string;
+  /** Admitted requests running (the maxInFlight slots). */
   inFlight: number;
+  /** Frames handed to onFrame whose answer is not out yet, refusals included. */
+  answering: number;
   admitted: boolean;
   frames: number;
-  /** Over the frame budget: no new frames, close once the answers in flight are out. */
+  /** No new frames, close once the answers in flight are out (over the frame budget, or no room). */
   draining: boolean;
   idle?: NodeJS.Timeout;
-  auth?: NodeJS.Timeout;
 }
 
 const refusal = (code: string, message: string): string =>
@@ -81,16 +94,17 @@ export class Axon {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<Duplex>();
   private readonly refused = new WeakSet<Duplex>();
-  private readonly handshakes = new WeakMap<Duplex, NodeJS.Timeout>();
-  private readonly perAddress = new Map<string, number>();
+  private readonly deadlines = new WeakMap<Duplex, NodeJS.Timeout>();
+  private readonly connections = new WeakMap<Duplex, WebSocket>();
+  private readonly budget: ConnectionBudget<Duplex>;
   private readonly shutdown = new AbortController();
-  private connections = 0;
 
   constructor(private readonly o: AxonOptions) {
+    this.budget = new ConnectionBudget(o.limits);
     this.server = createServer((_req, res) => {
       res.writeHead(426, { 'Content-Type': 'text/plain' }).end('flopnet axon: connect with a WebSocket\n');
     });
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: o.limits.maxFrameBytes, perMessageDeflate: false, clientTracking: true });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: o.limits.maxFrameBytes, maxFragments: 64, perMessageDeflate: false, clientTracking: true });
     this.server.on('connection', (socket) => this.onSocket(socket));
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.server.on('clientError', (_error, socket) => socket.destroy());
@@ -117,126 +131,144 @@ export class Axon {
     });
   }
 
+  /** Open WebSocket connections, validators' and strangers' alike. */
   get connectionCount(): number {
-    return this.connections;
+    return this.wss.clients.size;
   }
 
-  private onSocket(socket: Duplex): void {
+  private onSocket(socket: Duplex & { remoteAddress?: string }): void {
     this.sockets.add(socket);
     socket.on('error', () => socket.destroy());
-    socket.once('close', () => this.sockets.delete(socket));
-    // Sockets that never finish a handshake count here; twice the connection cap before even reading them.
-    if (this.sockets.size > 2 * this.o.limits.maxConnections) {
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.budget.leave(socket);
+      clearTimeout(this.deadlines.get(socket));
+    });
+    const key = addressKey(socket.remoteAddress);
+    const arrival = this.budget.arrive(socket, key);
+    if (!arrival.ok) {
       this.refused.add(socket);
-      socket.end(refusal('E_TOO_MANY_CONNECTIONS', 'too many sockets'));
+      socket.end(refusal('E_TOO_MANY_CONNECTIONS', `connection limit reached (${arrival.reason})`));
+      // A peer that never closes its side would keep the socket.
+      setTimeout(() => socket.destroy(), 1_000).unref();
       return;
     }
-    const timer = setTimeout(() => socket.destroy(), this.o.limits.handshakeTimeoutMs);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
-    this.handshakes.set(socket, timer);
+    if (arrival.evict) {
+      this.o.log.debug('unauthenticated connection evicted for a newer one', { address: key });
+      arrival.evict.destroy();
+    }
+    const deadline = setTimeout(() => {
+      this.budget.expire(socket);
+      const ws = this.connections.get(socket);
+      if (ws) this.closeConnection(ws, key, CLOSE.policy, `E_UNAUTHENTICATED: no admitted request within ${this.o.limits.authTimeoutMs} ms`);
+      else socket.destroy();
+    }, this.o.limits.authTimeoutMs);
+    deadline.unref();
+    this.deadlines.set(socket, deadline);
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    clearTimeout(this.handshakes.get(req.socket));
-    if (this.refused.has(req.socket)) {
+    if (this.refused.has(socket) || socket.destroyed) {
       socket.destroy();
       return;
     }
-    const address = req.socket.remoteAddress ?? 'unknown';
-    const fromAddress = this.perAddress.get(address) ?? 0;
     if (this.shutdown.signal.aborted) {
       socket.end(refusal('E_SHUTTING_DOWN', 'the miner is shutting down'));
       return;
     }
-    if (this.connections >= this.o.limits.maxConnections || fromAddress >= this.o.limits.maxConnectionsPerAddress) {
-      const which = this.connections >= this.o.limits.maxConnections ? `${this.o.limits.maxConnections} in total` : `${this.o.limits.maxConnectionsPerAddress} from ${address}`;
-      socket.end(refusal('E_TOO_MANY_CONNECTIONS', `connection limit reached (${which})`));
-      return;
-    }
-    this.connections++;
-    this.perAddress.set(address, fromAddress + 1);
-    let counted = true;
-    const release = (): void => {
-      if (!counted) return;
-      counted = false;
-      this.connections--;
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.perAddress.set(address, left);
-      else this.perAddress.delete(address);
-    };
-    socket.once('close', release);
     try {
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, address));
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        this.connections.set(socket, ws);
+        this.onConnection(ws, socket, addressKey(req.socket.remoteAddress));
+      });
     } catch {
       socket.destroy();
     }
   }
 
-  private onConnection(ws: WebSocket, address: string): void {
-    const peer: Peer = { address, inFlight: 0, admitted: false, frames: 0, draining: false };
+  private closeConnection(ws: WebSocket, address: string, code: number, reason: string): void {
+    this.o.log.debug('closing connection', { address, code, reason });
+    ws.close(code, reason);
+    // A peer that ignores the close handshake is cut off.
+    setTimeout(() => ws.terminate(), 1_000).unref();
+  }
+
+  private onConnection(ws: WebSocket, socket: Duplex, address: string): void {
+    const peer: Peer = { address, inFlight: 0, answering: 0, admitted: false, frames: 0, draining: false };
     const limits = this.o.limits;
-    const close = (code: number, reason: string): void => {
-      this.o.log.debug('closing connection', { address, code, reason });
-      ws.close(code, reason);
-      // A peer that ignores the close handshake is cut off.
-      setTimeout(() => ws.terminate(), 1_000).unref();
-    };
     const touch = (): void => {
       clearTimeout(peer.idle);
-      peer.idle = setTimeout(() => close(CLOSE.policy, 'idle'), limits.idleTimeoutMs);
+      peer.idle = setTimeout(() => this.closeConnection(ws, address, CLOSE.policy, 'idle'), limits.idleTimeoutMs);
       peer.idle.unref();
     };
     touch();
-    peer.auth = setTimeout(() => {
-      if (!peer.admitted) close(CLOSE.policy, 'no admitted request');
-    }, limits.authTimeoutMs);
-    peer.auth.unref();
 
     ws.on('error', (error) => this.o.log.debug('peer error', { address, error }));
-    ws.on('close', () => {
-      clearTimeout(peer.idle);
-      clearTimeout(peer.auth);
-    });
+    ws.on('close', () => clearTimeout(peer.idle));
+    const send = (out: Uint8Array): void => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > limits.maxBufferedBytes) {
+        this.o.log.warn('peer does not read its answers: terminating', { address });
+        ws.terminate();
+        return;
+      }
+      ws.send(out, { binary: true });
+    };
+    const drained = (): void => {
+      if (peer.draining && peer.answering === 0) this.closeConnection(ws, address, CLOSE.policy, peer.admitted ? 'E_TOO_MANY_CONNECTIONS' : `E_UNAUTHENTICATED: ${limits.maxFramesBeforeAdmission} frames without an admitted request`);
+    };
     ws.on('message', (data: RawData, isBinary: boolean) => {
       touch();
       const bytes = toBytes(data);
-      const send = (out: Uint8Array): void => {
-        if (ws.readyState !== ws.OPEN) return;
-        if (ws.bufferedAmount > limits.maxBufferedBytes) {
-          this.o.log.warn('peer does not read its answers: terminating', { address });
-          ws.terminate();
-          return;
-        }
-        ws.send(out, { binary: true });
-      };
       if (peer.draining) return;
       if (!peer.admitted && ++peer.frames > limits.maxFramesBeforeAdmission) {
         // The refusals already under way are still delivered; then the connection closes.
         peer.draining = true;
-        if (peer.inFlight === 0) close(CLOSE.policy, 'no admitted request');
+        drained();
         return;
       }
       if (!isBinary) {
         send(this.o.refuse(bytes, new ProtocolError('E_MALFORMED', 'frames are binary msgpack, not text')));
         return;
       }
-      if (peer.inFlight >= limits.maxInFlight) {
-        send(this.o.refuse(bytes, new ProtocolError('E_TOO_MANY_IN_FLIGHT', `at most ${limits.maxInFlight} requests in flight per connection`, { retryAfterMs: 100 })));
-        return;
-      }
-      peer.inFlight++;
-      this.o.onFrame(bytes, this.shutdown.signal, () => (peer.admitted = true)).then(
+      let running = false;
+      const gate: Gate = {
+        authenticated: () => {
+          if (peer.admitted) return undefined;
+          const room = this.budget.authenticate(socket);
+          if (!room.ok) {
+            peer.draining = true;
+            return new ProtocolError('E_TOO_MANY_CONNECTIONS', `no room for another validator connection (${room.reason})`, { retryAfterMs: 1_000 });
+          }
+          peer.admitted = true;
+          clearTimeout(this.deadlines.get(socket));
+          return undefined;
+        },
+        start: () => {
+          if (peer.inFlight >= limits.maxInFlight) {
+            return new ProtocolError('E_TOO_MANY_IN_FLIGHT', `at most ${limits.maxInFlight} requests in flight per connection`, { retryAfterMs: 100 });
+          }
+          peer.inFlight++;
+          running = true;
+          return undefined;
+        },
+      };
+      const done = (): void => {
+        if (running) peer.inFlight--;
+        peer.answering--;
+        drained();
+      };
+      peer.answering++;
+      this.o.onFrame(bytes, this.shutdown.signal, gate).then(
         (result) => {
-          peer.inFlight--;
           send(result.bytes);
-          if (peer.draining && peer.inFlight === 0) close(CLOSE.policy, 'no admitted request');
+          done();
         },
         (error: unknown) => {
           // onFrame never rejects by contract; should it, the connection survives and the peer hears why.
-          peer.inFlight--;
           this.o.log.error('frame handler threw', { error });
           send(this.o.refuse(bytes, new ProtocolError('E_INTERNAL', 'internal error')));
+          done();
         },
       );
     });

@@ -3,16 +3,22 @@
  *
  *   decode → verify → policy → priority → handler
  *
- *   decode    size bound, msgpack, frame schema              E_FRAME_TOO_LARGE E_MALFORMED E_VERSION E_SCHEMA
+ *   decode    size bound, envelope (O(fields)), frame schema  E_FRAME_TOO_LARGE E_MALFORMED E_VERSION E_SCHEMA
  *   verify    signature FIRST, then receiver, window, nonce   E_BAD_SIGNATURE E_WRONG_RECEIVER E_STALE E_REPLAY
  *   policy    registered, permit or stake; nonce recorded;    E_NOT_REGISTERED E_NO_PERMIT E_RATE_LIMITED
- *             per-validator rate limit
+ *             per-validator rate limit; room on the           E_TOO_MANY_CONNECTIONS E_TOO_MANY_IN_FLIGHT
+ *             connection (the axon's gate)
  *   priority  stake orders contenders for the device,       (used by the queue: E_BUSY)
  *             after the slot owner (miner/slots.ts)
- *   handler   body schema, then the operation                  E_SCHEMA E_DEADLINE E_UNKNOWN_CHALLENGE ...
+ *   handler   body budget and schema, then the operation      E_FRAME_TOO_LARGE E_SCHEMA E_DEADLINE ...
  *
  * Every refusal is a response frame with status 'error' and a reason code. Responses to admitted
  * senders are signed; refusals before admission are not (signing for strangers would be free work).
+ *
+ * A request addressed to another hotkey by a sender the policy admits (a validator whose metagraph
+ * lists this endpoint under several hotkeys, docs/protocol.md §16.7) is refused E_WRONG_RECEIVER but
+ * still authenticates the connection: the validator shares it among those hotkeys, and the refusal
+ * must not cost the hotkey that does live here its connection.
  */
 import type { Logger } from '../shared/log.js';
 import { ProtocolError, decodeFrame, decodeRequestBody, encode, peekRequestId } from '../shared/protocol/codec.js';
@@ -54,6 +60,24 @@ export interface Handled {
   bytes: Uint8Array;
 }
 
+/** The connection's say in admission (the axon keeps its counts). */
+export interface Gate {
+  /** The sender passed signature and policy: the connection is a validator's. A refusal when it may not stay. */
+  authenticated(): ProtocolError | undefined;
+  /** Takes a slot to run one request, released when its answer is out; a refusal when there is none. */
+  start(): ProtocolError | undefined;
+}
+
+/** Whether the policy admits `hotkey`, for a request it will refuse anyway. */
+function admits(metagraph: Parameters<typeof admit>[0], hotkey: string, policy: PolicyOptions): boolean {
+  try {
+    admit(metagraph, hotkey, policy);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class Pipeline {
   private readonly now: () => number;
   constructor(private readonly o: PipelineOptions) {
@@ -61,10 +85,10 @@ export class Pipeline {
   }
 
   /**
-   * Runs one frame through the stages; never throws. `signal` aborts the handler (shutdown); `onAdmit`
-   * is called as soon as the sender passes policy, before the handler runs.
+   * Runs one frame through the stages; never throws. `signal` aborts the handler (shutdown); `gate`
+   * hears of the sender's admission and grants the request its slot, before the handler runs.
    */
-  async handle(bytes: Uint8Array, signal?: AbortSignal, onAdmit?: () => void): Promise<Handled> {
+  async handle(bytes: Uint8Array, signal?: AbortSignal, gate?: Gate): Promise<Handled> {
     const receivedAt = performance.now();
     let stage: Stage = 'decode';
     let frame: RequestFrame | undefined;
@@ -81,14 +105,24 @@ export class Pipeline {
       frame = decoded;
 
       stage = 'verify';
-      const requestDigest = verifyRequest(frame, this.o.signer.address, this.o.replay, this.now());
+      const metagraph = this.o.metagraph.current();
+      let requestDigest: Uint8Array;
+      try {
+        requestDigest = verifyRequest(frame, this.o.signer.address, this.o.replay, this.now());
+      } catch (error) {
+        // Signature good, receiver another hotkey: a validator sharing this endpoint's connection.
+        if (error instanceof ProtocolError && error.code === 'E_WRONG_RECEIVER' && admits(metagraph, frame.sender, this.o.policy)) {
+          throw gate?.authenticated() ?? error;
+        }
+        throw error;
+      }
 
       stage = 'policy';
-      const metagraph = this.o.metagraph.current();
       const neuron = admit(metagraph, frame.sender, this.o.policy);
       this.o.replay.record(frame.sender, frame.nonce);
       digest = requestDigest;
-      onAdmit?.();
+      const unwelcome = gate?.authenticated() ?? gate?.start();
+      if (unwelcome) throw unwelcome;
       this.o.rateLimiter.take(frame.sender, this.now());
 
       stage = 'priority';
@@ -118,7 +152,7 @@ export class Pipeline {
         this.o.signer,
         {
           op: frame?.op ?? null,
-          id: frame?.id ?? peekRequestId(bytes, this.o.maxFrameBytes),
+          id: frame?.id ?? error.requestId,
           receiver: digest ? frame!.sender : null,
           status: 'error',
           body: encode(error.toBody()),
@@ -131,12 +165,12 @@ export class Pipeline {
     }
   }
 
-  /** An unsigned refusal the axon makes before the stages run (too many in flight, shutting down). */
+  /** An unsigned refusal the axon makes before the stages run (a text frame). */
   refuse(bytes: Uint8Array, error: ProtocolError): Uint8Array {
     this.report(null, null, error.code, 'decode', performance.now());
     const out = signResponse(
       this.o.signer,
-      { op: null, id: peekRequestId(bytes, this.o.maxFrameBytes), receiver: null, status: 'error', body: encode(error.toBody()) },
+      { op: null, id: peekRequestId(bytes), receiver: null, status: 'error', body: encode(error.toBody()) },
       null,
     );
     return encode(out);

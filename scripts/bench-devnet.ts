@@ -87,7 +87,7 @@ async function fullSubnet(): Promise<{ normal: number[]; epoch: number[]; epochC
   applyCalls(devnet, validators.map((h, i) => ({ signer: alice, call: call('SubtensorModule', 'add_stake', { hotkey: h.publicKey, netuid, amount_staked: BigInt(100 + i) * TAO }) })));
   const n = chain.runtime.subtensor.storage.SubnetworkN.get(chain.head, netuid);
   if (n !== NEURONS) throw new Error(`expected ${NEURONS} neurons, got ${n}`);
-  const tempo = chain.runtime.subtensor.storage.Tempo.get(chain.head, netuid) as number;
+  const tempo = chain.runtime.subtensor.storage.Tempo.get(chain.head, netuid);
   devnet.newBlock(tempo); // an epoch grants the permits
   const miners = Array.from({ length: NEURONS - 1 - VALIDATORS }, (_, k) => VALIDATORS + 1 + k);
   const t = performance.now();
@@ -102,7 +102,7 @@ async function fullSubnet(): Promise<{ normal: number[]; epoch: number[]; epochC
   const normal: number[] = [];
   const epochs: number[] = [];
   const epochCpu: number[] = [];
-  const epochIndex = () => chain.runtime.subtensor.storage.SubnetEpochIndex.get(chain.head, netuid) as bigint;
+  const epochIndex = () => chain.runtime.subtensor.storage.SubnetEpochIndex.get(chain.head, netuid);
   for (let i = 0; i < BLOCKS; i++) {
     const before = epochIndex();
     const cpu0 = process.cpuUsage();
@@ -116,7 +116,7 @@ async function fullSubnet(): Promise<{ normal: number[]; epoch: number[]; epochC
       epochCpu.push((cpu.user + cpu.system) / 1000);
     }
   }
-  const permits = (chain.runtime.subtensor.storage.ValidatorPermit.get(chain.head, netuid) as boolean[]).filter(Boolean).length;
+  const permits = chain.runtime.subtensor.storage.ValidatorPermit.get(chain.head, netuid).filter(Boolean).length;
   if (permits < VALIDATORS) throw new Error(`expected ${VALIDATORS}+ permits, got ${permits}`);
   await devnet.close();
   return { normal, epoch: epochs, epochCpu, weightsBlock };

@@ -21,13 +21,17 @@ function leaves(command: Command, path: string[] = []): { path: string[]; comman
   return subs.length ? subs.flatMap((c) => leaves(c, here)) : [{ path: here, command }];
 }
 
-export function renderReference(): string {
-  const program = buildProgram();
+export async function renderReference(): Promise<string> {
+  const program = await buildProgram();
   const sections = program.commands.flatMap((c) => leaves(c, ['flopnet'])).map(({ path, command }) => {
     const args = command.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`)).join(' ');
     const options = command.options
       .filter((o) => !o.hidden && !COMMON.has(o.long ?? ''))
-      .map((o) => `| \`${o.flags}\` | ${cell(o.description)}${o.defaultValue !== undefined ? ` (default: \`${JSON.stringify(o.defaultValue)}\`)` : ''} |`);
+      .map((o) => {
+        // Options --help lists under their own heading (`Testing:`) say so in the table.
+        const group = o.helpGroupHeading ? `*${o.helpGroupHeading.replace(/:$/, '').toLowerCase()}:* ` : '';
+        return `| \`${o.flags}\` | ${group}${cell(o.description)}${o.defaultValue !== undefined ? ` (default: \`${JSON.stringify(o.defaultValue)}\`)` : ''} |`;
+      });
     return [
       `### \`${path.join(' ')}${args ? ' ' + args : ''}\``,
       '',
@@ -44,17 +48,17 @@ export function renderReference(): string {
   ].join('\n');
 }
 
-export function updateReadme(text: string): string {
+export async function updateReadme(text: string): Promise<string> {
   const start = text.indexOf(START);
   if (start < 0) throw new Error(`README.md has no ${START} marker`);
   const end = text.indexOf(END);
-  return text.slice(0, start) + renderReference() + (end < 0 ? '\n' : text.slice(end + END.length));
+  return text.slice(0, start) + (await renderReference()) + (end < 0 ? '\n' : text.slice(end + END.length));
 }
 
 const readme = new URL('../README.md', import.meta.url);
 if (process.argv[1]?.endsWith('cli-reference.ts')) {
   const current = readFileSync(readme, 'utf8');
-  const next = updateReadme(current);
+  const next = await updateReadme(current);
   if (process.argv.includes('--check')) {
     if (next !== current) {
       process.stderr.write('README.md CLI reference is out of date: run npx tsx scripts/cli-reference.ts\n');

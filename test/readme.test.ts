@@ -10,7 +10,7 @@ describe('README', () => {
     expect(readme).toContain('npm ci && npm test');
   });
 
-  it('has a CLI reference that matches the program (regenerate: npx tsx scripts/cli-reference.ts)', () => {
-    expect(updateReadme(readme)).toBe(readme);
+  it('has a CLI reference that matches the program (regenerate: npx tsx scripts/cli-reference.ts)', async () => {
+    expect(await updateReadme(readme)).toBe(readme);
   });
 });

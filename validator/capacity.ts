@@ -1,7 +1,8 @@
 /**
  * The subnet's verified compute as this validator measured it: per miner (device, classes, last
- * window and verdict, last verified TFLOPS per class) and in total per class. Counted only for miners whose
- * latest result verified: capacity that failed its last proof is not capacity.
+ * window and verdict, last verified TFLOPS and moving average per class, score) and in total per class.
+ * Counted only for miners whose latest result verified (an excused refusal judges nothing and is
+ * skipped): capacity that failed its last proof is not capacity.
  *
  * `capacityCommitment` packs the totals into one Commitments field (≤ 128 bytes of JSON), which the
  * validator publishes each epoch so anyone can read the subnet's verified compute from the chain.
@@ -9,9 +10,10 @@
 import { PRECISIONS, type DeviceInfo, type Precision } from '../shared/challenge/types.js';
 import { shortAddress, table } from '../shared/chain/cli.js';
 import type { Verdict } from './result.js';
+import type { ClassTflops } from './reward.js';
 import type { ValidatorStore } from './store/db.js';
 
-export type ClassTflops = Partial<Record<Precision, number>>;
+export type { ClassTflops } from './reward.js';
 
 export interface MinerCapacity {
   uid: number;
@@ -21,6 +23,8 @@ export interface MinerCapacity {
   classes: Precision[];
   /** Credited TFLOPS of the latest verified result per class. */
   tflops: ClassTflops;
+  /** The moving average of credited TFLOPS per class that the score is made of. */
+  ema: ClassTflops;
   score: number;
   lastRound: number;
   lastVerdict: Verdict;
@@ -67,6 +71,7 @@ export function capacityReport(store: ValidatorStore, identity: { netuid: number
         ...(device ? { device: { name: device.name, backend: device.backend, memoryBytes: device.memoryBytes } } : {}),
         classes: device?.precisions ?? [],
         tflops,
+        ema: scores.get(r.hotkey)?.ema ?? {},
         score: scores.get(r.hotkey)?.score ?? 0,
         lastRound: r.round,
         lastVerdict: r.verdict,
@@ -100,13 +105,14 @@ export function capacityCommitment(report: Pick<CapacityReport, 'round' | 'verif
 /** The report as a text table for people. */
 export function renderCapacity(report: CapacityReport): string {
   const fmt = (x: number | undefined) => (x === undefined ? '-' : x >= 0.01 ? x.toFixed(3) : x.toExponential(2));
-  const classes = PRECISIONS.filter((p) => report.miners.some((m) => m.tflops[p] !== undefined));
-  const header = ['uid', 'hotkey', 'device', ...classes.map((c) => `${c} TFLOPS`), 'score', 'last window', 'last verdict'];
+  const classes = PRECISIONS.filter((p) => report.miners.some((m) => m.tflops[p] !== undefined || m.ema[p] !== undefined));
+  // Per class: the last verified TFLOPS and the moving average the score is made of.
+  const header = ['uid', 'hotkey', 'device', ...classes.flatMap((c) => [`${c} last`, `${c} EMA`]), 'score', 'last window', 'last verdict'];
   const rows = report.miners.map((m) => [
     String(m.uid),
     shortAddress(m.hotkey),
     m.device?.name ?? '-',
-    ...classes.map((c) => fmt(m.tflops[c])),
+    ...classes.flatMap((c) => [fmt(m.tflops[c]), fmt(m.ema[c])]),
     m.score.toPrecision(3),
     m.lastWindow ? `${m.lastWindow.precision} ${m.lastWindow.gemms}/${m.lastWindow.offered} GEMMs in ${m.lastWindow.seconds} s` : '-',
     m.lastVerdict === 'verified' ? 'verified' : `${m.lastVerdict} (${m.lastReason})`,
@@ -115,8 +121,9 @@ export function renderCapacity(report: CapacityReport): string {
   return [
     `subnet ${report.netuid}, validator ${report.validator}, round ${report.round}${report.block !== undefined ? ` (block ${report.block})` : ''}`,
     '',
-    table(header, rows, new Set(classes.map((_, i) => 3 + i).concat(3 + classes.length))),
+    table(header, rows, new Set(Array.from({ length: 2 * classes.length + 1 }, (_, i) => 3 + i))),
     '',
     `verified capacity (${report.verifiedMiners} miner${report.verifiedMiners === 1 ? '' : 's'}): ${totals.length ? totals.join(', ') + ' TFLOPS' : 'none yet'}`,
+    'last: TFLOPS of the latest verified window per class; EMA: the moving average per class; score = Σ reward[class] × EMA[class]',
   ].join('\n');
 }

@@ -62,12 +62,7 @@ export async function forward(input: ForwardInput): Promise<ForwardOutput> {
   signal?.throwIfAborted();
   const rewards = getRewards(results, incentives);
   const recorded = results.map((r, i) => ({ ...r, reward: rewards[i]! }));
-  const scores = updateScores(
-    resyncScores(store.loadScores(), metagraph),
-    recorded.map((r) => ({ hotkey: r.hotkey, uid: r.uid, reward: r.reward, verdict: r.verdict })),
-    round,
-    incentives,
-  );
+  const scores = updateScores(resyncScores(store.loadScores(), metagraph), recorded, round, incentives);
   store.recordRound({ round, block, startedAt, finishedAt: Date.now() }, recorded, scores, devices);
   return { results: recorded, scores, devices };
 }

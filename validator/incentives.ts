@@ -42,12 +42,17 @@ export const zIncentives = z
         alpha: z.number('a number').gt(0, 'a number in (0, 1]').max(1, 'a number in (0, 1]').prefault(0.1),
       })
       .prefault({}),
+    /**
+     * What a round that earned nothing does to the score. Only a failed proof is evidence of a wrong
+     * answer, so only it wipes the score by default; a missing answer may be the network's doing, and
+     * one late root must not cost months of score (it averages in a 0 for the class drawn).
+     */
     failure: z
       .strictObject({
-        /** A proof that failed verification: `zero` wipes the score so the miner re-earns from zero. */
+        /** A proof that failed verification: `zero` wipes the score (every class) so the miner re-earns from zero. */
         failedProof: z.enum(FAILURE_ACTIONS, 'zero or decay').prefault('zero'),
         /** No root or openings before the deadline, a refusal, or a malformed answer. */
-        noAnswer: z.enum(FAILURE_ACTIONS, 'zero or decay').prefault('zero'),
+        noAnswer: z.enum(FAILURE_ACTIONS, 'zero or decay').prefault('decay'),
         /** The axon could not be reached at all (offline, not serving). */
         unreachable: z.enum(FAILURE_ACTIONS, 'zero or decay').prefault('decay'),
       })
@@ -89,7 +94,7 @@ export type Incentives = z.infer<typeof zIncentives>;
 export type IncentivesInput = z.input<typeof zIncentives>;
 export type ClassIncentive = z.infer<typeof zClass>;
 
-/** The config a validator uses when the owner published none: fp32 only, EMA 0.1, failures zero. */
+/** The config a validator uses when the owner published none: fp32 only, EMA 0.1, only a failed proof zeroes. */
 export const DEFAULT_INCENTIVES: Incentives = zIncentives.parse(undefined);
 
 const KNOWN_KEYS = [
@@ -177,4 +182,17 @@ export function classEntries(incentives: Incentives): Array<[Precision, ClassInc
     const c = incentives.classes[p];
     return c ? [[p, c] as [Precision, ClassIncentive]] : [];
   });
+}
+
+const paid = new WeakMap<Incentives, ReadonlyArray<readonly [Precision, ClassIncentive]>>();
+
+/**
+ * The classes the subnet pays for: asked (draw > 0) and worth something (reward > 0). Validators draw
+ * only these and a score sums only these: a class paid but never asked would pay a stale average
+ * forever. Cached per config object (rounds call it once per miner).
+ */
+export function paidClasses(incentives: Incentives): ReadonlyArray<readonly [Precision, ClassIncentive]> {
+  let entries = paid.get(incentives);
+  if (!entries) paid.set(incentives, (entries = classEntries(incentives).filter(([, c]) => c.draw > 0 && c.reward > 0)));
+  return entries;
 }

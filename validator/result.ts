@@ -26,6 +26,12 @@ export interface ChallengeResult {
   round: number;
   uid: number;
   hotkey: string;
+  /**
+   * The class drawn for this miner this round, from the incentive config alone (never from what the
+   * miner reports): set on every result of a round, also when no challenge could be sent, so a
+   * failure counts against that class. Absent only in rows written before per-class scoring.
+   */
+  precision?: Precision;
   /** The challenge sent (m: the GEMMs offered); absent when none could be (unreachable before the challenge). */
   challenge?: ChallengeShape;
   /** GEMMs the miner committed to (the first `gemms` of the m offered); absent without a root. */

@@ -1,9 +1,15 @@
 /**
- * reward: a verified result is worth its verified TFLOPS times the class's reward weight from the
- * incentive config; anything else is worth nothing. Pure, as in the subnet template's reward.py.
+ * reward: what verified compute is worth under the incentive config. A verified result is worth its
+ * credited TFLOPS times its class's reward; anything else nothing. A miner's score is the same price
+ * list applied to its averaged compute: Σ over the classes the subnet pays for of reward × the moving
+ * average of its credited TFLOPS at that class. Pure, as in the subnet template's reward.py.
  */
-import type { Incentives } from './incentives.js';
+import type { Precision } from '../shared/challenge/types.js';
+import { paidClasses, type Incentives } from './incentives.js';
 import type { ChallengeResult } from './result.js';
+
+/** TFLOPS per class (absent: never measured, worth 0). */
+export type ClassTflops = Partial<Record<Precision, number>>;
 
 export function reward(result: ChallengeResult, incentives: Incentives): number {
   if (result.verdict !== 'verified' || !result.challenge) return 0;
@@ -15,4 +21,17 @@ export function reward(result: ChallengeResult, incentives: Incentives): number 
 /** get_rewards: one reward per result, in order. */
 export function getRewards(results: readonly ChallengeResult[], incentives: Incentives): number[] {
   return results.map((r) => reward(r, incentives));
+}
+
+/**
+ * A miner's score from its per-class averages: Σ reward[class] × ema[class] over the classes the
+ * subnet pays for. A class the miner never showed counts 0, so hiding one never raises the sum.
+ */
+export function classScore(ema: ClassTflops, incentives: Incentives): number {
+  let score = 0;
+  for (const [precision, c] of paidClasses(incentives)) {
+    const tflops = ema[precision];
+    if (tflops !== undefined && Number.isFinite(tflops) && tflops > 0) score += c.reward * tflops;
+  }
+  return score;
 }

@@ -22,7 +22,7 @@ import type { Op } from '../shared/protocol/messages.js';
 import { verifyOpenings } from '../shared/challenge/verify.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 import type { AxonTarget, CallFailure, CallResult, Dendrite } from './dendrite.js';
-import { classEntries, type Incentives } from './incentives.js';
+import { paidClasses, type Incentives } from './incentives.js';
 import type { ChallengeResult, Verdict } from './result.js';
 import type { Throughput } from './store/db.js';
 
@@ -66,18 +66,19 @@ export interface RoundOutput {
 }
 
 /**
- * The class asked of a miner: drawn with the config's draw weights among the classes its device
- * supports and the config pays for; undefined when there is none. `unit` is uniform in [0, 1).
+ * The class asked in a round: drawn with the config's draw weights among the classes the config pays
+ * for, whatever miners report (a report is the miner's word: drawing from it would let a miner that
+ * lists only its most profitable class be asked only that). `unit` is uniform in [0, 1).
  */
-export function drawClass(incentives: Incentives, supported: readonly Precision[], unit: number): Precision | undefined {
-  const candidates = classEntries(incentives).filter(([p, c]) => c.draw > 0 && c.reward > 0 && supported.includes(p));
-  const total = candidates.reduce((sum, [, c]) => sum + c.draw, 0);
-  let point = unit * total;
+export function drawClass(incentives: Incentives, unit: number): Precision {
+  const candidates = paidClasses(incentives);
+  let point = unit * candidates.reduce((sum, [, c]) => sum + c.draw, 0);
   for (const [precision, c] of candidates) {
     if (point < c.draw) return precision;
     point -= c.draw;
   }
-  return candidates.at(-1)?.[0];
+  // The config guarantees a paid class; unit = 1 − ε may round past the last one.
+  return candidates.at(-1)![0];
 }
 
 /** The part of the measured round trip subtracted from a root's time: at most MAX_RTT_SHARE of the window. */
@@ -134,7 +135,11 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   const ownsSlot = input.ownsSlot ?? (() => false);
   const results = new Map<string, ChallengeResult>();
   const devices = new Map<string, DeviceInfo>();
-  const base = (t: AxonTarget) => ({ round, uid: t.uid!, hotkey: t.hotkey, tflops: 0 });
+  // One class for the whole round, drawn before anything is asked: a failure counts against it, and
+  // two hotkeys on one device are asked the same class, so one cannot decline a cheap class to give
+  // the other the whole window on a dear one (docs/incentives.md, "From a round to weights").
+  const drawn = drawClass(incentives, unit());
+  const base = (t: AxonTarget) => ({ round, uid: t.uid!, hotkey: t.hotkey, precision: drawn, tflops: 0 });
   const challenges = new Map<string, Challenge>();
   /** The throughput each challenge's GEMMs were sized for (TFLOP/s), and the miners sized from a measurement. */
   const sizedFor = new Map<string, number>();
@@ -165,16 +170,16 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
     return true;
   });
 
-  // 2. A class and a size per miner, from the config and its last verified throughput.
+  // 2. A size per miner for the class, from its last verified throughput; a class it does not run counts 0.
   live = live.filter((t) => {
     const device = devices.get(t.hotkey)!;
-    const precision = drawClass(incentives, device.precisions, unit());
-    if (!precision) {
+    const precision = drawn;
+    if (!device.precisions.includes(precision)) {
       results.set(t.hotkey, {
         ...base(t),
         verdict: 'no_answer',
         reason: 'unsupported_class',
-        detail: `the device supports ${device.precisions.join(', ') || 'no class'}; the incentive config pays for ${classEntries(incentives).map(([p]) => p).join(', ')}`,
+        detail: `drawn ${precision}; the device supports ${device.precisions.join(', ') || 'no class'}`,
         device: device.name,
       });
       return false;

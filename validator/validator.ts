@@ -28,7 +28,7 @@ import { roundBudgetMs, type RoundInput } from './round.js';
 import { planRound, type RoundPlan } from './scheduler.js';
 import { resyncScores } from './scores.js';
 import { ValidatorStore, type RecordedResult } from './store/db.js';
-import { WeightSetter, type RetryPolicy, type SubnetWeightRules, type WeightOutcome } from './weight-setter.js';
+import { checkWeightsCanLand, WeightSetter, weightsChainFor, type RetryPolicy, type SubnetWeightRules, type WeightOutcome, type WeightsHealth } from './weight-setter.js';
 import { scoresToWeights, WEIGHTS_VERSION_KEY, weightsForEmit } from './weights.js';
 
 export interface ValidatorOptions {
@@ -48,6 +48,8 @@ export interface ValidatorOptions {
   /** Weights version key sent with weights (default: flopnet's version). */
   versionKey?: number;
   retry?: Partial<RetryPolicy>;
+  /** Tempos without landed weights before the weights health signal turns stale (default 2). */
+  weightsStaleTempos?: number;
   /** Randomness of rounds (tests); CSPRNG by default. */
   random?: RoundInput['random'];
   /** Rows opened per challenge (default: the protocol's). */
@@ -76,6 +78,8 @@ export interface StepReport {
   plan: RoundPlan;
   round?: RoundSummary;
   weights: WeightOutcome[];
+  /** Whether weights are landing on chain (stale after `weightsStaleTempos` tempos without). */
+  weightsHealth: WeightsHealth;
   /** The commitment written, when capacity was published this step. */
   capacity?: string;
 }
@@ -124,21 +128,14 @@ export class Validator {
     this.log = options.log ?? silentLogger;
     this.dendrite = new Dendrite({ ...options.dendrite, signer: createSigner(options.hotkey), log: this.log.child('dendrite') });
     const { client, netuid } = options;
-    const hotkey = options.hotkey;
     this.setter = new WeightSetter({
       netuid,
       store,
       versionKey: options.versionKey ?? WEIGHTS_VERSION_KEY,
       log: this.log.child('weights'),
       ...(options.retry ? { retry: options.retry } : {}),
-      chain: {
-        setWeights: async (p) => ({ blockNumber: (await client.setWeights({ hotkey, netuid, ...p })).blockNumber }),
-        commitWeights: async (p) => {
-          const { hash, result } = await client.commitWeights({ hotkey, netuid, ...p });
-          return { blockNumber: result.blockNumber, hash };
-        },
-        revealWeights: async (p) => ({ blockNumber: (await client.revealWeights({ hotkey, netuid, ...p })).blockNumber }),
-      },
+      ...(options.weightsStaleTempos !== undefined ? { staleTempos: options.weightsStaleTempos } : {}),
+      chain: weightsChainFor(client, options.hotkey, netuid),
     });
   }
 
@@ -156,6 +153,12 @@ export class Validator {
         code: 'E_NOT_REGISTERED',
         hint: `register it first: flopnet register --netuid ${options.netuid} --wallet.name <wallet> --wallet.hotkey <hotkey>, then stake to it for a validator permit`,
       });
+    }
+    try {
+      await checkWeightsCanLand(options.client, options.netuid, options.hotkey.address, log);
+    } catch (error) {
+      sync.stop();
+      throw error;
     }
     let store: ValidatorStore;
     try {
@@ -201,7 +204,7 @@ export class Validator {
       budgetMs: roundBudgetMs(this.incentives),
       msUntil: (end) => this.clock.msUntil(end, performance.now(), this.options.blockMs),
     });
-    const report: StepReport = { block, plan, weights: [] };
+    const report: StepReport = { block, plan, weights: [], weightsHealth: this.setter.health() };
     if (plan.run) {
       this.lastSlot = plan.slot.index;
       report.round = await this.runRound(metagraph, block, signal);
@@ -218,6 +221,7 @@ export class Validator {
       this.store.saveScores(resyncScores(this.store.loadScores(), metagraph));
     }
     report.weights = await this.setWeights(signal);
+    report.weightsHealth = this.setter.health();
     report.capacity = await this.publishCapacity(signal);
     return report;
   }
@@ -234,6 +238,11 @@ export class Validator {
       }
       await this.nextBlock(seen, signal);
     }
+  }
+
+  /** Whether weights are landing on chain: `stale` once none has for the configured number of tempos. */
+  weightsHealth(): WeightsHealth {
+    return this.setter.health();
   }
 
   /** Capacity per class and per miner, from the database. */

@@ -1,48 +1,41 @@
 /**
- * The weight-setting module: puts a validator's weights on chain by the subnet's rules.
+ * The weight-setting module: puts a validator's weights on chain by the subnet's rules, and never goes
+ * silent.
  *
+ * - The way weights go on chain is a strategy (weight-strategies.ts) chosen at each decision from the
+ *   runtime's metadata and the subnet's commit-reveal switch (shared/chain/weights-mechanism.ts). A runtime
+ *   flopnet cannot serve (the spec-185-era commit-reveal) is refused with a message naming it, never looped on.
  * - When blocks since the validator's last update reach the subnet's interval (the weights rate limit,
- *   and at most once per tempo), it submits: `set_weights` when commit-reveal is off; `commit_weights`
- *   when it is on, then `reveal_weights` with the same values and salt in the epoch after the commit.
- * - Every submission waits for inclusion. Transient failures (timeouts, dropped connections, nonce
- *   races) are retried with exponential backoff; a rejection by the chain is logged by its error name
- *   (`SubtensorModule.SettingWeightsTooFast`) with what to do, and not retried blindly.
- * - Commits are written to the store before they are sent, so a restarted validator still reveals them.
+ *   and at most once per tempo), it submits through the strategy, after the strategy's due work (reveals).
+ * - Transient failures (timeouts, dropped connections, nonce races) are retried inside one attempt with
+ *   exponential backoff in time. A failed attempt — a chain verdict, whatever its name, or retries used up —
+ *   backs the next attempt off in blocks (2, 4, 8, … up to one tempo): never a retry every block.
+ * - The health signal (`health()`): weights that have not landed for `staleTempos` tempos (default 2) turn
+ *   it `stale`, logged as an error then and once per tempo while it lasts, with the last chain error.
  *
- * The chain is reached through `WeightsChain`, a narrow port the chain client satisfies.
+ * The chain is reached through `WeightsChain`, a narrow port the chain client satisfies (weightsChainFor).
  */
-import { randomInt } from 'node:crypto';
+import type { KeyringPair } from '@polkadot/keyring/types';
+import type { ChainClient } from '../shared/chain/client.js';
 import { ChainError, ChainRejectedError } from '../shared/chain/errors.js';
+import { chooseMechanism, weightsCalls, type WeightsMechanism } from '../shared/chain/weights-mechanism.js';
 import { describeError, FlopnetError } from '../shared/errors.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 import type { ValidatorStore, WeightSubmission } from './store/db.js';
 import type { EmitWeights } from './weights.js';
+import {
+  hashCommitRevealStrategy,
+  landed,
+  setWeightsStrategy,
+  timelockedStrategy,
+  type StrategyContext,
+  type SubnetWeightRules,
+  type WeightOutcome,
+  type WeightsChain,
+  type WeightsStrategy,
+} from './weight-strategies.js';
 
-/** The subnet hyperparameters weight setting depends on, read from chain before each decision. */
-export interface SubnetWeightRules {
-  tempo: number;
-  weightsRateLimit: number;
-  commitRevealEnabled: boolean;
-  /** Epochs between a commit and its reveal (RevealPeriodEpochs; 1 by default). */
-  revealPeriodEpochs: number;
-  minAllowedWeights: number;
-  /** u16; 65535 = no limit. */
-  maxWeightLimit: number;
-  /** The subnet's WeightsVersionKey: the version key sent must be ≥ it. */
-  weightsVersion: number;
-  /** Block of the subnet's last epoch (LastEpochBlock at HEAD); absent on runtimes without it. */
-  lastEpochBlock?: number;
-}
-
-export interface Inclusion {
-  blockNumber: number;
-}
-
-export interface WeightsChain {
-  setWeights(p: { uids: readonly number[]; values: readonly number[]; versionKey: number }): Promise<Inclusion>;
-  commitWeights(p: { uids: readonly number[]; values: readonly number[]; salt: readonly number[]; versionKey: number }): Promise<Inclusion & { hash: string }>;
-  revealWeights(p: { uids: readonly number[]; values: readonly number[]; salt: readonly number[]; versionKey: number }): Promise<Inclusion>;
-}
+export { epochStartAfter, randomSalt, type Inclusion, type SubnetWeightRules, type WeightOutcome, type WeightsChain } from './weight-strategies.js';
 
 export interface RetryPolicy {
   attempts: number;
@@ -51,6 +44,8 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8_000 };
+/** Tempos without landed weights before the health signal turns stale (config `weights-stale-tempos`). */
+export const DEFAULT_STALE_TEMPOS = 2;
 
 export interface WeightSetterOptions {
   chain: WeightsChain;
@@ -59,39 +54,47 @@ export interface WeightSetterOptions {
   versionKey: number;
   log?: Logger;
   retry?: Partial<RetryPolicy>;
-  /** Salt generator (tests inject a fixed one). */
+  /** Tempos without landed weights before `health()` is stale (default 2). */
+  staleTempos?: number;
+  /** Strategies this validator has, by mechanism (default: set_weights, hash commit-reveal, timelocked). */
+  strategies?: readonly WeightsStrategy[];
+  /** Salt generator for hash commit-reveal (tests inject a fixed one). */
   salt?: () => number[];
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export type WeightOutcome =
-  | { action: 'set' | 'committed' | 'revealed'; block: number; uids: number[]; values: number[] }
-  | { action: 'waiting'; reason: string; blocksLeft?: number }
-  | { action: 'failed'; error: string; code: string; hint?: string };
+export interface WeightsHealth {
+  /** `stale`: no weights have landed for `thresholdBlocks` blocks. */
+  status: 'ok' | 'stale';
+  /** The mechanism in use, or null when the runtime offers none flopnet can use. */
+  mechanism: WeightsMechanism | null;
+  /** Block weights last landed (set, or revealed); undefined when none did since the validator started. */
+  lastLandedBlock?: number;
+  /** Blocks since weights landed, or since the validator started when none has. */
+  blocksSinceLanded: number;
+  thresholdBlocks: number;
+  /** Failed attempts in a row. */
+  consecutiveFailures: number;
+  /** The last failure, naming the chain error (`SubtensorModule.X`), with its hint. */
+  lastError?: string;
+  /** While backing off: the first block of the next attempt. */
+  nextAttemptBlock?: number;
+}
+
+/** The strategies a validator has unless told otherwise: one per mechanism flopnet implements. */
+export function defaultStrategies(salt?: () => number[]): WeightsStrategy[] {
+  return [setWeightsStrategy, hashCommitRevealStrategy(salt ? { salt } : {}), timelockedStrategy];
+}
 
 /** Blocks a validator waits between submissions: the rate limit, and at most once per epoch. */
 export function weightsInterval(rules: Pick<SubnetWeightRules, 'tempo' | 'weightsRateLimit'>): number {
   return Math.max(rules.weightsRateLimit, rules.tempo, 1);
 }
 
-/**
- * The first block of the epoch `epochs` after the one containing `block`. With LastEpochBlock known
- * (HEAD: epochs every `tempo` blocks from it), else subtensor's classic schedule, where an epoch runs
- * when (block + netuid + 1) mod (tempo + 1) = 0.
- */
-export function epochStartAfter(block: number, rules: Pick<SubnetWeightRules, 'tempo' | 'lastEpochBlock'>, netuid: number, epochs = 1): number {
-  const tempo = Math.max(1, rules.tempo);
-  if (rules.lastEpochBlock !== undefined) {
-    const passed = Math.floor((block - rules.lastEpochBlock) / tempo);
-    return rules.lastEpochBlock + (passed + epochs) * tempo;
-  }
-  const period = tempo + 1;
-  const index = Math.floor((block + netuid + 1) / period);
-  return (index + epochs) * period - netuid - 1;
+/** Blocks to wait after `failures` failed attempts in a row: 2, 4, 8, … capped at one tempo (at least 2). */
+export function backoffBlocks(failures: number, tempo: number): number {
+  return Math.min(2 ** Math.min(failures, 16), Math.max(2, tempo));
 }
-
-/** A fresh salt as the SDK makes it: 8 random u16. */
-export const randomSalt = (): number[] => Array.from({ length: 8 }, () => randomInt(0, 65536));
 
 const abortable = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
@@ -114,10 +117,61 @@ export function isTransient(error: unknown): boolean {
   return error instanceof ChainRejectedError && error.customCode === undefined && error.code === 'E_CHAIN_REJECTED';
 }
 
-/** Errors that mean "too early": retry at a later block rather than give up on the commit. */
-const TOO_EARLY = /RevealTooEarly|CommitBlockNotInRevealRange/;
-/** Errors that mean the commit can never be revealed. */
-const UNREVEALABLE = /ExpiredWeightCommit|NoWeightsCommitFound|InvalidRevealCommitHashNotMatch|CommitNotFound/;
+/** The validator's weights chain port on the chain client: calls signed by `hotkey` on `netuid`. */
+export function weightsChainFor(client: ChainClient, hotkey: KeyringPair, netuid: number): WeightsChain {
+  return {
+    weightsCalls: () => weightsCalls(client),
+    setWeights: async (p) => ({ blockNumber: (await client.setWeights({ hotkey, netuid, ...p })).blockNumber }),
+    commitWeights: async (p) => {
+      const { hash, result } = await client.commitWeights({ hotkey, netuid, ...p });
+      return { blockNumber: result.blockNumber, hash };
+    },
+    revealWeights: async (p) => ({ blockNumber: (await client.revealWeights({ hotkey, netuid, ...p })).blockNumber }),
+    commitTimelocked: async (p) => {
+      const { revealRound, result } = await client.commitTimelockedWeights({ hotkey, netuid, ...p });
+      return { blockNumber: result.blockNumber, revealRound };
+    },
+  };
+}
+
+/**
+ * Start-up check that this validator's weights can land and count: refuses (E_WEIGHTS_MECHANISM) a
+ * subnet whose commit-reveal this runtime only offers in a form flopnet cannot use, naming the runtime
+ * and what to do, rather than looping on reveals that can never match; and warns, with the stake
+ * figures and the fix, when consensus cannot form even with this validator's weights (a permitted
+ * validator, usually the owner's hotkey, that sets none holds more than 1 − kappa of the stake).
+ */
+export async function checkWeightsCanLand(client: ChainClient, netuid: number, hotkey: string, log: Logger): Promise<void> {
+  const hp = await client.getHyperparameters({ netuid });
+  const choice = chooseMechanism(weightsCalls(client), hp['commit_reveal_weights_enabled'] === true, defaultStrategies().map((st) => st.mechanism));
+  if (choice.mechanism === null) throw new FlopnetError(`subnet ${netuid}: cannot set weights: ${choice.reason}`, { code: 'E_WEIGHTS_MECHANISM', hint: choice.hint });
+  const consensus = await client.getConsensus({ netuid, assumeSetting: hotkey });
+  if (!consensus.canForm) log.warn(`subnet ${netuid}: ${consensus.summary}`, { fix: consensus.fix });
+  else log.info(`subnet ${netuid}: ${consensus.summary}`, { mechanism: choice.mechanism });
+}
+
+/** What `flopnet validator report` shows of weights, from the store alone (no chain needed). */
+export interface WeightsHistory {
+  /** The last submission whose weights landed (set, or revealed). */
+  lastLanded?: { block: number | undefined; at: number; kind: WeightSubmission['kind'] };
+  /** Submissions that failed or expired since then. */
+  failedSince: number;
+  /** The last failure's error, naming the chain error. */
+  lastError?: string;
+}
+
+/** Summarises recent submissions, newest first (as `store.weightSubmissions()` returns them). */
+export function weightsHistory(submissions: readonly WeightSubmission[]): WeightsHistory {
+  const landedAt = submissions.findIndex((s) => ((s.kind === 'set' || s.kind === 'timelocked') && s.status === 'included') || s.status === 'revealed');
+  const since = landedAt < 0 ? submissions : submissions.slice(0, landedAt);
+  const failures = since.filter((s) => s.status === 'failed' || s.status === 'expired');
+  const last = submissions[landedAt];
+  return {
+    ...(last ? { lastLanded: { block: last.block, at: last.createdAt, kind: last.kind } } : {}),
+    failedSince: failures.length,
+    ...(failures[0]?.error ? { lastError: failures[0].error } : {}),
+  };
+}
 
 export class WeightSetter {
   private readonly chain: WeightsChain;
@@ -126,8 +180,18 @@ export class WeightSetter {
   private readonly versionKey: number;
   private readonly log: Logger;
   private readonly retry: RetryPolicy;
-  private readonly salt: () => number[];
+  private readonly staleTempos: number;
+  private readonly strategies: ReadonlyMap<WeightsMechanism, WeightsStrategy>;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private failures = 0;
+  private nextAttemptBlock: number | undefined;
+  private lastError: string | undefined;
+  private lastLandedBlock: number | undefined;
+  private firstBlock: number | undefined;
+  private mechanism: WeightsMechanism | null | undefined;
+  private staleSince: number | undefined;
+  private lastAlarmBlock: number | undefined;
+  private state: WeightsHealth | undefined;
 
   constructor(options: WeightSetterOptions) {
     this.chain = options.chain;
@@ -136,18 +200,56 @@ export class WeightSetter {
     this.versionKey = options.versionKey;
     this.log = options.log ?? silentLogger;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.salt = options.salt ?? randomSalt;
+    this.staleTempos = Math.max(1, options.staleTempos ?? DEFAULT_STALE_TEMPOS);
+    const strategies = options.strategies ?? defaultStrategies(options.salt);
+    this.strategies = new Map(strategies.map((s) => [s.mechanism, s]));
     this.sleep = options.sleep ?? abortable;
+    const last = weightsHistory(this.store.weightSubmissions(50)).lastLanded;
+    this.lastLandedBlock = last?.block;
+  }
+
+  /** The health signal at the last decision (ok before the first one). */
+  health(): WeightsHealth {
+    return this.state ?? { status: 'ok', mechanism: null, blocksSinceLanded: 0, thresholdBlocks: 0, consecutiveFailures: 0 };
   }
 
   /**
-   * One decision at `block`: reveal commits that are due, then submit `weights` if the interval since
+   * One decision at `block`: the strategy's due work (reveals), then `weights` if the interval since
    * `lastUpdate` (the validator's LastUpdate on chain) has passed. `weights` undefined = nothing to pay.
    */
   async step(input: { block: number; lastUpdate: number; rules: SubnetWeightRules; weights: EmitWeights | undefined; signal?: AbortSignal }): Promise<WeightOutcome[]> {
+    const outcomes = await this.decide(input);
+    this.record(input.block, input.rules, outcomes);
+    return outcomes;
+  }
+
+  private async decide(input: { block: number; lastUpdate: number; rules: SubnetWeightRules; weights: EmitWeights | undefined; signal?: AbortSignal }): Promise<WeightOutcome[]> {
     const { block, lastUpdate, rules, weights, signal } = input;
-    const outcomes: WeightOutcome[] = [];
-    if (rules.commitRevealEnabled) outcomes.push(...(await this.revealDue(block, rules, signal)));
+    this.firstBlock ??= block;
+    const choice = chooseMechanism(this.chain.weightsCalls(), rules.commitRevealEnabled, [...this.strategies.keys()]);
+    if (choice.mechanism === null) {
+      // Said once when it starts; the health signal repeats it once per tempo while it lasts.
+      if (this.mechanism !== null || this.firstBlock === block) this.log.error(`cannot set weights: ${choice.reason}`, { hint: choice.hint });
+      this.mechanism = null;
+      return [{ action: 'failed', error: choice.reason, code: 'E_WEIGHTS_MECHANISM', hint: choice.hint }];
+    }
+    this.mechanism = choice.mechanism;
+    if (this.nextAttemptBlock !== undefined && block < this.nextAttemptBlock) {
+      return [{ action: 'waiting', reason: `backing off after ${this.failures} failed attempt(s): next at block ${this.nextAttemptBlock}`, blocksLeft: this.nextAttemptBlock - block }];
+    }
+    const strategy = this.strategies.get(choice.mechanism)!;
+    const ctx: StrategyContext = {
+      block,
+      rules,
+      netuid: this.netuid,
+      versionKey: this.versionKey,
+      chain: this.chain,
+      store: this.store,
+      log: this.log,
+      ...(signal ? { signal } : {}),
+      attempt: (call, fn) => this.withRetry(call, fn, signal),
+    };
+    const outcomes = await strategy.due(ctx);
 
     if (rules.weightsVersion > this.versionKey) {
       const error = new FlopnetError(`The subnet requires weights version ${rules.weightsVersion}; this validator sends ${this.versionKey}`, {
@@ -168,80 +270,60 @@ export class WeightSetter {
       outcomes.push({ action: 'waiting', reason: 'no miner has a verified score yet' });
       return outcomes;
     }
-    if (rules.commitRevealEnabled && this.store.pendingCommits().length > 0) {
-      outcomes.push({ action: 'waiting', reason: 'the previous commit is not revealed yet' });
+    const blocked = strategy.blockedBy(ctx);
+    if (blocked) {
+      outcomes.push({ action: 'waiting', reason: blocked });
       return outcomes;
     }
-    outcomes.push(rules.commitRevealEnabled ? await this.commit(weights, signal) : await this.set(weights, signal));
+    outcomes.push(await strategy.submit(ctx, weights));
     return outcomes;
   }
 
-  private async set(weights: EmitWeights, signal?: AbortSignal): Promise<WeightOutcome> {
-    const id = this.store.addWeightSubmission({ kind: 'set', createdAt: Date.now(), uids: weights.uids, weights: weights.values, salt: undefined, versionKey: this.versionKey, commitHash: undefined, status: 'pending' });
-    try {
-      const { blockNumber } = await this.withRetry('set_weights', () => this.chain.setWeights({ ...weights, versionKey: this.versionKey }), signal);
-      this.store.updateWeightSubmission(id, { status: 'included', block: blockNumber });
-      this.log.info('weights set', { block: blockNumber, uids: weights.uids.length });
-      return { action: 'set', block: blockNumber, uids: weights.uids, values: weights.values };
-    } catch (error) {
-      this.store.updateWeightSubmission(id, { status: 'failed', error: describeError(error) });
-      return this.rejected('set_weights', error);
+  /** Backoff and health from what this decision did; a loud log line when weights go stale. */
+  private record(block: number, rules: SubnetWeightRules, outcomes: readonly WeightOutcome[]): void {
+    const failed = outcomes.filter((o): o is Extract<WeightOutcome, { action: 'failed' }> => o.action === 'failed');
+    const progressed = outcomes.some((o) => o.action === 'set' || o.action === 'committed' || o.action === 'revealed');
+    for (const o of outcomes) if (landed(o)) this.lastLandedBlock = o.block;
+    if (failed.length > 0) {
+      this.failures++;
+      this.lastError = failed.map((f) => (f.hint ? `${f.error} (${f.hint})` : f.error)).join('; ');
+      this.nextAttemptBlock = block + backoffBlocks(this.failures, rules.tempo);
+    } else if (progressed) {
+      this.failures = 0;
+      this.nextAttemptBlock = undefined;
     }
-  }
-
-  private async commit(weights: EmitWeights, signal?: AbortSignal): Promise<WeightOutcome> {
-    const salt = this.salt();
-    // Stored first: if the process dies after the chain took the commit, the restart still reveals it.
-    const id = this.store.addWeightSubmission({ kind: 'commit', createdAt: Date.now(), uids: weights.uids, weights: weights.values, salt, versionKey: this.versionKey, commitHash: undefined, status: 'pending' });
-    try {
-      const { blockNumber } = await this.withRetry('commit_weights', () => this.chain.commitWeights({ ...weights, salt, versionKey: this.versionKey }), signal);
-      this.store.updateWeightSubmission(id, { status: 'included', block: blockNumber });
-      this.log.info('weights committed', { block: blockNumber, uids: weights.uids.length });
-      return { action: 'committed', block: blockNumber, uids: weights.uids, values: weights.values };
-    } catch (error) {
-      this.store.updateWeightSubmission(id, { status: 'failed', error: describeError(error) });
-      return this.rejected('commit_weights', error);
-    }
-  }
-
-  /** Reveals every stored commit whose reveal epoch has come, oldest first. */
-  private async revealDue(block: number, rules: SubnetWeightRules, signal?: AbortSignal): Promise<WeightOutcome[]> {
-    const outcomes: WeightOutcome[] = [];
-    for (const commit of this.store.pendingCommits()) {
-      const committedAt = commit.block ?? block;
-      const due = epochStartAfter(committedAt, rules, this.netuid, rules.revealPeriodEpochs);
-      if (block < due) {
-        outcomes.push({ action: 'waiting', reason: `commit from block ${committedAt} is revealed from block ${due}`, blocksLeft: due - block });
-        continue;
+    const tempo = Math.max(1, rules.tempo);
+    const thresholdBlocks = this.staleTempos * tempo;
+    const reference = this.lastLandedBlock ?? this.firstBlock ?? block;
+    const blocksSinceLanded = Math.max(0, block - reference);
+    const stale = blocksSinceLanded >= thresholdBlocks;
+    this.state = {
+      status: stale ? 'stale' : 'ok',
+      mechanism: this.mechanism ?? null,
+      ...(this.lastLandedBlock !== undefined ? { lastLandedBlock: this.lastLandedBlock } : {}),
+      blocksSinceLanded,
+      thresholdBlocks,
+      consecutiveFailures: this.failures,
+      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+      ...(this.nextAttemptBlock !== undefined && this.nextAttemptBlock > block ? { nextAttemptBlock: this.nextAttemptBlock } : {}),
+    };
+    if (stale) {
+      this.staleSince ??= block;
+      if (this.lastAlarmBlock === undefined || block - this.lastAlarmBlock >= tempo) {
+        this.lastAlarmBlock = block;
+        this.log.error(`WEIGHTS NOT LANDING: no weights landed on chain for ${blocksSinceLanded} blocks (${this.staleTempos}+ tempos)`, {
+          netuid: this.netuid,
+          lastLanded: this.lastLandedBlock ?? 'never since start',
+          failures: this.failures,
+          lastError: this.lastError ?? 'none: nothing was submitted (no verified scores, or waiting on the chain)',
+          ...(this.state.nextAttemptBlock !== undefined ? { nextAttempt: this.state.nextAttemptBlock } : {}),
+        });
       }
-      outcomes.push(await this.reveal(commit, signal));
+    } else if (this.staleSince !== undefined) {
+      this.log.info('weights are landing on chain again', { block: this.lastLandedBlock, staleFor: block - this.staleSince });
+      this.staleSince = undefined;
+      this.lastAlarmBlock = undefined;
     }
-    return outcomes;
-  }
-
-  private async reveal(commit: WeightSubmission, signal?: AbortSignal): Promise<WeightOutcome> {
-    try {
-      const { blockNumber } = await this.withRetry(
-        'reveal_weights',
-        () => this.chain.revealWeights({ uids: commit.uids, values: commit.weights, salt: commit.salt ?? [], versionKey: commit.versionKey }),
-        signal,
-      );
-      this.store.updateWeightSubmission(commit.id, { status: 'revealed', block: blockNumber });
-      this.log.info('weights revealed', { block: blockNumber, committed: commit.block });
-      return { action: 'revealed', block: blockNumber, uids: commit.uids, values: commit.weights };
-    } catch (error) {
-      const text = describeError(error);
-      if (TOO_EARLY.test(text)) return { action: 'waiting', reason: `reveal too early for the commit from block ${commit.block}; retrying next block` };
-      if (UNREVEALABLE.test(text) || commit.status === 'pending') this.store.updateWeightSubmission(commit.id, { status: 'expired', error: text });
-      return this.rejected('reveal_weights', error);
-    }
-  }
-
-  private rejected(call: string, error: unknown): WeightOutcome {
-    const flop = error instanceof FlopnetError ? error : undefined;
-    // The message carries the chain's error name (`SubtensorModule.SettingWeightsTooFast`), the hint what to do.
-    this.log.error(`${call} failed`, { error: flop?.message ?? describeError(error), code: flop?.code, hint: flop?.hint });
-    return { action: 'failed', error: describeError(error), code: flop?.code ?? 'E_INTERNAL', ...(flop?.hint ? { hint: flop.hint } : {}) };
   }
 
   private async withRetry<T>(call: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {

@@ -3,11 +3,12 @@
  * the endpoint and the dev accounts (as JSON with --json).
  */
 import { z } from 'zod';
+import { u8aToHex } from '@polkadot/util';
 import { defineCommand } from '../../shared/cli/command.js';
 import { defineOptions, zBool, zInt } from '../../shared/config/options.js';
 import { UsageError } from '../../shared/errors.js';
-import { startDevnet } from '../devnet.js';
 import type { BlockMode } from '../runtime/pool.js';
+import type { DrandMode } from '../pallets/drand.js';
 
 const devnetOptions = defineOptions({
   port: { key: 'port', arg: '<port>', description: 'port for WebSocket and HTTP JSON-RPC (0: any free port)', schema: zInt(0, 65535), default: 9944 },
@@ -29,6 +30,13 @@ const devnetOptions = defineOptions({
     default: false,
   },
   tempo: { key: 'tempo', arg: '<blocks>', description: 'tempo of new subnets (default 10, as a fast-runtime localnet; subtensor: 360)', schema: zInt(1, 65535) },
+  drand: {
+    key: 'drand',
+    arg: '<beacon>',
+    description: "drand beacon of the Drand pallet: 'devnet' signs rounds with a public TEST key (timelocked commits reveal offline); 'quicknet' declares drand quicknet and stores only pulses handed to dev_drandPulse",
+    schema: z.enum(['devnet', 'quicknet']),
+    default: 'devnet',
+  },
 });
 
 export const devnetCommand = defineCommand({
@@ -42,6 +50,8 @@ export const devnetCommand = defineCommand({
       throw new UsageError('--block-time applies to the interval mode only', { hint: 'drop --block-time, or drop --instant / --manual' });
     }
     const blockMode: BlockMode = options.instant ? 'instant' : options.manual ? 'manual' : 'interval';
+    // Loaded here, not with the CLI: the runtime (metadata, the pairing library) is for this command only.
+    const { startDevnet } = await import('../devnet.js');
     const devnet = await startDevnet(
       {
         port: options.port,
@@ -52,6 +62,7 @@ export const devnetCommand = defineCommand({
         ...(options.tempo !== undefined ? { defaultTempo: options.tempo } : {}),
         allowLoopbackAxons: options.allowLoopbackAxons,
         extensions: options.subtensorExtensions ? 'subtensor' : 'frame',
+        drand: options.drand as DrandMode,
       },
       log,
     );
@@ -66,6 +77,7 @@ export const devnetCommand = defineCommand({
           bestBlock: devnet.chain.bestBlock.number,
           sudo: devnet.accounts[0]!.address,
           allowLoopbackAxons: options.allowLoopbackAxons,
+          drand: { beacon: options.drand, publicKey: u8aToHex(devnet.chain.runtime.drand!.BeaconConfig.get(devnet.chain.head).public_key) },
           accounts: devnet.accounts.map((a) => ({ name: a.name, uri: a.uri, address: a.address, balance: a.balance.toString() })),
         },
         (r) =>
@@ -73,6 +85,9 @@ export const devnetCommand = defineCommand({
             `flopnet devnet listening on ${r.endpoint} (also ${r.httpEndpoint})`,
             `blocks: ${r.blockMode === 'interval' ? `every ${r.blockTimeMs} ms` : r.blockMode}; best block #${r.bestBlock}; genesis ${r.genesisHash}`,
             `sudo: //Alice${r.allowLoopbackAxons ? '; loopback axons allowed' : ''}`,
+            r.drand.beacon === 'devnet'
+              ? `drand: the devnet's TEST beacon (public key ${r.drand.publicKey.slice(0, 18)}…), a round per second of chain time`
+              : 'drand: quicknet declared; hand it pulses with dev_drandPulse',
             'dev accounts (sr25519):',
             ...r.accounts.map((a) => `  ${a.uri.padEnd(9)} ${a.address}  ${(BigInt(a.balance) / 1_000_000_000n).toLocaleString('en-US')} TAO`),
             'press Ctrl-C to stop',

@@ -4,7 +4,7 @@
  */
 import { Pallet, DispatchFailure, type RuntimeTypes } from '../runtime/pallet.js';
 import type { Variant, VariantValue } from '../runtime/types.js';
-import type { SubtensorPallet } from './subtensor.js';
+import type { SubtensorPallet } from './subtensor/index.js';
 
 export const MAX_FIELDS = 3;
 export const MAX_SPACE = 3100n;
@@ -77,7 +77,7 @@ export function commitmentsPallet(rt: RuntimeTypes, sub: SubtensorPallet) {
     const commitment = a['info'] as CommitmentInfo;
     if (commitment.fields.length > MAX_FIELDS) tooManyFields();
     if (sub.storage.Uids.get(ctx.state, netuid, who) === null) accountNotAllowed();
-    const epoch = sub.storage.SubnetEpochIndex.get(ctx.state, netuid) as bigint;
+    const epoch = sub.storage.SubnetEpochIndex.get(ctx.state, netuid);
     const cost = commitment.fields.reduce((sum, f) => sum + fieldSize(f), 0n);
     const charged = cost > 100n ? cost : 100n;
     const used = UsedSpaceOf.get(ctx.state, netuid, who);

@@ -6,12 +6,13 @@
  */
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { Overlay, type State } from './storage.js';
-import { DispatchFailure, type DispatchContext, type Origin } from './pallet.js';
+import { DispatchFailure, type BlockInherents, type DispatchContext, type Origin } from './pallet.js';
 import { Writer, type VariantValue } from './types.js';
 import { BLOCK_HASH_COUNT, type EventRecord } from '../pallets/system.js';
 import { CALL_WEIGHT } from './runtime-api.js';
 import type { Runtime } from './runtime.js';
 import type { DecodedExtrinsic } from './extrinsic.js';
+import type { FaultInjector } from './faults.js';
 
 export interface Header {
   parentHash: Uint8Array;
@@ -71,6 +72,8 @@ export function buildBlock(
   parent: { number: number; hash: Uint8Array; stateRoot: Uint8Array },
   extrinsics: DecodedExtrinsic[],
   log?: (msg: string, fields: Record<string, unknown>) => void,
+  faults?: FaultInjector,
+  inherents: BlockInherents = { now: Date.now(), pulses: [] },
 ): BuiltBlock {
   const number = parent.number + 1;
   const state = new Overlay(parentState);
@@ -90,7 +93,7 @@ export function buildBlock(
   sys.EventCount.remove(state);
 
   const initEvents: { pallet: string; event: string; value: unknown }[] = [];
-  const blockCtx = { state, block: number, emit: (pallet: string, event: string, value?: unknown) => initEvents.push({ pallet, event, value }) };
+  const blockCtx = { state, block: number, inherents, emit: (pallet: string, event: string, value?: unknown) => initEvents.push({ pallet, event, value }) };
   for (const p of runtime.pallets) p.hooks.onInitialize?.(blockCtx);
   for (const e of initEvents) records.push(toRecord({ name: 'Initialization' }, e));
 
@@ -112,6 +115,8 @@ export function buildBlock(
     const def = runtime.palletByName.get(x.call.name)?.calls.find((c) => c.name === palletCall);
     const info = { weight: CALL_WEIGHT, class: { name: 'Normal' }, pays_fee: { name: def?.paysFee === false ? 'No' : 'Yes' } };
     try {
+      const injected = faults?.take(x.call.name, palletCall);
+      if (injected) throw injected;
       dispatch(runtime, state, number, x.call, { kind: 'signed', who: x.signer }, events);
       for (const e of events) records.push(toRecord(phase, e));
       records.push(toRecord(phase, { pallet: 'System', event: 'ExtrinsicSuccess', value: { dispatch_info: info } }));

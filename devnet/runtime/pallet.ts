@@ -71,10 +71,22 @@ export interface DispatchContext {
   dispatch(call: VariantValue, origin: Origin): void;
 }
 
+/**
+ * What a block's author brings from outside the state, as Substrate inherents and offchain workers do:
+ * the wall clock (Timestamp's first block) and drand pulses handed to the devnet (dev_drandPulse).
+ */
+export interface BlockInherents {
+  /** Unix milliseconds when the block is built. */
+  now: number;
+  /** Pulses to store this block, already verified against the chain's beacon. */
+  pulses: { round: bigint; signature: Uint8Array }[];
+}
+
 export interface BlockContext {
   state: State;
   block: number;
   emit(pallet: string, event: string, value?: unknown): void;
+  inherents: BlockInherents;
 }
 
 export interface CallDef {
@@ -136,14 +148,21 @@ export class Pallet {
     return this.runtime.common;
   }
 
-  call(name: string, index: number, args: ArgSpec[], dispatch: CallDef['dispatch'], opts: { paysFee?: boolean; docs?: string[] } = {}): void {
+  /** A call; `A` names the decoded argument types the dispatch function relies on (the codec decodes per `args`). */
+  call<A extends object = Record<string, any>>(
+    name: string,
+    index: number,
+    args: ArgSpec[],
+    dispatch: (ctx: DispatchContext, args: A) => void,
+    opts: { paysFee?: boolean; docs?: string[] } = {},
+  ): void {
     this.calls.push({
       name,
       index,
       args: args.map(([n, type, typeName]) => ({ name: n, type, ...(typeName ? { typeName } : {}) })),
       paysFee: opts.paysFee ?? true,
       docs: opts.docs ?? [],
-      dispatch,
+      dispatch: dispatch as CallDef['dispatch'],
     });
   }
 

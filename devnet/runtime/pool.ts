@@ -22,6 +22,9 @@ export type BlockMode = 'instant' | 'interval' | 'manual';
 const POOL_CHECKS: Record<string, Record<string, number>> = {
   set_weights: { NotEnoughStakeToSetWeights: 1, SettingWeightsTooFast: 6, HotKeyNotRegisteredInSubNet: 19, WeightVecNotEqualSize: 18 },
   commit_weights: { CommittingWeightsTooFast: 6, HotKeyNotRegisteredInSubNet: 19 },
+  commit_timelocked_weights: { CommittingWeightsTooFast: 6, InvalidRevealRound: 15, HotKeyNotRegisteredInSubNet: 19 },
+  commit_crv3_mechanism_weights: { CommittingWeightsTooFast: 6, InvalidRevealRound: 15, HotKeyNotRegisteredInSubNet: 19 },
+  commit_timelocked_mechanism_weights: { CommittingWeightsTooFast: 6, InvalidRevealRound: 15, HotKeyNotRegisteredInSubNet: 19 },
   reveal_weights: {
     HotKeyNotRegisteredInSubNet: 19,
     NoWeightsCommitFound: 16,

@@ -10,15 +10,18 @@ import type { Variant } from './types.js';
 import { systemPallet } from '../pallets/system.js';
 import { balancesPallet } from '../pallets/balances.js';
 import { sudoPallet } from '../pallets/sudo.js';
-import { subtensorPallet, type SubtensorOptions } from '../pallets/subtensor.js';
+import { subtensorPallet, type SubtensorOptions } from '../pallets/subtensor/index.js';
 import { adminUtilsPallet } from '../pallets/admin-utils.js';
-import { subnetBlockStep } from '../pallets/subtensor-epoch.js';
 import { commitmentsPallet } from '../pallets/commitments.js';
+import { timestampPallet } from '../pallets/timestamp.js';
+import { drandPallet } from '../pallets/drand.js';
+import { defineTimelockedCommits } from '../pallets/subtensor/timelocked.js';
 import { defineRuntimeApis, type RuntimeApiHandlers } from './runtime-api.js';
 
 export const SPEC_NAME = 'node-subtensor';
-export const SPEC_VERSION = 425;
 export const TRANSACTION_VERSION = 1;
+/** The first runtime with commit_timelocked_weights (and the hotkey payload) on opentensor/subtensor. */
+export const FIRST_TIMELOCKED_SPEC = 299;
 export const IMPL_VERSION = 1;
 
 export interface RuntimeVersion {
@@ -95,22 +98,26 @@ function extrinsicTypes(rt: RuntimeTypes, set: ExtensionSet): ExtrinsicTypes {
 export interface RuntimeOptions extends SubtensorOptions {
   /** Signed extensions the metadata declares (default `frame`). */
   extensions?: ExtensionSet;
+  /** The slot: Timestamp advances by it each block (default 250 ms). */
+  blockTimeMs?: number;
 }
 
 export function createRuntime(options: RuntimeOptions) {
   const rt = new RuntimeTypes();
   const system = systemPallet(rt);
+  const timestamp = timestampPallet(rt, options.blockTimeMs ?? 250);
   const balances = balancesPallet(rt, system);
   const subtensor = subtensorPallet(rt, balances, options);
-  // subtensor's block_step order: registration prices, then coinbase with the epochs it drains into.
-  subtensor.pallet.hooks.onInitialize = (ctx) => {
-    subtensor.onInitializeRegistration(ctx);
-    subnetBlockStep(subtensor, ctx);
-  };
   const sudo = sudoPallet(rt);
   const commitments = commitmentsPallet(rt, subtensor);
   const adminUtils = adminUtilsPallet(rt, subtensor);
-  const pallets: Pallet[] = [system.pallet, balances.pallet, subtensor.pallet, sudo.pallet, commitments.pallet, adminUtils.pallet];
+  const drand = drandPallet(rt, (st) => timestamp.Now.get(st));
+  // Drand and the timelocked commits came with spec 299 (commit_timelocked_weights); older variants lack both.
+  const hasDrand = subtensor.core.variant.specVersion >= FIRST_TIMELOCKED_SPEC;
+  if (hasDrand) defineTimelockedCommits(subtensor.core, drand, subtensor.blockStep);
+  // Hooks run in this order: the clock first; pulses after SubtensorModule's block step, since on a node
+  // they arrive as extrinsics during the block.
+  const pallets: Pallet[] = [system.pallet, timestamp.pallet, balances.pallet, subtensor.pallet, sudo.pallet, commitments.pallet, adminUtils.pallet, ...(hasDrand ? [drand.pallet] : [])];
   const extrinsic = extrinsicTypes(rt, options.extensions ?? 'frame');
   const runtimeType = rt.table.composite(['node_subtensor_runtime', 'Runtime'], []);
   const ids = addPalletTypes(rt.table, pallets, rt.common.runtimeCall, rt.common.runtimeEvent);
@@ -122,7 +129,7 @@ export function createRuntime(options: RuntimeOptions) {
     specName: SPEC_NAME,
     implName: SPEC_NAME,
     authoringVersion: 1,
-    specVersion: SPEC_VERSION,
+    specVersion: subtensor.core.variant.specVersion,
     implVersion: IMPL_VERSION,
     apis: api.apis.map((a): [string, number] => [u8aToHex(blake2AsU8a(a.name, 64)), a.version]),
     transactionVersion: TRANSACTION_VERSION,
@@ -140,6 +147,9 @@ export function createRuntime(options: RuntimeOptions) {
     subtensor,
     commitments,
     adminUtils,
+    timestamp,
+    /** undefined on variants older than FIRST_TIMELOCKED_SPEC. */
+    drand: hasDrand ? drand : undefined,
     extrinsic,
     metadata,
     version,

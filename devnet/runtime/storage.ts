@@ -5,9 +5,9 @@
  * State is a flat map of hex key → SCALE bytes. Dispatch writes go to an `Overlay` that is committed
  * on success and dropped on failure (Substrate's transactional storage layer).
  */
-import { u8aConcat, u8aToHex } from '@polkadot/util';
+import { hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, xxhashAsU8a } from '@polkadot/util-crypto';
-import type { ScaleCodec } from './types.js';
+import { Reader, type ScaleCodec } from './types.js';
 
 export type Hasher = 'Blake2_128' | 'Blake2_256' | 'Blake2_128Concat' | 'Twox128' | 'Twox256' | 'Twox64Concat' | 'Identity';
 
@@ -42,6 +42,8 @@ export interface StateReader {
 export interface State extends StateReader {
   /** `null` deletes the key. */
   set(key: string, value: Uint8Array | null): void;
+  /** The present keys starting with a hex prefix (a pallet's `iter_prefix`). */
+  keysWithPrefix(prefix: string): string[];
 }
 
 /** Plain map state: the head of the chain. */
@@ -53,6 +55,9 @@ export class MapState implements State {
   set(key: string, value: Uint8Array | null): void {
     if (value === null) this.map.delete(key);
     else this.map.set(key, value);
+  }
+  keysWithPrefix(prefix: string): string[] {
+    return [...this.map.keys()].filter((k) => k.startsWith(prefix));
   }
 }
 
@@ -67,6 +72,15 @@ export class Overlay implements State {
   }
   set(key: string, value: Uint8Array | null): void {
     this.changes.set(key, value);
+  }
+  keysWithPrefix(prefix: string): string[] {
+    const keys = new Set(this.parent.keysWithPrefix(prefix));
+    for (const [k, v] of this.changes) {
+      if (!k.startsWith(prefix)) continue;
+      if (v === null) keys.delete(k);
+      else keys.add(k);
+    }
+    return [...keys];
   }
   commit(): void {
     for (const [k, v] of this.changes) this.parent.set(k, v);
@@ -154,6 +168,24 @@ export class StorageItem<K extends unknown[], V> {
 
   remove(state: State, ...keys: K): void {
     state.set(this.key(...keys), null);
+  }
+
+  /**
+   * Every present entry as its decoded keys and value (`iter`). Needs hashers that keep the key
+   * (Identity, *Concat), as every iterated subtensor item has.
+   */
+  entries(state: State): [K, V][] {
+    const prefixLength = this.prefixHex.length;
+    return state.keysWithPrefix(this.prefixHex).map((hex) => {
+      const r = new Reader(hexToU8a(`0x${hex.slice(prefixLength)}`));
+      const keys = this.def.keys.map(({ hasher, type }) => {
+        if (hasher === 'Blake2_128Concat') r.take(16);
+        else if (hasher === 'Twox64Concat') r.take(8);
+        else if (hasher !== 'Identity') throw new Error(`${this.pallet}.${this.def.name}: ${hasher} keys cannot be iterated`);
+        return this.codec.codec(type).decode(r);
+      }) as K;
+      return [keys, this.codec.decode(this.def.value, state.get(hex)!) as V];
+    });
   }
 
   /** Read-modify-write. */

@@ -1,6 +1,7 @@
 /**
  * What a compute backend does for the miner and for `flopnet bench`: run a challenge to a Merkle root,
- * keep the results until the openings are answered, then free them.
+ * keep what it needs to open any committed row (the rows themselves, or the roots of bands of rows it
+ * recomputes: node.ts) until the openings are answered, then forget it.
  */
 import { FlopnetError } from '../../shared/errors.js';
 import type { Challenge, DeviceInfo, RowOpening, RowRef } from '../../shared/challenge/types.js';
@@ -57,10 +58,10 @@ export interface ComputeBackend {
   start?(): Promise<void>;
   /**
    * Runs the challenge, GEMM by GEMM until all m are done or `stopAt` leaves no room for another, and
-   * commits to the results, which stay held (as the committed part) until `release`.
+   * commits to the results, which stay openable (as the committed part) until `release`.
    */
   execute(challenge: Challenge, options?: ExecuteOptions): Promise<Execution>;
-  /** Opens held result rows with their Merkle paths. */
+  /** Opens committed result rows with their Merkle paths; an error, never a row it did not commit to. */
   open(challengeId: string, rows: readonly RowRef[]): Promise<RowOpening[]>;
   /** Frees what `execute` held for the challenge; a no-op when nothing is held. */
   release(challengeId: string): Promise<void>;

@@ -1,13 +1,16 @@
 /**
  * The CPU backend's worker thread: generates input rows, multiplies and hashes result rows in shared
- * memory, one task (a band of rows of one matrix) per message, and builds the Merkle tree over the
- * leaves (off the main thread, which answers the network while a window closes). Loaded through cpu-worker.mjs, which
- * registers tsx first so this file runs as TypeScript under `node bin/flopnet.mjs` and under vitest alike.
+ * memory, one task (a band of rows of one matrix) per message. Loaded through
+ * cpu-worker.mjs, which registers tsx first so this file runs as TypeScript under `node bin/flopnet.mjs`
+ * and under vitest alike.
+ *
+ * Generation, the product and hashing are separate tasks, so another GEMM (a BLAS or WebAssembly one)
+ * can replace `gemm` alone. Whatever replaces it must give the same bits when the same band task runs
+ * again: openings recompute a row's band with the same task (cpu.ts).
  */
-import { randomInt } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { colOfB, rowOfA, type MatrixKey } from '../../shared/challenge/elements.js';
-import { hashLeaf, HASH_BYTES, merkleLevels } from '../../shared/challenge/merkle.js';
+import { hashLeaf, HASH_BYTES } from '../../shared/challenge/merkle.js';
 import type { Precision } from '../../shared/challenge/types.js';
 import { roundToFp16, roundToMantissa } from './adversary.js';
 
@@ -43,6 +46,14 @@ export interface GemmTask {
   skip?: number;
   /** Plant a NaN in each row (an adversary). */
   nan?: boolean;
+  /** Row r holds the product of A's row r ^ 1 (the swap-rows adversary commits rows at the wrong index). */
+  swap?: boolean;
+  /**
+   * Which rows a cheat skips and what it invents come from (salt, matrix, row), not from a random source,
+   * so a recomputed band gives the same bits as the first computation (openings recompute, cpu.ts).
+   */
+  salt?: number;
+  matrix?: number;
 }
 
 export interface HashTask {
@@ -53,21 +64,11 @@ export interface HashTask {
   from: number;
   to: number;
   c: SharedArrayBuffer;
+  /** Receives the leaf of row r at r·32. */
   leaves: SharedArrayBuffer;
-  /** Leaf index of row 0 of this matrix (j·n). */
-  firstLeaf: number;
 }
 
-export interface TreeTask {
-  type: 'tree';
-  leaves: SharedArrayBuffer;
-  /** Leaves in the tree: the first `count` leaf hashes of `leaves`. */
-  count: number;
-  /** Receives every level, leaves first, one after the other (merkleNodeCount(count) hashes). */
-  tree: SharedArrayBuffer;
-}
-
-export type Task = GenerateTask | GemmTask | HashTask | TreeTask;
+export type Task = GenerateTask | GemmTask | HashTask;
 export type TaskMessage = { id: number; task: Task };
 export type TaskReply = { id: number; error?: string };
 
@@ -92,8 +93,16 @@ export function generate(task: GenerateTask): void {
   }
 }
 
-/** A stand-in value of the size an honest entry has (≈ √k), for rows a cheater did not compute. */
-const invented = (k: number): number => (randomInt(2_000_001) / 1_000_000 - 1) * Math.sqrt(k);
+/** A 32-bit hash of three words (murmur3's finaliser): the cheats' stand-in for a random source. */
+function mix(a: number, b: number, c: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
+  h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35) ^ c;
+  h = Math.imul(h ^ (h >>> 13), 0x27d4eb2f);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** A stand-in value of the size an honest entry has (≈ √k), for entries a cheater did not compute. */
+const invented = (k: number, salt: number, row: number, col: number): number => ((mix(salt, row, col) / 2 ** 32) * 2 - 1) * Math.sqrt(k);
 
 type Vec = Float32Array | Float64Array;
 
@@ -152,13 +161,15 @@ export function gemm(task: GemmTask): void {
   const bt = vector(task.bt, task.wide);
   const c = vector(task.c, task.wide);
   const { n, k } = task;
+  const salt = mix(task.salt ?? 0, task.matrix ?? 0, 0x5eed);
   for (let r = task.from; r < task.to; r++) {
     const out = r * n;
-    if (task.skip !== undefined && randomInt(1_000_000) < task.skip * 1_000_000) {
-      for (let col = 0; col < n; col++) c[out + col] = invented(k);
+    if (task.skip !== undefined && mix(salt, r, 0) < task.skip * 2 ** 32) {
+      for (let col = 0; col < n; col++) c[out + col] = invented(k, salt, r, col + 1);
       continue;
     }
-    resultRow(a, r * k, bt, n, k, c, out, task.accumulate);
+    const source = task.swap && (r ^ 1) < n ? r ^ 1 : r;
+    resultRow(a, source * k, bt, n, k, c, out, task.accumulate);
     if (task.nan) c[out + (r % n)] = Number.NaN;
   }
 }
@@ -167,25 +178,13 @@ export function hashRows(task: HashTask): void {
   const bytes = new Uint8Array(task.c);
   const leaves = new Uint8Array(task.leaves);
   const rowBytes = task.n * task.width;
-  for (let r = task.from; r < task.to; r++) {
-    leaves.set(hashLeaf(bytes.subarray(r * rowBytes, (r + 1) * rowBytes)), (task.firstLeaf + r) * HASH_BYTES);
-  }
-}
-
-export function buildTree(task: TreeTask): void {
-  const out = new Uint8Array(task.tree);
-  let offset = 0;
-  for (const level of merkleLevels(new Uint8Array(task.leaves, 0, task.count * HASH_BYTES))) {
-    out.set(level, offset);
-    offset += level.length;
-  }
+  for (let r = task.from; r < task.to; r++) leaves.set(hashLeaf(bytes.subarray(r * rowBytes, (r + 1) * rowBytes)), r * HASH_BYTES);
 }
 
 export function runTask(task: Task): void {
   if (task.type === 'generate') generate(task);
   else if (task.type === 'gemm') gemm(task);
-  else if (task.type === 'hash') hashRows(task);
-  else buildTree(task);
+  else hashRows(task);
 }
 
 if (parentPort && (workerData as { flopnetCpuWorker?: boolean } | undefined)?.flopnetCpuWorker) {

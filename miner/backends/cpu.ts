@@ -3,6 +3,10 @@
  * from the seed, fp32 accumulation, fp64 for the fp64 class), with worker threads sharing the matrices.
  * It is the ground truth other backends are compared with, not a way to earn: correct first.
  *
+ * Like the GPU backends it keeps no results: each GEMM's rows are hashed into the GEMM's tree as they are
+ * produced, and an opening recomputes the band of rows it falls in with the same task, checks the band's
+ * leaves against the tree it committed to, and answers from the recomputed rows.
+ *
  * Adversaries (./adversary.ts) hook in here, so tests and `flopnet bench` can run every cheat through the
  * real verifier.
  */
@@ -11,14 +15,13 @@ import { Worker } from 'node:worker_threads';
 import { FlopnetError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { silentLogger } from '../../shared/log.js';
-import { committedPart } from '../../shared/challenge/challenge.js';
 import { matrixKey } from '../../shared/challenge/elements.js';
-import { HASH_BYTES, merkleNodeCount, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
-import { PRECISIONS, type Challenge, type DeviceInfo, type RowOpening, type RowRef } from '../../shared/challenge/types.js';
-import { resultBytes } from '../../shared/challenge/verify.js';
-import { heldForOpening, nextGemmFits, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
+import { HASH_BYTES, merkleLevels, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
+import { PRECISIONS, type Challenge, type DeviceInfo, type RowRef } from '../../shared/challenge/types.js';
+import { nextGemmFits, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
+import { NodeBackend, type Dealer, type DeviceWorker, type GemmRowOpening, type WorkerRunOptions } from './node.js';
 import { cheaperInputBits, type Adversary } from './adversary.js';
-import type { Accumulation, Task, TaskMessage, TaskReply } from './cpu-worker.js';
+import type { Accumulation, GemmTask, Task, TaskMessage, TaskReply } from './cpu-worker.js';
 
 export interface CpuBackendOptions {
   /** Worker threads (default: the machine's available parallelism). */
@@ -26,12 +29,6 @@ export interface CpuBackendOptions {
   /** Make this backend cheat in one of the documented ways (tests, `flopnet bench`). */
   adversary?: Adversary;
   log?: Logger;
-}
-
-interface Held {
-  challenge: Challenge;
-  results: SharedArrayBuffer[];
-  levels: Uint8Array[];
 }
 
 /** A fixed set of worker threads, each taking one task at a time. */
@@ -139,16 +136,36 @@ const delay = (ms: number, signal?: AbortSignal) =>
     }, { once: true });
   });
 
-export class CpuBackend implements ComputeBackend {
-  readonly kind = 'cpu' as const;
+/** One GEMM's buffers: A (n×k), Bᵀ (n×k: the columns of B), C (n×n) and the leaves of C's rows. */
+interface GemmBuffers {
+  a: SharedArrayBuffer;
+  bt: SharedArrayBuffer;
+  c: SharedArrayBuffer;
+  leaves: SharedArrayBuffer;
+}
+
+/** How this device computes one challenge: the same for its run and for the recomputations of its openings. */
+interface Plan {
+  challenge: Challenge;
+  seed: Uint8Array;
+  width: number;
+  generate: boolean;
+  gemm: Omit<GemmTask, 'from' | 'to' | 'a' | 'bt' | 'c' | 'matrix'>;
+  roundInputsTo?: number;
+  /** The bands of rows each task covers; an opened row is recomputed with its band's task. */
+  bands: [number, number][];
+}
+
+/** The CPU as one device of a node (node.ts). */
+export class CpuDevice implements DeviceWorker {
+  readonly label = 'cpu';
   private readonly threads: number;
   private readonly adversary: Adversary | undefined;
   private readonly log: Logger;
   private pool: WorkerPool | undefined;
-  private readonly held = new Map<string, Held>();
+  /** Per challenge, each GEMM's tree (levels, leaves first) it committed to. */
+  private readonly kept = new Map<string, Map<number, Uint8Array[]>>();
   private closed = false;
-  /** Merkle tree time per leaf on this machine, learnt from each big tree (SHA-256 in JS: ~1.5 µs). */
-  private treeMsPerLeaf = 0.005;
 
   constructor(options: CpuBackendOptions = {}) {
     this.threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
@@ -173,16 +190,10 @@ export class CpuBackend implements ComputeBackend {
     await this.pool.ready;
   }
 
-  async execute(challenge: Challenge, options: ExecuteOptions = {}): Promise<Execution> {
-    await this.start();
-    const pool = this.pool!;
-    const { signal, onProgress } = options;
-    const started = performance.now();
+  private plan(challenge: Challenge, pool: WorkerPool): Plan {
     const adversary = this.adversary;
-    const { precision, m, n, k } = challenge;
+    const { precision, n } = challenge;
     const wide = precision === 'fp64';
-    const width = wide ? 8 : 4;
-
     let seed = challenge.seed;
     if (adversary?.kind === 'wrong-seed') {
       seed = seed.slice();
@@ -192,102 +203,164 @@ export class CpuBackend implements ComputeBackend {
     const roundInputsTo = cheaper === undefined ? undefined : cheaperInputBits(cheaper);
     const accumulate: Accumulation = cheaper === 'fp16acc' ? 'fp16' : wide && cheaper === undefined ? 'fp64' : 'fp32';
     const skip = adversary?.kind === 'lazy' ? adversary.fraction : adversary?.kind === 'fabricate' ? 1 : undefined;
+    return {
+      challenge,
+      seed,
+      width: wide ? 8 : 4,
+      generate: skip !== 1,
+      ...(roundInputsTo === undefined ? {} : { roundInputsTo }),
+      gemm: {
+        type: 'gemm',
+        wide,
+        n,
+        k: challenge.k,
+        accumulate,
+        salt: new DataView(challenge.seed.buffer, challenge.seed.byteOffset).getUint32(0, true),
+        ...(skip === undefined ? {} : { skip }),
+        ...(adversary?.kind === 'nan' ? { nan: true } : {}),
+        ...(adversary?.kind === 'swap-rows' ? { swap: true } : {}),
+      },
+      // Several bands per thread balance the threads' loads; one thread needs one band, and each band
+      // is a message to and from the worker per phase of every GEMM.
+      bands: bands(n, pool.size > 1 ? pool.size * 4 : 1),
+    };
+  }
 
-    const a = new SharedArrayBuffer(n * k * width);
-    const bt = new SharedArrayBuffer(n * k * width);
-    const leaves = new SharedArrayBuffer(m * n * HASH_BYTES);
-    const results: SharedArrayBuffer[] = [];
+  private buffers(plan: Plan): GemmBuffers {
+    const { n, k } = plan.challenge;
+    return {
+      a: new SharedArrayBuffer(n * k * plan.width),
+      bt: new SharedArrayBuffer(n * k * plan.width),
+      c: new SharedArrayBuffer(n * n * plan.width),
+      leaves: new SharedArrayBuffer(n * HASH_BYTES),
+    };
+  }
+
+  /** Generates GEMM j's inputs into `buffers` (all of A and B: a band's rows read every column of B). */
+  private async generate(pool: WorkerPool, plan: Plan, j: number, buffers: GemmBuffers): Promise<void> {
+    if (!plan.generate) return;
+    const { precision, k } = plan.challenge;
+    const keyA = matrixKey(plan.seed, 'A', j);
+    const keyB = matrixKey(plan.seed, 'B', j);
+    const rounding = plan.roundInputsTo === undefined ? {} : { roundInputsTo: plan.roundInputsTo };
+    await Promise.all(plan.bands.map(([from, to]) => pool.run({ type: 'generate', precision, keyA, keyB, k, from, to, a: buffers.a, bt: buffers.bt, ...rounding })));
+  }
+
+  /** Multiplies and hashes the rows of `bands` of GEMM j. */
+  private async multiply(pool: WorkerPool, plan: Plan, j: number, buffers: GemmBuffers, bands: readonly [number, number][]): Promise<void> {
+    const { a, bt, c } = buffers;
+    await Promise.all(bands.map(([from, to]) => pool.run({ ...plan.gemm, from, to, a, bt, c, matrix: j })));
+  }
+
+  private async hash(pool: WorkerPool, plan: Plan, buffers: GemmBuffers, bands: readonly [number, number][]): Promise<void> {
+    const n = plan.challenge.n;
+    await Promise.all(bands.map(([from, to]) => pool.run({ type: 'hash', n, width: plan.width, from, to, c: buffers.c, leaves: buffers.leaves })));
+  }
+
+  async run(challenge: Challenge, dealer: Dealer, { signal, stopAt, finishMs, done }: WorkerRunOptions): Promise<ExecutionTimings> {
+    await this.start();
+    const pool = this.pool!;
+    const plan = this.plan(challenge, pool);
+    const buffers = this.buffers(plan);
+    const kept = new Map<number, Uint8Array[]>();
+    this.kept.set(challenge.id, kept);
     const timings: ExecutionTimings = { generateMs: 0, gemmMs: 0, hashMs: 0 };
-    // Several bands per thread balance the threads' loads; one thread needs one band, and each band
-    // is a message to and from the worker per phase of every GEMM.
-    const rowBands = bands(n, pool.size > 1 ? pool.size * 4 : 1);
-    const phase = async (name: keyof ExecutionTimings, tasks: Task[]) => {
+    const phase = async (name: keyof ExecutionTimings, work: () => Promise<unknown>) => {
       signal?.throwIfAborted();
       const t0 = performance.now();
-      await Promise.all(tasks.map((task) => pool.run(task)));
+      await work();
       timings[name] += performance.now() - t0;
     };
-
-    // Pace of one GEMM (generate, multiply, hash its rows), the slowest so far; the tree's cost from
-    // what the last tree took per leaf, with room for a busier moment.
+    // Pace of one GEMM (generate, multiply, hash its rows and its tree), the slowest so far.
     let slowestGemmMs = 0;
-    let gemms = 0;
-    const treeMs = (leafCount: number) => 1.5 * leafCount * this.treeMsPerLeaf;
-    while (gemms < m && nextGemmFits(options.stopAt, gemms, slowestGemmMs, treeMs((gemms + 1) * n))) {
-      const j = gemms;
+    for (let count = 0; nextGemmFits(stopAt, count, slowestGemmMs, finishMs(count + 1)); count++) {
+      const j = dealer.next();
+      if (j === undefined) break;
       const gemmStarted = performance.now();
-      const c = new SharedArrayBuffer(n * n * width);
-      results.push(c);
-      if (skip !== 1) {
-        const keyA = matrixKey(seed, 'A', j);
-        const keyB = matrixKey(seed, 'B', j);
-        await phase('generateMs', rowBands.map(([from, to]) => ({ type: 'generate', precision, keyA, keyB, k, from, to, a, bt, ...(roundInputsTo === undefined ? {} : { roundInputsTo }) })));
-      }
-      await phase('gemmMs', rowBands.map(([from, to]) => ({ type: 'gemm', wide, n, k, from, to, a, bt, c, accumulate, ...(skip === undefined ? {} : { skip }), ...(adversary?.kind === 'nan' ? { nan: true } : {}) })));
-      if (adversary?.kind === 'swap-rows') swapRowPairs(new Uint8Array(c), n * width, n);
-      await phase('hashMs', rowBands.map(([from, to]) => ({ type: 'hash', n, width, from, to, c, leaves, firstLeaf: j * n })));
-      gemms++;
+      await phase('generateMs', () => this.generate(pool, plan, j, buffers));
+      await phase('gemmMs', () => this.multiply(pool, plan, j, buffers, plan.bands));
+      await phase('hashMs', () => this.hash(pool, plan, buffers, plan.bands));
+      // The GEMM's tree here: n hashes (a few hundred µs for a CPU's n), cheaper than a worker round trip.
+      let levels: Uint8Array[] = [];
+      await phase('hashMs', async () => (levels = merkleLevels(new Uint8Array(new Uint8Array(buffers.leaves)))));
+      kept.set(j, levels);
+      done(j, merkleRoot(levels));
       slowestGemmMs = Math.max(slowestGemmMs, performance.now() - gemmStarted);
-      onProgress?.(gemms / m);
     }
-    const t0 = performance.now();
-    const levels = await this.tree(pool, leaves, gemms * n);
-    const treeTook = performance.now() - t0;
-    timings.hashMs += treeTook;
-    // Small trees time mostly fixed costs: learn the per-leaf cost from trees big enough to matter.
-    if (gemms * n >= 4096) this.treeMsPerLeaf = treeTook / (gemms * n);
-    const committed = committedPart(challenge, gemms);
-    this.held.set(challenge.id, { challenge: committed, results, levels });
-    if (adversary?.kind === 'late') await delay(Math.max(0, challenge.deadlineMs - (performance.now() - started)) + 50, signal);
-    this.log.debug('executed challenge', { id: challenge.id, precision, gemms, m, n, k, ...timings });
-    return { challengeId: challenge.id, gemms, root: merkleRoot(levels), timings };
+    this.log.debug('ran challenge', { id: challenge.id, precision: challenge.precision, gemms: kept.size, ...timings });
+    return timings;
   }
 
-  /** The tree's levels over the first `count` leaves, built on a worker thread. */
-  private async tree(pool: WorkerPool, leaves: SharedArrayBuffer, count: number): Promise<Uint8Array[]> {
-    const tree = new SharedArrayBuffer(merkleNodeCount(count) * HASH_BYTES);
-    await pool.run({ type: 'tree', leaves, count, tree });
-    const levels: Uint8Array[] = [];
-    for (let offset = 0, width = count; ; width = Math.ceil(width / 2)) {
-      levels.push(new Uint8Array(tree, offset * HASH_BYTES, width * HASH_BYTES));
-      offset += width;
-      if (width === 1) return levels;
-    }
-  }
-
-  async open(challengeId: string, rows: readonly RowRef[]): Promise<RowOpening[]> {
-    const held = heldForOpening(this.held, challengeId, rows);
-    const { n, precision } = held.challenge;
-    const rowBytes = n * resultBytes(precision);
-    return rows.map(({ matrix, row }) => {
-      const data = new Uint8Array(held.results[matrix]!, row * rowBytes, rowBytes).slice();
-      const path = merkleProof(held.levels, matrix * n + row);
-      if (this.adversary?.kind === 'forge-path') {
-        if (path.length > 0) path[0]![0]! ^= 1;
-        else data[0]! ^= 1;
+  /**
+   * Recomputes the bands the rows fall in, GEMM by GEMM, with the tasks that computed them first, and
+   * checks each recomputed row's leaf against the tree committed to before answering from it.
+   */
+  async open(challenge: Challenge, rows: readonly RowRef[]): Promise<GemmRowOpening[]> {
+    await this.start();
+    const pool = this.pool!;
+    const kept = this.kept.get(challenge.id);
+    const plan = this.plan(challenge, pool);
+    const { n } = challenge;
+    const rowBytes = n * plan.width;
+    const buffers = this.buffers(plan);
+    const out: GemmRowOpening[] = new Array(rows.length);
+    for (const j of new Set(rows.map((r) => r.matrix))) {
+      const levels = kept?.get(j);
+      if (!levels) throw new FlopnetError(`GEMM ${j} of challenge ${challenge.id} was not computed on ${this.label}`, { code: 'E_UNKNOWN_CHALLENGE' });
+      const mine = rows.map((ref, i) => ({ ...ref, i })).filter((ref) => ref.matrix === j);
+      const needed = plan.bands.filter(([from, to]) => mine.some(({ row }) => row >= from && row < to));
+      await this.generate(pool, plan, j, buffers);
+      await this.multiply(pool, plan, j, buffers, needed);
+      await this.hash(pool, plan, buffers, needed);
+      const leaves = new Uint8Array(buffers.leaves);
+      for (const [from, to] of needed) {
+        const recomputed = leaves.subarray(from * HASH_BYTES, to * HASH_BYTES);
+        if (!Buffer.from(recomputed).equals(Buffer.from(levels[0]!.subarray(from * HASH_BYTES, to * HASH_BYTES)))) {
+          throw new FlopnetError(`recomputed rows ${from}..${to - 1} of GEMM ${j} on ${this.label} differ from the rows committed to: not answering with them`, {
+            code: 'E_RECOMPUTE_MISMATCH',
+          });
+        }
       }
-      return { matrix, row, data, path };
-    });
+      for (const { row, i } of mine) {
+        const data = new Uint8Array(new Uint8Array(buffers.c, row * rowBytes, rowBytes));
+        const path = merkleProof(levels, row);
+        if (this.adversary?.kind === 'forge-path') {
+          if (path.length > 0) path[0]![0]! ^= 1;
+          else data[0]! ^= 1;
+        }
+        out[i] = { data, path };
+      }
+    }
+    return out;
   }
 
   async release(challengeId: string): Promise<void> {
-    this.held.delete(challengeId);
+    this.kept.delete(challengeId);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.held.clear();
+    this.kept.clear();
     await this.pool?.close();
     this.pool = undefined;
   }
 }
 
-function swapRowPairs(bytes: Uint8Array, rowBytes: number, n: number): void {
-  const tmp = new Uint8Array(rowBytes);
-  for (let r = 0; r + 1 < n; r += 2) {
-    tmp.set(bytes.subarray(r * rowBytes, (r + 1) * rowBytes));
-    bytes.copyWithin(r * rowBytes, (r + 1) * rowBytes, (r + 2) * rowBytes);
-    bytes.set(tmp, (r + 1) * rowBytes);
+/** The CPU reference backend: a node of one CPU device. */
+export class CpuBackend extends NodeBackend {
+  private readonly adversary: Adversary | undefined;
+
+  constructor(options: CpuBackendOptions = {}) {
+    super([new CpuDevice(options)], { kind: 'cpu', ...(options.log ? { log: options.log.child('cpu') } : {}) });
+    this.adversary = options.adversary;
+  }
+
+  /** As a node does; the `late` adversary then holds the root until the window is over. */
+  override async execute(challenge: Challenge, options: ExecuteOptions = {}): Promise<Execution> {
+    const started = performance.now();
+    const execution = await super.execute(challenge, options);
+    if (this.adversary?.kind === 'late') await delay(Math.max(0, challenge.deadlineMs - (performance.now() - started)) + 50, options.signal);
+    return execution;
   }
 }
 

@@ -6,6 +6,9 @@
  * GPU it is not using. Inputs are generated and rows hashed on the host (gpu.js has no 32×32→64 integer
  * multiply for Philox and no byte output for SHA-256); only the product runs in gpu.js.
  *
+ * It keeps each GEMM's result rows in host memory until the openings (the design card's backend is for
+ * small GEMMs; the CUDA and CPU backends recompute instead).
+ *
  * Accuracy: the GL and WebAssembly modes accumulate in fp32 like the class asks; 'cpu' mode runs the
  * kernel as JavaScript and accumulates in doubles, then stores fp32. That is more accurate than fp32
  * accumulation, so it stays inside the verifier's tolerance (which bounds the error, not its sign).
@@ -15,11 +18,11 @@ import gpujs from 'gpu.js';
 import { FlopnetError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { silentLogger } from '../../shared/log.js';
-import { committedPart } from '../../shared/challenge/challenge.js';
 import { colOfB, matrixKey, rowOfA } from '../../shared/challenge/elements.js';
 import { HASH_BYTES, hashLeaf, merkleLevels, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
-import type { Challenge, DeviceInfo, RowOpening, RowRef } from '../../shared/challenge/types.js';
-import { heldForOpening, nextGemmFits, type ComputeBackend, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
+import type { Challenge, DeviceInfo, RowRef } from '../../shared/challenge/types.js';
+import { nextGemmFits, type ExecutionTimings } from './backend.js';
+import { NodeBackend, type Dealer, type DeviceWorker, type GemmRowOpening, type WorkerRunOptions } from './node.js';
 
 const { GPU } = gpujs;
 
@@ -42,9 +45,9 @@ export interface GpujsBackendOptions {
   log?: Logger;
 }
 
-interface Held {
-  challenge: Challenge;
-  rows: Float32Array[][];
+/** One GEMM kept for its openings: its result rows and its tree. */
+interface KeptGemm {
+  rows: Float32Array[];
   levels: Uint8Array[];
 }
 
@@ -53,11 +56,11 @@ type MatmulKernel = ((a: Float32Array, bt: Float32Array) => Float32Array[]) & {
   destroy(): void;
 };
 
-export class GpujsBackend implements ComputeBackend {
-  readonly kind = 'gpujs' as const;
+export class GpujsDevice implements DeviceWorker {
+  readonly label = 'gpujs';
   private readonly gpu: InstanceType<typeof GPU>;
   private readonly log: Logger;
-  private readonly held = new Map<string, Held>();
+  private readonly kept = new Map<string, Map<number, KeptGemm>>();
   private readonly kernels = new Map<string, MatmulKernel>();
   /** The mode kernels ran in (known after the probe in `start`). */
   private mode = 'unknown';
@@ -123,14 +126,14 @@ export class GpujsBackend implements ComputeBackend {
     return kernel;
   }
 
-  async execute(challenge: Challenge, { signal, onProgress, stopAt }: ExecuteOptions = {}): Promise<Execution> {
+  async run(challenge: Challenge, dealer: Dealer, { signal, stopAt, finishMs, done }: WorkerRunOptions): Promise<ExecutionTimings> {
     await this.start();
     const { precision, m, n, k } = challenge;
     if (precision !== 'fp32') {
       throw new FlopnetError(`the gpu.js backend runs only the fp32 class, not ${precision}`, { code: 'E_PRECISION_UNSUPPORTED', hint: 'use --backend cpu or cuda for other classes' });
     }
     // The first GEMM must fit; later ones stop at free memory as they stop at the deadline (the loop
-    // below), since m is an offer sized for a window, not a promise that all m fit.
+    // below), since m is an offer sized for a window, not a promise that m results fit.
     const resultBytes = n * n * 4;
     const needed = 2 * n * k * 4 + resultBytes + m * n * HASH_BYTES * 2;
     if (needed > freemem()) {
@@ -143,13 +146,14 @@ export class GpujsBackend implements ComputeBackend {
     const timings: ExecutionTimings = { generateMs: 0, gemmMs: 0, hashMs: 0 };
     const a = new Float32Array(n * k);
     const bt = new Float32Array(n * k);
-    const leaves = new Uint8Array(m * n * HASH_BYTES);
-    const rows: Float32Array[][] = [];
-    // Pace of one GEMM, slowest so far; the tree's cost is bounded by the leaf hashing so far (about as
-    // many hashes as leaves, of fewer bytes).
+    const leaves = new Uint8Array(n * HASH_BYTES);
+    const kept = new Map<number, KeptGemm>();
+    this.kept.set(challenge.id, kept);
+    // Pace of one GEMM, slowest so far.
     let slowestGemmMs = 0;
-    for (let j = 0; j < m; j++) {
-      if (j >= 1 && (!nextGemmFits(stopAt, j, slowestGemmMs, timings.hashMs) || freemem() < resultBytes)) break;
+    for (let count = 0; nextGemmFits(stopAt, count, slowestGemmMs, finishMs(count + 1)) && (count === 0 || freemem() >= resultBytes); count++) {
+      const j = dealer.next();
+      if (j === undefined) break;
       signal?.throwIfAborted();
       const gemmStarted = performance.now();
       let t = gemmStarted;
@@ -164,40 +168,51 @@ export class GpujsBackend implements ComputeBackend {
       const c = kernel(a, bt).map((row) => Float32Array.from(row));
       timings.gemmMs += performance.now() - t;
       t = performance.now();
-      for (let r = 0; r < n; r++) leaves.set(hashLeaf(new Uint8Array(c[r]!.buffer, c[r]!.byteOffset, n * 4)), (j * n + r) * HASH_BYTES);
+      for (let r = 0; r < n; r++) leaves.set(hashLeaf(new Uint8Array(c[r]!.buffer, c[r]!.byteOffset, n * 4)), r * HASH_BYTES);
+      const levels = merkleLevels(leaves.slice());
       timings.hashMs += performance.now() - t;
-      rows.push(c);
-      onProgress?.((j + 1) / m);
+      kept.set(j, { rows: c, levels });
+      done(j, merkleRoot(levels));
       // Let the event loop breathe between GEMMs: gpu.js runs synchronously on this thread.
       await new Promise((resolve) => setImmediate(resolve));
       slowestGemmMs = Math.max(slowestGemmMs, performance.now() - gemmStarted);
     }
-    const gemms = rows.length;
-    const t = performance.now();
-    const levels = merkleLevels(leaves.subarray(0, gemms * n * HASH_BYTES));
-    timings.hashMs += performance.now() - t;
-    this.held.set(challenge.id, { challenge: committedPart(challenge, gemms), rows, levels });
-    return { challengeId: challenge.id, gemms, root: merkleRoot(levels), timings };
+    return timings;
   }
 
-  async open(challengeId: string, refs: readonly RowRef[]): Promise<RowOpening[]> {
-    const held = heldForOpening(this.held, challengeId, refs);
-    const { n } = held.challenge;
+  async open(challenge: Challenge, refs: readonly RowRef[]): Promise<GemmRowOpening[]> {
+    const kept = this.kept.get(challenge.id);
     return refs.map(({ matrix, row }) => {
-      const values = held.rows[matrix]![row]!;
-      return { matrix, row, data: new Uint8Array(values.slice().buffer), path: merkleProof(held.levels, matrix * n + row) };
+      const gemm = kept?.get(matrix);
+      if (!gemm) throw new FlopnetError(`GEMM ${matrix} of challenge ${challenge.id} was not computed on ${this.label}`, { code: 'E_UNKNOWN_CHALLENGE' });
+      return { data: new Uint8Array(gemm.rows[row]!.slice().buffer), path: merkleProof(gemm.levels, row) };
     });
   }
 
   async release(challengeId: string): Promise<void> {
-    this.held.delete(challengeId);
+    this.kept.delete(challengeId);
   }
 
   async close(): Promise<void> {
-    this.held.clear();
+    this.kept.clear();
     for (const kernel of this.kernels.values()) kernel.destroy();
     this.kernels.clear();
     this.gpu.destroy();
+  }
+}
+
+/** The gpu.js backend: a node of one gpu.js device. */
+export class GpujsBackend extends NodeBackend {
+  private readonly device: GpujsDevice;
+  constructor(options: GpujsBackendOptions = {}) {
+    const device = new GpujsDevice(options);
+    super([device], { kind: 'gpujs', ...(options.log ? { log: options.log.child('gpujs') } : {}) });
+    this.device = device;
+  }
+
+  /** True only when the arithmetic runs on a GPU (a GL/WebGPU mode with a hardware renderer). */
+  get onGpu(): boolean {
+    return this.device.onGpu;
   }
 }
 

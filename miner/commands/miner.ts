@@ -12,9 +12,10 @@ import { coldkeyOf, hotkeyOf, withClient } from '../../shared/chain/cli.js';
 import type { ChainClient } from '../../shared/chain/client.js';
 import { MetagraphSync } from '../../shared/chain/metagraph.js';
 import { taoToRao } from '../../shared/chain/units.js';
+import { sameEndpoint } from '../../shared/chain/ip.js';
 import { DEFAULT_SLOT_BLOCKS } from '../../shared/challenge/schedule.js';
 import { createSigner } from '../../shared/protocol/signing.js';
-import { BACKEND_KINDS, createBackend } from '../backends/index.js';
+import { BACKEND_KINDS, createBackend, devicesOption } from '../backends/index.js';
 import { ADVERSARY_FORMS, parseAdversary } from '../backends/adversary.js';
 import { Miner, type MinerStats } from '../miner.js';
 import { DeviceQueue } from '../queue.js';
@@ -32,6 +33,7 @@ export const minerOptions = defineOptions({
     schema: z.enum(BACKEND_KINDS, 'auto, cpu, gpujs or cuda'),
     default: 'auto' as (typeof BACKEND_KINDS)[number],
   },
+  ...devicesOption,
   register: {
     key: 'register',
     description: 'register the hotkey first (burned_register, paid by the coldkey) when it is not registered',
@@ -73,6 +75,7 @@ export const minerOptions = defineOptions({
     arg: '<form>',
     description: `cheat on purpose, to watch validators catch it (demos, validator tests): ${ADVERSARY_FORMS.join(' | ')}`,
     schema: z.string().min(1),
+    helpGroup: 'Testing:',
   },
 });
 
@@ -113,7 +116,7 @@ class AxonPublisher {
 
   /** Resolves once published or refused for a reason worth retrying; throws for anything else. */
   async check(current: { ip: string; port: number } | undefined, block: number): Promise<void> {
-    if (current && current.ip === this.ip && current.port === this.port) return;
+    if (sameEndpoint(current, { ip: this.ip, port: this.port })) return;
     if (this.inFlight || block - this.lastAttempt < PUBLISH_RETRY_BLOCKS) return;
     this.inFlight = true;
     this.lastAttempt = block;
@@ -139,6 +142,7 @@ export const minerCommand = defineCommand({
     'flopnet miner --netuid 1 --wallet.name miner --axon.port 8091 --axon.external_ip 203.0.113.7',
     'flopnet miner --netuid 1 --register --backend cpu --subtensor.chain_endpoint ws://127.0.0.1:9944 --axon.external_ip 127.0.0.1',
     'flopnet miner --netuid 1 --wallet.name miner --axon.external_ip 203.0.113.7 --extra-hotkeys second:8092',
+    'flopnet miner --netuid 1 --wallet.name miner --axon.external_ip 203.0.113.7 --backend cuda --devices all',
   ],
   action: async ({ options, log: baseLog, signal, output }) => {
     const { netuid } = options;
@@ -171,6 +175,7 @@ export const minerCommand = defineCommand({
     const backend = await createBackend(options.backend, log.child('backend'), {
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
       ...(adversary ? { adversary } : {}),
+      ...(options.devices ? { devices: options.devices } : {}),
     });
     try {
       await withClient(options, log, signal, async (client) => {

@@ -19,8 +19,11 @@ import type { ChainContext } from './context.js';
 import { addStake, type AddStakeParameters } from './actions/addStake.js';
 import { burnedRegister, type BurnedRegisterParameters } from './actions/burnedRegister.js';
 import { commitWeights, type CommitWeightsParameters } from './actions/commitWeights.js';
+import { commitTimelockedWeights, type CommitTimelockedWeightsParameters } from './actions/commitTimelockedWeights.js';
 import { getBalance } from './actions/getBalance.js';
 import { getCommitments } from './actions/getCommitments.js';
+import { getConsensus, type GetConsensusParameters } from './actions/getConsensus.js';
+import { getRegistrationCost, type GetRegistrationCostParameters } from './actions/getRegistrationCost.js';
 import { getHyperparameters } from './actions/getHyperparameters.js';
 import { getMetagraph, subnetExists, type GetMetagraphParameters } from './actions/getMetagraph.js';
 import { getSubnetInfo, listSubnets } from './actions/getSubnetInfo.js';
@@ -62,6 +65,8 @@ function bindActions(ctx: ChainContext) {
     listSubnets: () => listSubnets(ctx),
     getHyperparameters: (p: { netuid: number }) => getHyperparameters(ctx, p),
     getWeights: (p: { netuid: number }) => getWeights(ctx, p),
+    getConsensus: (p: GetConsensusParameters) => getConsensus(ctx, p),
+    getRegistrationCost: (p: GetRegistrationCostParameters) => getRegistrationCost(ctx, p),
     getCommitments: (p: { netuid: number }) => getCommitments(ctx, p),
     getBalance: (p: { address: string }) => getBalance(ctx, p),
     burnedRegister: (p: BurnedRegisterParameters) => burnedRegister(ctx, p),
@@ -73,6 +78,7 @@ function bindActions(ctx: ChainContext) {
     setWeights: (p: SetWeightsParameters) => setWeights(ctx, p),
     commitWeights: (p: CommitWeightsParameters) => commitWeights(ctx, p),
     revealWeights: (p: RevealWeightsParameters) => revealWeights(ctx, p),
+    commitTimelockedWeights: (p: CommitTimelockedWeightsParameters) => commitTimelockedWeights(ctx, p),
     setHyperparameter: (p: SetHyperparameterParameters) => setHyperparameter(ctx, p),
     setCommitment: (p: SetCommitmentParameters) => setCommitment(ctx, p),
     transfer: (p: TransferParameters) => transfer(ctx, p),

@@ -158,6 +158,8 @@ export const MODULE_ERRORS: Readonly<Record<string, Explanation>> = {
   RevealTooEarly: { code: 'E_COMMIT_REVEAL', hint: 'reveal in the epoch after the commit (commit_reveal_period epochs later)' },
   TooManyUnrevealedCommits: { code: 'E_COMMIT_REVEAL', hint: 'reveal (or let expire) earlier commits before committing again' },
   InputLengthsUnequal: { code: 'E_BAD_WEIGHTS', hint: 'uids, values and salts must have matching lengths' },
+  IncorrectCommitRevealVersion: { code: 'E_COMMIT_REVEAL', hint: 'the runtime expects another commit-reveal version (CommitRevealWeightsVersion): upgrade flopnet' },
+  InvalidRevealRound: { code: 'E_COMMIT_REVEAL', hint: 'the drand reveal round is already past on chain: commit again (a new round is computed)' },
   // admin
   AdminActionProhibitedDuringWeightsWindow: { code: 'E_FREEZE_WINDOW', hint: 'hyperparameters are frozen near the epoch: retry after it, or (root) set admin_freeze_window 0' },
   TxRateLimitExceeded: { code: 'E_RATE_LIMIT', hint: 'the owner may change this hyperparameter once per owner rate limit (2 tempos by default): retry later' },
@@ -184,7 +186,7 @@ export function explainDispatchError(name: string): Explanation {
 }
 
 /**
- * subtensor's pool-level codes (`InvalidTransaction::Custom(n)`, `common/src/transaction_error.rs`):
+ * subtensor's pool-level codes (`InvalidTransaction::Custom(n)`, `common/src/transaction_error.rs` at spec 425):
  * the node refuses the extrinsic before any block, so no module error is emitted.
  */
 export const POOL_CUSTOM_CODES: Readonly<Record<number, { name: string } & Explanation>> = {
@@ -202,13 +204,20 @@ export const POOL_CUSTOM_CODES: Readonly<Record<number, { name: string } & Expla
   11: { name: 'InvalidIpAddress', code: 'E_BAD_AXON', hint: 'publish a routable address (not 127.0.0.1 or ::1) with --axon.external_ip' },
   12: { name: 'ServingRateLimitExceeded', code: 'E_RATE_LIMIT', hint: 'wait serving_rate_limit blocks before serving the axon again' },
   13: { name: 'InvalidPort', code: 'E_BAD_AXON', hint: 'publish a port from 1 to 65535' },
-  14: { name: 'BadRequest', code: 'E_CHAIN_REJECTED', hint: 'the call is malformed for this runtime' },
+  14: { name: 'ZeroMaxAmount', code: 'E_AMOUNT', hint: 'at this limit price the pool would take nothing: raise the limit price or the amount' },
   15: { name: 'InvalidRevealRound', code: 'E_COMMIT_REVEAL', hint: 'the drand reveal round is in the past: commit again' },
   16: { name: 'CommitNotFound', code: 'E_COMMIT_REVEAL', hint: 'no matching commit: reveal exactly what was committed, after committing' },
   17: { name: 'CommitBlockNotInRevealRange', code: 'E_COMMIT_REVEAL', hint: 'reveal in the epoch after the commit' },
   18: { name: 'InputLengthsUnequal', code: 'E_BAD_WEIGHTS', hint: 'uids and values must have the same length' },
   19: { name: 'UidNotFound', code: 'E_NOT_REGISTERED', hint: 'the hotkey has no uid on this subnet: register it first' },
+  20: { name: 'EvmKeyAssociateRateLimitExceeded', code: 'E_RATE_LIMIT', hint: 'an EVM key was associated with this hotkey recently: wait and retry' },
+  21: { name: 'ColdkeySwapDisputed', code: 'E_CHAIN_REJECTED', hint: 'a swap of this coldkey is disputed: it cannot transact until the dispute is resolved' },
+  22: { name: 'InvalidRealAccount', code: 'E_CHAIN_REJECTED', hint: 'the proxied (real) account is not valid for this call' },
+  23: { name: 'FailedShieldedTxParsing', code: 'E_CHAIN_REJECTED', hint: 'the MEV-shielded transaction could not be parsed: send it unshielded, or re-encrypt it' },
+  24: { name: 'InvalidShieldedTxPubKeyHash', code: 'E_CHAIN_REJECTED', hint: 'the MEV-shield key the transaction was sealed to is not current: re-encrypt it to the current key' },
   25: { name: 'NonAssociatedColdKey', code: 'E_WRONG_COLDKEY', hint: 'sign with the coldkey that owns this hotkey' },
+  26: { name: 'DelegateTakeTooLow', code: 'E_CHAIN_REJECTED', hint: 'the delegate take is below the subnet minimum' },
+  27: { name: 'DelegateTakeTooHigh', code: 'E_CHAIN_REJECTED', hint: 'the delegate take is above the maximum' },
   255: { name: 'BadRequest', code: 'E_CHAIN_REJECTED', hint: 'the chain refused the call as malformed (e.g. an invalid ip_type)' },
 };
 

@@ -72,3 +72,19 @@ export function u128ToIp(value: bigint | number | string, type: IpType | number)
   if (best < 0) return hex.join(':');
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
+
+/**
+ * Whether the axon on chain already points where the miner listens: same family, address and port,
+ * however the address was written (`2001:DB8:0::7` is `2001:db8::7`). A miner serves only when not, so
+ * it never spends the serving rate limit re-publishing what is already there.
+ */
+export function sameEndpoint(onChain: { ip: string; port: number } | undefined, wanted: { ip: string; port: number }): boolean {
+  if (!onChain || onChain.port !== wanted.port) return false;
+  try {
+    const a = ipToU128(onChain.ip);
+    const b = ipToU128(wanted.ip);
+    return a.ip === b.ip && a.ipType === b.ipType;
+  } catch {
+    return false;
+  }
+}

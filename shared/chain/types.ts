@@ -19,8 +19,15 @@ export interface Neuron {
   hotkey: string;
   coldkey: string;
   active: boolean;
-  /** Stake on this subnet, rao. */
+  /**
+   * Stake weight on this subnet, rao: alpha plus root stake × TaoWeight, what the chain ranks validator
+   * permits by and checks against StakeThreshold.
+   */
   stake: bigint;
+  /** Alpha staked to the hotkey on this subnet, rao (set by the chain client; absent in hand-built fixtures). */
+  alphaStake?: bigint;
+  /** Stake on the root subnet (netuid 0), rao, which counts × TaoWeight. */
+  rootStake?: bigint;
   axon: AxonInfo;
   validatorPermit: boolean;
   rank: number;

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import { PROTOCOL_VERSION, zChallenge, type Challenge, type Precision } from './types.js';
+import { MAX_DIM, MAX_GEMMS, PROTOCOL_VERSION, zChallenge, type Challenge, type Precision } from './types.js';
 
 export interface ChallengeParameters {
   precision: Precision;
@@ -27,7 +27,7 @@ export function createChallenge(parameters: ChallengeParameters): Challenge {
     const issue = parsed.error.issues[0];
     throw new UsageError(`Invalid challenge parameter ${issue?.path.join('.')}: ${issue?.message}`, {
       code: 'E_CHALLENGE_PARAMETERS',
-      hint: 'precision must be one of fp64, fp32, tf32, bf16, fp16, fp8; m in 1..1024; n and k in 1..131072',
+      hint: `precision must be one of fp64, fp32, tf32, bf16, fp16, fp8; m in 1..${MAX_GEMMS}; n and k in 1..${MAX_DIM}`,
     });
   }
   return parsed.data;
@@ -46,7 +46,7 @@ export function challengeFlops(challenge: Pick<Challenge, 'm' | 'n' | 'k'>): num
   return 2 * challenge.m * challenge.n * challenge.n * challenge.k;
 }
 
-/** Bytes of result a miner holds until the openings are answered. */
+/** Bytes of the results of m GEMMs of n×n: binary64 values for the fp64 class, binary32 for the others. */
 export function resultSize(challenge: Pick<Challenge, 'precision' | 'm' | 'n'>): number {
   return challenge.m * challenge.n * challenge.n * (challenge.precision === 'fp64' ? 8 : 4);
 }

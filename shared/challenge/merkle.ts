@@ -1,10 +1,15 @@
 /**
- * The commitment: a binary SHA-256 Merkle tree over result rows (docs/protocol.md §5).
+ * The commitment: SHA-256 Merkle trees over result rows (docs/protocol.md §5).
  *
  * Leaf = SHA-256(0x00 ‖ row bytes), node = SHA-256(0x01 ‖ left ‖ right): the prefixes keep a leaf from
  * ever being read as a node. A level with an odd count carries its last node up unchanged instead of
  * duplicating it, so no two different leaf lists share a root by repetition. Levels are stored flat
- * (32 bytes per node) because a challenge can have millions of leaves.
+ * (32 bytes per node) because a tree can have millions of leaves.
+ *
+ * The commitment has two levels of trees: each GEMM's n rows form a tree of their own (its root is the
+ * GEMM root), and the root a miner commits to is the tree over the GEMM roots, in GEMM order. A miner
+ * therefore finishes a GEMM's part of the commitment as soon as that GEMM is hashed, wherever it ran, and
+ * needs nothing but the GEMM roots to close the window.
  */
 import { createHash } from 'node:crypto';
 
@@ -85,6 +90,23 @@ export function proofLength(index: number, count: number): number {
 }
 
 /**
+ * Climbs from `hash`, at `index` of a `count`-node level, to the top of that tree with the siblings
+ * path[from..]; undefined when a sibling is malformed. Returns the top hash and the siblings used.
+ */
+function climb(hash: Uint8Array, index: number, count: number, path: readonly Uint8Array[], from: number): { top: Uint8Array; used: number } | undefined {
+  let used = from;
+  for (let i = index, width = count; width > 1; i = Math.floor(i / 2), width = Math.ceil(width / 2)) {
+    if ((i ^ 1) >= width) continue;
+    const sibling = path[used++];
+    if (!(sibling instanceof Uint8Array) || sibling.length !== HASH_BYTES) return undefined;
+    hash = i % 2 === 0 ? hashNode(hash, sibling) : hashNode(sibling, hash);
+  }
+  return { top: hash, used: used - from };
+}
+
+const sameHash = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+/**
  * Checks that `leaf` (a leaf hash) sits at `index` of a `count`-leaf tree with root `root`.
  * False on any malformed argument; never throws.
  */
@@ -92,13 +114,35 @@ export function verifyProof(leaf: Uint8Array, index: number, count: number, path
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || index < 0 || index >= count) return false;
   if (leaf.length !== HASH_BYTES || root.length !== HASH_BYTES) return false;
   if (path.length !== proofLength(index, count)) return false;
-  let hash = leaf;
-  let used = 0;
-  for (let i = index, width = count; width > 1; i = Math.floor(i / 2), width = Math.ceil(width / 2)) {
-    if ((i ^ 1) >= width) continue;
-    const sibling = path[used++]!;
-    if (!(sibling instanceof Uint8Array) || sibling.length !== HASH_BYTES) return false;
-    hash = i % 2 === 0 ? hashNode(hash, sibling) : hashNode(sibling, hash);
-  }
-  return Buffer.from(hash).equals(Buffer.from(root));
+  const climbed = climb(leaf, index, count, path, 0);
+  return climbed !== undefined && sameHash(climbed.top, root);
+}
+
+/** Siblings in the path of row `row` of GEMM `matrix` in a commitment over `gemms` GEMMs of `n` rows. */
+export function rowProofLength(matrix: number, row: number, gemms: number, n: number): number {
+  return proofLength(row, n) + proofLength(matrix, gemms);
+}
+
+/**
+ * The path of row `row` of GEMM `matrix`: its siblings in the GEMM's tree (`gemmLevels`, over the GEMM's
+ * n leaves), then the GEMM root's siblings in the tree over the GEMM roots (`topLevels`).
+ */
+export function rowProof(gemmLevels: readonly Uint8Array[], row: number, topLevels: readonly Uint8Array[], matrix: number): Uint8Array<ArrayBuffer>[] {
+  return [...merkleProof(gemmLevels, row), ...merkleProof(topLevels, matrix)];
+}
+
+/**
+ * Checks that `leaf` is row `row` of GEMM `matrix` under a commitment `root` over `gemms` GEMMs of `n`
+ * rows: the path climbs the GEMM's tree to its root, then the tree over the GEMM roots. False on any
+ * malformed argument; never throws.
+ */
+export function verifyRowProof(leaf: Uint8Array, matrix: number, row: number, gemms: number, n: number, path: readonly Uint8Array[], root: Uint8Array): boolean {
+  const whole = [matrix, row, gemms, n].every(Number.isSafeInteger);
+  if (!whole || matrix < 0 || matrix >= gemms || row < 0 || row >= n) return false;
+  if (leaf.length !== HASH_BYTES || root.length !== HASH_BYTES) return false;
+  if (path.length !== rowProofLength(matrix, row, gemms, n)) return false;
+  const inGemm = climb(leaf, row, n, path, 0);
+  if (!inGemm) return false;
+  const top = climb(inGemm.top, matrix, gemms, path, inGemm.used);
+  return top !== undefined && sameHash(top.top, root);
 }

@@ -64,21 +64,22 @@ export function philox(counter: readonly [number, number, number, number], key: 
  * validator's verification within its budget. Source (assembled by hand; checked against philox4x32 in
  * test/shared/challenge/philox.test.ts):
  *
- *   (func (export "philox") (param k0 k1 fixed from count alongRow i32)
- *     for i in 0..count:                            ;; element i of the block, 3 words at memory[12·i]
- *       (c0, c1) = alongRow ? (from + i, fixed) : (fixed, from + i);  c2 = c3 = 0;  (a, b) = (k0, k1)
+ *   (func (export "philox") (param k0 k1 line from count i32)
+ *     for i in 0..count:                            ;; call i of the block, 4 words at memory[16·i]
+ *       (c0, c1, c2, c3) = (from + i, line, 0, 0);  (a, b) = (k0, k1)
  *       repeat 10:
  *         p0 = u64(c0) * 0xD2511F53;  p1 = u64(c2) * 0xCD9E8D57
  *         (c0, c1, c2, c3) = (hi(p1) ^ c1 ^ a, lo(p1), hi(p0) ^ c3 ^ b, lo(p0))
  *         a += 0x9E3779B9;  b += 0xBB67AE85
- *       store c0, c1, c2)
+ *       store c0, c1, c2, c3)
  *   (memory (export "memory") 16)                   ;; 1 MiB
  */
-const PHILOX_WASM = 'AGFzbQEAAAABCgFgBn9/f39/fwADAgEABQMBABAHEwIGbWVtb3J5AgAGcGhpbG94AAAK0wEB0AECCX8CfkEAIQZBACEOAkADQCAGIARPDQEgBQRAIAMgBmohByACIQgFIAIhByADIAZqIQgLQQAhCUEAIQogACELIAEhDEEKIQ0DQCAHrULTvsSSDX4hDyAJrULXmvrsDH4hECAQQiCIpyAIcyALcyEHIBCnIQggD0IgiKcgCnMgDHMhCSAPpyEKIAtBufPd8XlqIQsgDEGF3Z7be2ohDCANQQFrIg0NAAsgDiAHNgIAIA4gCDYCBCAOIAk2AgggDkEMaiEOIAZBAWohBgwACwsL';
+const PHILOX_WASM =
+  'AGFzbQEAAAABCQFgBX9/f39/AAMCAQAFAwEAEAcTAgZtZW1vcnkCAAZwaGlsb3gAAArJAQHGAQIJfwJ+QQAhBUEAIQ0CQANAIAUgBE8NASADIAVqIQYgAiEHQQAhCEEAIQkgACEKIAEhC0EKIQwDQCAGrULTvsSSDX4hDiAIrULXmvrsDH4hDyAPQiCIpyAHcyAKcyEGIA+nIQcgDkIgiKcgCXMgC3MhCCAOpyEJIApBufPd8XlqIQogC0GF3Z7be2ohCyAMQQFrIgwNAAsgDSAGNgIAIA0gBzYCBCANIAg2AgggDSAJNgIMIA1BEGohDSAFQQFqIQUMAAsLCw==';
 
 interface PhiloxExports {
   memory: { buffer: ArrayBuffer };
-  philox(k0: number, k1: number, fixed: number, from: number, count: number, alongRow: number): void;
+  philox(k0: number, k1: number, line: number, from: number, count: number): void;
 }
 
 // The project's lib settings (ES2023, no DOM) do not declare WebAssembly; Node provides it.
@@ -88,16 +89,16 @@ const { Module, Instance } = (globalThis as unknown as {
 const wasm = new Instance(new Module(Buffer.from(PHILOX_WASM, 'base64'))).exports as PhiloxExports;
 const wasmWords = new Uint32Array(wasm.memory.buffer);
 
-/** Most elements one philoxBlock call generates (3 words each must fit the module's 1 MiB). */
+/** Most Philox calls one philoxBlock call makes (4 words each must fit the module's 1 MiB). */
 export const PHILOX_BLOCK = 65536;
 
 /**
- * Words x0, x1, x2 of Philox4x32-10 for `count` ≤ PHILOX_BLOCK consecutive counters with c2 = c3 = 0:
- * [from + i, fixed] along a row, [fixed, from + i] along a column. Element i's words are at 3i..3i+2 of the
+ * All four words of Philox4x32-10 for `count` ≤ PHILOX_BLOCK consecutive counters [from + i, line, 0, 0]
+ * (docs/protocol.md §3.3: the calls along one line of a matrix). Call i's words are at 4i..4i+3 of the
  * returned view, which the next call overwrites.
  */
-export function philoxBlock(k0: number, k1: number, fixed: number, from: number, count: number, alongRow: boolean): Uint32Array {
+export function philoxBlock(k0: number, k1: number, line: number, from: number, count: number): Uint32Array {
   if (!(count >= 0 && count <= PHILOX_BLOCK)) throw new RangeError(`philoxBlock count ${count} outside 0..${PHILOX_BLOCK}`);
-  wasm.philox(k0 | 0, k1 | 0, fixed | 0, from | 0, count, alongRow ? 1 : 0);
-  return wasmWords.subarray(0, 3 * count);
+  wasm.philox(k0 | 0, k1 | 0, line | 0, from | 0, count);
+  return wasmWords.subarray(0, 4 * count);
 }

@@ -5,7 +5,7 @@
  * throughput (so stopping between two GEMMs wastes little) but never so small that it times launch
  * overheads, within the memory the miner reported, with random jitter so no two rounds have the same
  * shape; and m, enough GEMMs that a device `headroom` times faster than last measured still has work to
- * the end of the window. A miner never measured is
+ * the end of the window (up to MAX_GEMMS GEMMs of 16384² × 65536: 58 PFLOP/s over a 10 s window). A miner never measured is
  * assumed to run at `startFlopsPerSecond`; it shows what it does in its first window, and its GEMMs
  * grow with what it showed.
  */
@@ -25,6 +25,11 @@ export const SIZING = {
   minDim: 128,
   /** k stays inside the range the tolerance was calibrated on (precision-calibration.md). */
   maxK: 65536,
+  /**
+   * Past this many GEMMs of the largest square shape, k lengthens (to maxK) before m grows further: a
+   * GEMM's rows cost the same to hash whatever k is, so a fast device's hashing share falls as k grows.
+   */
+  gemmsBeforeLongK: 1024,
   /** Dimensions above this are multiples of it (GEMM tile friendly; steps of 64 still give many shapes). */
   granule: 64,
   /** Share of the reported device memory one GEMM's inputs and result may use. */
@@ -103,13 +108,16 @@ export function sizeChallenge(input: SizingInput): ChallengeSize {
   const base = Math.min(dimCap, Math.max(SIZING.minDim / low, Math.cbrt(perWindow / SIZING.gemmsPerWindow / 2)));
   const n = roundDim(base * (low + SIZING.jitter * random()));
   let k = roundDim(base * (low + SIZING.jitter * random()));
-  const m = Math.max(1, Math.min(MAX_GEMMS, Math.ceil(offered / (2 * n * n * k))));
-  if (m === MAX_GEMMS && 2 * m * n * n * k < offered) {
-    // Even MAX_GEMMS GEMMs of the largest square shape are too little work: lengthen k (its working set grows linearly).
+  let m = Math.ceil(offered / (2 * n * n * k));
+  if (m > SIZING.gemmsBeforeLongK) {
+    // The largest square GEMMs are too few: lengthen k first (its working set grows linearly, and the
+    // rows to hash per FLOP shrink), then add GEMMs up to MAX_GEMMS.
     let kMax = Math.min(SIZING.maxK, MAX_DIM);
     while (kMax > k && gemmWorkingSet(input.precision, n, kMax) > budget) kMax = roundDim(kMax / 1.25);
-    k = Math.max(k, Math.min(kMax, roundDim(offered / (2 * m * n * n))));
+    k = Math.max(k, Math.min(kMax, roundDim(offered / (2 * SIZING.gemmsBeforeLongK * n * n))));
+    m = Math.ceil(offered / (2 * n * n * k));
   }
+  m = Math.max(1, Math.min(MAX_GEMMS, m));
   return { m, n, k, flops: 2 * m * n * n * k, flopsPerSecond: rate, deadlineMs };
 }
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export const PRECISIONS = ['fp64', 'fp32', 'tf32', 'bf16', 'fp16', 'fp8'] as const;
 export type Precision = (typeof PRECISIONS)[number];
@@ -12,8 +12,11 @@ export const zPrecision = z.enum(PRECISIONS);
 
 /** Bound on any one dimension; keeps index arithmetic exact and frames small. */
 export const MAX_DIM = 1 << 17;
-/** Bound on the number of GEMMs in one challenge. */
-export const MAX_GEMMS = 1024;
+/**
+ * Bound on the number of GEMMs in one challenge: with n ≤ 16384 and k ≤ 65536 (sizing.ts) it lets one
+ * challenge offer 2·16384·16384²·65536 ≈ 5.8·10^17 FLOPs, 58 PFLOP/s over a 10 s window.
+ */
+export const MAX_GEMMS = 16384;
 
 const bytes32 = z.instanceof(Uint8Array).refine((b) => b.length === 32, '32 bytes');
 const dim = z.number().int().min(1).max(MAX_DIM);
@@ -36,7 +39,7 @@ export const zChallenge = z.object({
 });
 export type Challenge = z.infer<typeof zChallenge>;
 
-/** The miner's answer to a challenge: how many GEMMs it finished (the first `gemms` of the m), and the Merkle root over their gemms·n result rows. */
+/** The miner's answer to a challenge: how many GEMMs it finished (the first `gemms` of the m), and the Merkle root over their GEMM roots (docs/protocol.md §5). */
 export const zCommitment = z.object({
   id: z.string(),
   gemms: z.number().int().min(1).max(MAX_GEMMS),
@@ -78,7 +81,9 @@ export type Openings = z.infer<typeof zOpenings>;
 /** What a miner reports about the device that answers challenges. */
 export const zDeviceInfo = z.object({
   backend: z.enum(['cpu', 'gpujs', 'cuda']),
+  /** The device, or the node: "8 × NVIDIA H200". */
   name: z.string().max(256),
+  /** Memory one GEMM's working set may use: on a node of several devices, the smallest device's (any device may get any GEMM). */
   memoryBytes: z.number().int().min(0),
   precisions: z.array(zPrecision).max(PRECISIONS.length),
   /** Free-form detail: driver version, gpu.js mode, core count. */

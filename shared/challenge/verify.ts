@@ -16,7 +16,7 @@ import {
   type RowOpening,
 } from './types.js';
 import { colOfB, matrixKey, rowOfA } from './elements.js';
-import { hashLeaf, verifyProof } from './merkle.js';
+import { hashLeaf, verifyRowProof } from './merkle.js';
 import { cryptoRandomInt, DEFAULT_ENTRIES_PER_ROW, pickColumns, type RandomInt } from './openings.js';
 import { entryBound, referenceDot } from './tolerance.js';
 
@@ -167,7 +167,6 @@ function check(
   }
 
   const width = resultBytes(precision);
-  const leafCount = m * n;
   const decoded: { opening: RowOpening; values: Float64Array }[] = [];
   for (let i = 0; i < asked.length; i++) {
     const opening = openings.rows[i]!;
@@ -178,7 +177,7 @@ function check(
     if (opening.data.length !== n * width) {
       return tally.verdict('bad_length', `row (${ref.matrix}, ${ref.row}) has ${opening.data.length} bytes, expected ${n} × ${width}`);
     }
-    if (!verifyProof(hashLeaf(opening.data), ref.matrix * n + ref.row, leafCount, opening.path, commitment.data.root)) {
+    if (!verifyRowProof(hashLeaf(opening.data), ref.matrix, ref.row, m, n, opening.path, commitment.data.root)) {
       return tally.verdict('bad_path', `row (${ref.matrix}, ${ref.row}): Merkle path does not reach the committed root`);
     }
     const values = decodeRow(precision, opening.data);

@@ -9,10 +9,69 @@ import { Command } from 'commander';
 import { FlopnetError, describeError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { configOption, jsonOption, loggingOptions } from '../config/common.js';
-import { addOptions, resolveOptions, type OptionSpecs, type ResolvedOptions } from '../config/options.js';
+import { checkConfigKeys, foreignKeys, readConfigFile } from '../config/file.js';
+import { addOptions, configPath, resolveSettings, type OptionSpecs, type ResolvedOptions, type SettingOrigin } from '../config/options.js';
 
 const baseOptions = { ...configOption, ...jsonOption, ...loggingOptions };
 type Base = typeof baseOptions;
+
+/** Every command's settings (its own and the base ones), as defineCommand declared them. */
+const commandSettings = new WeakMap<Command, OptionSpecs>();
+export const settingsOf = (command: Command): OptionSpecs | undefined => commandSettings.get(command);
+
+/** The config-file keys of every command under `root` that defineCommand made. */
+export function settingKeys(root: Command): Set<string> {
+  const keys = new Set<string>();
+  const walk = (c: Command): void => {
+    for (const spec of Object.values(settingsOf(c) ?? {})) if (spec.fileKey !== false) keys.add(spec.key);
+    c.commands.forEach(walk);
+  };
+  walk(root);
+  return keys;
+}
+
+/**
+ * A program whose commands load lazily registers here how to learn every command's settings, so
+ * a config file shared by a node's commands is told from one with a typo.
+ */
+const catalogues = new WeakMap<Command, () => Promise<ReadonlySet<string>>>();
+export function setSettingsCatalogue(program: Command, catalogue: () => Promise<ReadonlySet<string>>): void {
+  catalogues.set(program, catalogue);
+}
+
+function rootOf(command: Command): Command {
+  let c = command;
+  while (c.parent) c = c.parent;
+  return c;
+}
+
+export interface CommandSettings<S extends OptionSpecs> {
+  options: ResolvedOptions<S>;
+  origins: Record<keyof S, SettingOrigin>;
+  /** The config file read, if any. */
+  file?: string;
+  /** Keys of the file that are other commands' settings, skipped here. */
+  skipped: string[];
+}
+
+/**
+ * One resolution of a command's settings against all of its keys: flags > FLOPNET_* > --config >
+ * defaults. `command` has parsed its argv.
+ */
+export async function resolveCommandSettings<S extends OptionSpecs>(command: Command, specs: S, env: NodeJS.ProcessEnv = process.env): Promise<CommandSettings<S>> {
+  const path = configPath(command, env);
+  const file = path ? readConfigFile(path) : undefined;
+  let skipped: string[] = [];
+  if (file) {
+    const root = rootOf(command);
+    const catalogue = catalogues.get(root);
+    // Loading every command costs a second; only a key this command does not take needs it.
+    const elsewhere = foreignKeys(file, specs).length ? ((await catalogue?.()) ?? settingKeys(root)) : new Set<string>();
+    skipped = checkConfigKeys(file, specs, elsewhere);
+  }
+  const { options, origins } = resolveSettings(command, specs, { env, file });
+  return { options, origins, ...(file ? { file: file.path } : {}), skipped };
+}
 
 export interface ActionContext<S extends OptionSpecs> {
   options: ResolvedOptions<S> & ResolvedOptions<Base>;
@@ -88,8 +147,9 @@ export function reportError(error: unknown, json: boolean, log?: Logger): void {
 export function defineCommand<S extends OptionSpecs = {}>(def: DefineCommandOptions<S>): Command {
   const command = new Command(def.name).description(def.description);
   for (const a of def.args ?? []) command.argument(a);
-  const specs = (def.options ?? {}) as S;
-  addOptions(command, { ...specs, ...baseOptions });
+  const specs = { ...((def.options ?? {}) as S), ...baseOptions };
+  addOptions(command, specs);
+  commandSettings.set(command, specs);
   if (def.examples?.length) command.addHelpText('after', `\nExamples:\n${def.examples.map((e) => `  $ ${e}`).join('\n')}`);
   if (def.action) {
     const action = def.action;
@@ -98,10 +158,11 @@ export function defineCommand<S extends OptionSpecs = {}>(def: DefineCommandOpti
       let json = process.argv.some((a) => a === '--json' || a === '--json-output' || a === '--json-out');
       let log: Logger | undefined;
       try {
-        const base = resolveOptions(cmd, baseOptions);
-        json = base.json;
-        const options = { ...resolveOptions(cmd, specs), ...base } as ResolvedOptions<S> & ResolvedOptions<Base>;
-        log = createLoggerFromOptions(base, def.name);
+        const settings = await resolveCommandSettings(cmd, specs);
+        const options = settings.options as ResolvedOptions<S> & ResolvedOptions<Base>;
+        json = options.json;
+        log = createLoggerFromOptions(options, def.name);
+        if (settings.skipped.length) log.debug(`config file ${settings.file}: skipped settings of other commands`, { keys: settings.skipped.join(',') });
         installSignals(log);
         await action({
           options,
@@ -109,7 +170,7 @@ export function defineCommand<S extends OptionSpecs = {}>(def: DefineCommandOpti
           log,
           command: cmd,
           signal: shutdown.signal,
-          output: (result, render) => (base.json ? writeJson(result) : process.stdout.write(render(result) + '\n')),
+          output: (result, render) => (options.json ? writeJson(result) : process.stdout.write(render(result) + '\n')),
         });
       } catch (error) {
         reportError(error, json, log);

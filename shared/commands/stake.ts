@@ -37,8 +37,11 @@ export interface StakeResult {
   block: number;
 }
 
+/** add moves TAO (τ) in; remove takes the subnet's alpha (α) out. */
 const render = (r: StakeResult) =>
-  `${r.action === 'add' ? 'staked' : 'unstaked'} ${formatTao(r.amount)} ${r.action === 'add' ? 'τ to' : 'from'} ${r.hotkey} on subnet ${r.netuid} (block ${r.block})`;
+  r.action === 'add'
+    ? `staked ${formatTao(r.amount)} τ to ${r.hotkey} on subnet ${r.netuid} (block ${r.block})`
+    : `unstaked ${formatTao(r.amount)} α (subnet ${r.netuid}'s alpha) from ${r.hotkey} (block ${r.block})`;
 
 function stakeCommandFor(action: 'add' | 'remove') {
   return defineCommand({

@@ -12,6 +12,7 @@ import { formatTao } from '../chain/units.js';
 import { HYPERPARAMETERS } from '../chain/hyperparameters.js';
 import type { SubnetInfo } from '../chain/actions/getSubnetInfo.js';
 import type { Hyperparameters } from '../chain/actions/getHyperparameters.js';
+import type { ConsensusDiagnosis } from '../chain/consensus.js';
 
 const needNetuid = (netuid: number | undefined, example: string): number => {
   if (netuid === undefined) throw new UsageError('this command needs --netuid', { hint: example });
@@ -46,7 +47,9 @@ const start = defineCommand({
   },
 });
 
-function renderInfo(info: SubnetInfo | { subnets: number[] }): string {
+type ShownSubnet = SubnetInfo & { consensus?: ConsensusDiagnosis };
+
+function renderInfo(info: ShownSubnet | { subnets: number[] }): string {
   if ('subnets' in info) return info.subnets.length ? `subnets: ${info.subnets.join(', ')}` : 'no subnets';
   const rows: Array<[string, string]> = [
     ['netuid', String(info.netuid)],
@@ -58,25 +61,38 @@ function renderInfo(info: SubnetInfo | { subnets: number[] }): string {
     ['registration allowed', String(info.registrationAllowed ?? '?')],
     ['started (start_call)', String(info.started ?? '?')],
     ['commit-reveal', String(info.commitReveal ?? '?')],
+    ...(info.consensus ? [['consensus', info.consensus.summary] as [string, string]] : []),
   ];
-  return rows.map(([k, v]) => `${k.padEnd(22)} ${v}`).join('\n');
+  const lines = rows.map(([k, v]) => `${k.padEnd(22)} ${v}`);
+  if (info.consensus?.fix) lines.push('', `WARNING: ${info.consensus.fix}`);
+  return lines.join('\n');
 }
 
 const show = defineCommand({
   name: 'show',
-  description: 'show a subnet (with --netuid) or list the subnets',
+  description: 'show a subnet (with --netuid: owner, size, registration, and whether consensus can form) or list the subnets',
   options: { ...netuidOption, ...subtensorOptions },
   examples: ['flopnet subnet show', 'flopnet subnet show --netuid 1'],
   action: async ({ options, log, signal, output }) => {
     await withClient(options, log, signal, async (client) => {
-      const result = options.netuid === undefined ? { subnets: await client.listSubnets() } : await client.getSubnetInfo({ netuid: options.netuid });
+      const netuid = options.netuid;
+      const result =
+        netuid === undefined
+          ? { subnets: await client.listSubnets() }
+          : { ...(await client.getSubnetInfo({ netuid })), consensus: await client.getConsensus({ netuid }) };
       output(result, renderInfo);
     });
   },
 });
 
+/** Hyperparameters that are amounts of TAO: the chain (and `set`, and --json) count them in rao. */
+const TAO_AMOUNTS = new Set(['burn', 'min_burn', 'max_burn', 'stake_threshold']);
+
+const hyperparamText = (name: string, value: Hyperparameters[string]): string =>
+  TAO_AMOUNTS.has(name) && (typeof value === 'bigint' || typeof value === 'number') ? `${formatTao(BigInt(value))} τ (${value} rao)` : String(value);
+
 const renderHyperparams = (h: { netuid: number; hyperparameters: Hyperparameters }): string =>
-  `Hyperparameters of subnet ${h.netuid}:\n${table(['NAME', 'VALUE'], Object.entries(h.hyperparameters).map(([k, v]) => [k, String(v)]))}`;
+  `Hyperparameters of subnet ${h.netuid}:\n${table(['NAME', 'VALUE'], Object.entries(h.hyperparameters).map(([k, v]) => [k, hyperparamText(k, v)]))}`;
 
 const get = defineCommand({
   name: 'get',
@@ -102,7 +118,11 @@ const set = defineCommand({
   description: 'set a hyperparameter (owner coldkey; root-only ones need the sudo key)',
   args: ['<key>', '<value>'],
   options: { ...netuidOption, ...sudoOption, ...walletOptions, ...subtensorOptions },
-  examples: ['flopnet subnet hyperparams set commit_reveal_weights_enabled false --netuid 2 --wallet.name owner', `keys: ${settable.join(', ')}`],
+  examples: [
+    'flopnet subnet hyperparams set commit_reveal_weights_enabled false --netuid 2 --wallet.name owner',
+    'flopnet subnet hyperparams set min_burn 500000 --netuid 2 --wallet.name owner   # amounts of TAO in rao (1 TAO = 10^9 rao)',
+    `keys: ${settable.join(', ')}`,
+  ],
   action: async ({ options, args, log, signal, output }) => {
     const [name, value] = z.tuple([z.string(), z.string()]).parse(args);
     // Chain-wide settings (admin_freeze_window, ...) take no netuid.

@@ -157,6 +157,10 @@ function showMnemonics(json: boolean, mnemonics: readonly ['coldkey' | 'hotkey',
   return json ? '' : text;
 }
 
+/** btcli's line after a coldkey was made: the wallet and the coldkey, whatever --wallet.hotkey says. */
+const coldkeyLine = (r: WalletResult): string =>
+  `Wallet name: (${r.data.name}), path: (${r.data.path})` + (r.data.coldkey_ss58 ? `, coldkey ss58: (${r.data.coldkey_ss58})` : '');
+
 const summaryLine = (r: WalletResult): string =>
   `Wallet name: (${r.data.name}), path: (${r.data.path})` +
   (r.data.coldkey_ss58 ? `, coldkey ss58: (${r.data.coldkey_ss58})` : '') +
@@ -205,7 +209,7 @@ const newColdkeyCommand = withNegations(
   defineCommand({
     name: 'new-coldkey',
     description: 'create a new coldkey in a wallet (encrypted by default)',
-    options: { walletName, walletPath, ...nWordsOption, ...usePasswordOption, ...overwriteOption, ...uriOption },
+    options: { walletName, walletHotkey, walletPath, ...nWordsOption, ...usePasswordOption, ...overwriteOption, ...uriOption },
     action: async ({ options: o, log, output }) => {
       const usePassword = o.usePassword ?? o.uri === undefined;
       noteEncryption(log, 'coldkey', usePassword);
@@ -216,9 +220,9 @@ const newColdkeyCommand = withNegations(
         usePassword,
         overwrite: o.overwrite,
       });
-      const result = walletResult(o.walletName, o.walletPath, null, undefined, cold.coldkey);
+      const result = walletResult(o.walletName, o.walletPath, o.walletHotkey, undefined, cold.coldkey);
       const text = showMnemonics(o.json, [['coldkey', cold.mnemonic]]);
-      output(result, () => `${text}${text ? '\n' : ''}Coldkey created\n${summaryLine(result)}`);
+      output(result, () => `${text}${text ? '\n' : ''}Coldkey created\n${coldkeyLine(result)}`);
     },
   }),
   'store the coldkey unencrypted',
@@ -286,7 +290,7 @@ const regenColdkeyCommand = acceptBtcliJsonFlag(
     defineCommand({
       name: 'regen-coldkey',
       description: 'restore a coldkey from its mnemonic, seed or polkadot-js JSON backup (encrypted by default)',
-      options: { walletName, walletPath, ...regenOptions, ...usePasswordOption, ...overwriteOption },
+      options: { walletName, walletHotkey, walletPath, ...regenOptions, ...usePasswordOption, ...overwriteOption },
       examples: [
         'flopnet wallet regen-coldkey --wallet.name miner --mnemonic "word1 word2 ... word12"',
         'flopnet wallet regen-coldkey --wallet.name miner --json backup.json --json-password PW   # as in btcli',
@@ -301,8 +305,8 @@ const regenColdkeyCommand = acceptBtcliJsonFlag(
           usePassword: o.usePassword ?? true,
           overwrite: o.overwrite,
         });
-        const result = walletResult(o.walletName, o.walletPath, null, undefined, cold.coldkey);
-        output(result, () => `✅ Regenerated coldkey successfully!\n${summaryLine(result)}`);
+        const result = walletResult(o.walletName, o.walletPath, o.walletHotkey, undefined, cold.coldkey);
+        output(result, () => `✅ Regenerated coldkey successfully!\n${coldkeyLine(result)}`);
       },
     }),
       'store the coldkey unencrypted',
@@ -364,11 +368,14 @@ const listCommand = defineCommand({
 
 const showCommand = defineCommand({
   name: 'show',
-  description: "show a wallet's coldkey and hotkey addresses from its pub files (no password needed)",
-  options: { walletName, walletPath },
-  examples: ['flopnet wallet show --wallet.name miner --json'],
-  action: ({ options: o, output }) => {
-    const details = showWallet({ name: o.walletName, path: o.walletPath });
+  description: "show a wallet's coldkey and hotkey addresses from its pub files; a key without one is read from its keyfile (an encrypted one with its password, whose pub file is then written back)",
+  options: { walletName, walletHotkey: { ...walletHotkey, description: 'show only this hotkey (default: every hotkey)', default: undefined }, walletPath },
+  examples: ['flopnet wallet show --wallet.name miner --json', "printf '%s\\n' \"$PW\" | flopnet wallet show --wallet.name miner   # a coldkey without coldkeypub.txt"],
+  action: async ({ options: o, log, output }) => {
+    const details = await showWallet(
+      { name: o.walletName, path: o.walletPath },
+      { ...(o.walletHotkey !== undefined ? { hotkey: o.walletHotkey } : {}), onPubWritten: (path) => log.info(`wrote the missing pub file ${path}: the address needs no password from now on`) },
+    );
     output(details, (d) =>
       [
         `Wallet ${d.name}  (${d.path})`,

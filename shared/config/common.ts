@@ -62,7 +62,7 @@ export const walletOptions = defineOptions({
     description: 'wallet (coldkey) name',
     schema: name,
     default: 'default',
-    aliases: ['--wallet-name', '--wallet_name'],
+    aliases: ['--wallet-name', '--wallet_name', '--name'],
   },
   walletHotkey: {
     key: 'wallet.hotkey',
@@ -70,7 +70,7 @@ export const walletOptions = defineOptions({
     description: 'hotkey name inside the wallet',
     schema: name,
     default: 'default',
-    aliases: ['--wallet-hotkey', '--wallet_hotkey'],
+    aliases: ['--wallet-hotkey', '--wallet_hotkey', '--hotkey', '-H'],
   },
   walletPath: {
     key: 'wallet.path',
@@ -78,7 +78,7 @@ export const walletOptions = defineOptions({
     description: 'directory holding the wallets',
     schema: z.string().min(1).transform(expandWalletPath),
     default: DEFAULT_WALLET_PATH,
-    aliases: ['--wallet-path', '--wallet_path'],
+    aliases: ['--wallet-path', '--wallet_path', '-p'],
   },
 });
 

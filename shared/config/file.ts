@@ -1,8 +1,9 @@
 /**
  * Config files: JSON or YAML, nested (`wallet: {name: x}`) or dotted (`"wallet.name": x`).
- * Unknown keys are errors with a suggestion, so a typo never silently falls back to a default.
+ * Unknown keys are errors with a suggestion, so a typo never silently falls back to a default; a
+ * setting of another flopnet command is skipped, so one file can serve a node's every command.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
@@ -55,6 +56,9 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   return best;
 }
 
+/** No settings file needs more; a larger one is a wrong path (a log, a device), not settings. */
+export const MAX_DATA_FILE_BYTES = 1 << 20;
+
 /**
  * Reads a JSON (`.json`) or YAML (anything else) file a user points at. `what` names the file in errors
  * ("Config file", "Incentive config"); `flag` is the option that gave its path, for the hint.
@@ -63,8 +67,22 @@ export function readDataFile(path: string, what: string, code: string, flag: str
   const full = resolve(path);
   let text: string;
   try {
-    text = readFileSync(full, 'utf8');
+    const fd = openSync(full, 'r');
+    try {
+      const stat = fstatSync(fd);
+      if (!stat.isFile() || stat.size > MAX_DATA_FILE_BYTES) {
+        const why = stat.isFile() ? `${stat.size} bytes, more than the ${MAX_DATA_FILE_BYTES} a settings file may hold` : 'not a regular file';
+        throw new UsageError(`${what} ${full} is ${why}`, {
+          code,
+          hint: `check the path given to ${flag}`,
+        });
+      }
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`Cannot read ${what.toLowerCase()} ${full}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
       code,
       hint: `check the path given to ${flag}`,
@@ -81,7 +99,8 @@ export function readDataFile(path: string, what: string, code: string, flag: str
   }
 }
 
-export function readConfigFile(path: string, specs: Record<string, { key: string; fileKey?: false }>): ConfigFile {
+/** Reads a config file: a mapping of settings (or nothing at all). Which keys it may hold is checkConfigKeys' business. */
+export function readConfigFile(path: string): ConfigFile {
   const file = readDataFile(path, 'Config file', 'E_CONFIG_FILE', '--config or FLOPNET_CONFIG');
   const full = file.path;
   let data = file.data;
@@ -92,18 +111,52 @@ export function readConfigFile(path: string, specs: Record<string, { key: string
       hint: 'write settings as `key: value` lines, e.g. `netuid: 1`',
     });
   }
-  const known = Object.values(specs)
-    .filter((s) => s.fileKey !== false)
-    .map((s) => s.key);
-  for (const key of leafKeys(data as Record<string, unknown>)) {
-    if (known.includes(key)) continue;
+  return { path: full, data: data as Record<string, unknown> };
+}
+
+const covers = (keys: Iterable<string>, key: string): boolean => {
+  for (const k of keys) if (k === key || k.startsWith(key + '.')) return true;
+  return false;
+};
+
+/** The file's keys that are none of `specs`' settings: what to look up among the other commands'. */
+export function foreignKeys(file: ConfigFile, specs: Record<string, { key: string }>): string[] {
+  const keys = Object.values(specs).map((s) => s.key);
+  return leafKeys(file.data).filter((key) => !covers(keys, key));
+}
+
+/**
+ * Checks a config file's keys against the settings of the command reading it. A key that is a
+ * setting of another flopnet command (`elsewhere`) is returned, to be skipped; any other key, or a
+ * flag-only setting (`--overwrite`), is an error naming it.
+ */
+export function checkConfigKeys(
+  file: ConfigFile,
+  specs: Record<string, { key: string; fileKey?: false }>,
+  elsewhere: ReadonlySet<string> = new Set(),
+): string[] {
+  const all = Object.values(specs);
+  const known = all.filter((s) => s.fileKey !== false).map((s) => s.key);
+  const flagOnly = all.filter((s) => s.fileKey === false).map((s) => s.key);
+  const skipped: string[] = [];
+  for (const key of leafKeys(file.data)) {
     // A dotted key may be written as a nested mapping whose leaves we do not know yet.
-    if (known.some((k) => k.startsWith(key + '.'))) continue;
-    const near = suggest(key, known);
-    throw new UsageError(`Unknown setting "${key}" in config file ${full}`, {
+    if (covers(known, key)) continue;
+    if (flagOnly.includes(key)) {
+      throw new UsageError(`Setting "${key}" in config file ${file.path} can only be given on the command line`, {
+        code: 'E_CONFIG_KEY',
+        hint: `remove it from the file and pass --${key} where you mean it`,
+      });
+    }
+    if (covers(elsewhere, key)) {
+      skipped.push(key);
+      continue;
+    }
+    const near = suggest(key, [...known, ...elsewhere]);
+    throw new UsageError(`Unknown setting "${key}" in config file ${file.path}`, {
       code: 'E_CONFIG_KEY',
-      hint: near ? `did you mean "${near}"?` : `known settings: ${known.join(', ')}`,
+      hint: near ? `did you mean "${near}"?` : `this command's settings: ${known.join(', ')}`,
     });
   }
-  return { path: full, data: data as Record<string, unknown> };
+  return skipped;
 }

@@ -8,7 +8,7 @@
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { readConfigFile, lookupKey, type ConfigFile } from './file.js';
+import { lookupKey, type ConfigFile } from './file.js';
 
 export interface OptionSpec<T = unknown> {
   /** Dotted config key; also the long flag (`--wallet.name`). */
@@ -19,12 +19,14 @@ export interface OptionSpec<T = unknown> {
   arg?: string;
   short?: string;
   default?: T;
-  /** Other long flags that mean the same (btcli's `--wallet-name`, `--wallet_name`); hidden in help. */
+  /** Other flags that mean the same (btcli's `--wallet-name`, `--wallet_name`, `-H`); hidden in help. */
   aliases?: readonly string[];
   /** Expected form, for error messages (defaults to a description derived from the schema). */
   expect?: string;
   /** Settings such as `--config` itself are read from flags and the environment only. */
   fileKey?: false;
+  /** Heading `--help` lists the flag under (e.g. `Testing:`); the command's options otherwise. */
+  helpGroup?: string;
 }
 
 export type OptionSpecs = Record<string, OptionSpec<any>>;
@@ -48,6 +50,7 @@ export function addOptions(command: Command, specs: OptionSpecs): Command {
     const flags = `${spec.short ? spec.short + ', ' : ''}--${spec.key}${spec.arg ? ' ' + spec.arg : ''}`;
     const option = new Option(flags, spec.description);
     if (spec.default !== undefined && spec.arg) option.default(spec.default);
+    if (spec.helpGroup) option.helpGroup(spec.helpGroup);
     command.addOption(option);
     for (const alias of spec.aliases ?? []) {
       command.addOption(new Option(`${alias}${spec.arg ? ' ' + spec.arg : ''}`).hideHelp());
@@ -56,41 +59,53 @@ export function addOptions(command: Command, specs: OptionSpecs): Command {
   return command;
 }
 
-export interface ResolveContext {
-  env?: NodeJS.ProcessEnv;
-  /** Path of the config file; when absent, `--config` / `FLOPNET_CONFIG` among the flags decide. */
-  configFile?: string;
+export type Source = 'flag' | 'environment' | 'config file' | 'default';
+
+/** Where one setting's effective value came from, for `flopnet config show`. */
+export interface SettingOrigin {
+  key: string;
+  /** `unset`: no flag, variable, file key or default gave it a value. */
+  source: Source | 'unset';
+  /** The flag, variable or file that gave it (`--netuid`, `FLOPNET_NETUID`, `/etc/flopnet/miner.yaml`). */
+  from?: string;
 }
 
-type Source = 'flag' | 'environment' | 'config file' | 'default';
+function originOf(spec: OptionSpec, source: Source, file?: string): string {
+  return source === 'flag'
+    ? `--${spec.key}`
+    : source === 'environment'
+      ? envName(spec.key)
+      : source === 'config file'
+        ? `key "${spec.key}" in ${file}`
+        : `default of --${spec.key}`;
+}
 
 function fail(spec: OptionSpec, source: Source, raw: unknown, error: z.ZodError, where?: string): never {
   const issue = error.issues[0];
   const what = spec.expect ?? issue?.message ?? 'a valid value';
-  const origin =
-    source === 'flag'
-      ? `--${spec.key}`
-      : source === 'environment'
-        ? envName(spec.key)
-        : source === 'config file'
-          ? `key "${spec.key}" in ${where}`
-          : `default of --${spec.key}`;
+  const origin = originOf(spec, source, where);
   throw new UsageError(`Invalid value ${JSON.stringify(raw)} for ${origin}: expected ${what}`, {
     code: 'E_CONFIG_VALUE',
     hint: `fix ${origin}, or see --help for the accepted form`,
   });
 }
 
+/** The config file a command was pointed at: `--config`, else `FLOPNET_CONFIG`. */
+export function configPath(command: Command, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return (command.opts()['config'] as string | undefined) ?? env[envName('config')] ?? undefined;
+}
+
 /**
- * Reads every spec's value with the documented precedence and validates it.
- * `command` is the commander command whose action is running.
+ * Reads every spec's value with the documented precedence and validates it, once, against one set
+ * of specs and one (already read and checked) config file; says where each value came from.
  */
-export function resolveOptions<S extends OptionSpecs>(
+export function resolveSettings<S extends OptionSpecs>(
   command: Command,
   specs: S,
-  context: ResolveContext = {},
-): ResolvedOptions<S> {
+  context: { env?: NodeJS.ProcessEnv; file?: ConfigFile | undefined } = {},
+): { options: ResolvedOptions<S>; origins: Record<keyof S, SettingOrigin> } {
   const env = context.env ?? process.env;
+  const { file } = context;
   const values = command.opts() as Record<string, unknown>;
   const fromFlag = (spec: OptionSpec): unknown => {
     const attr = new Option(`--${spec.key}`).attributeName();
@@ -102,11 +117,8 @@ export function resolveOptions<S extends OptionSpecs>(
     return undefined;
   };
 
-  const configPath =
-    context.configFile ?? (values['config'] as string | undefined) ?? env[envName('config')] ?? undefined;
-  const file: ConfigFile | undefined = configPath ? readConfigFile(configPath, specs) : undefined;
-
   const out: Record<string, unknown> = {};
+  const origins: Record<string, SettingOrigin> = {};
   for (const [name, spec] of Object.entries(specs)) {
     let raw: unknown;
     let source: Source = 'default';
@@ -125,13 +137,19 @@ export function resolveOptions<S extends OptionSpecs>(
     }
     if (raw === undefined) {
       out[name] = undefined;
+      origins[name] = { key: spec.key, source: 'unset' };
       continue;
     }
     const parsed = spec.schema.safeParse(raw);
     if (!parsed.success) fail(spec, source, raw, parsed.error, file?.path);
     out[name] = parsed.data;
+    origins[name] = {
+      key: spec.key,
+      source,
+      ...(source === 'default' ? {} : { from: source === 'config file' ? file!.path : originOf(spec, source) }),
+    };
   }
-  return out as ResolvedOptions<S>;
+  return { options: out as ResolvedOptions<S>, origins: origins as Record<keyof S, SettingOrigin> };
 }
 
 // Schemas that accept the string a flag or an environment variable carries as well as a typed value.

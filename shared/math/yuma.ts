@@ -15,10 +15,11 @@
  * incentive; bonds (Yuma3 or classic) with the registered-since-last-epoch mask; dividends; the emission
  * split with its zero fallback; ⌊x × 65535⌋ outputs.
  *
- * Bit-exact with subtensor (BigInt fixed-point, see ./fixed.ts) for one mechanism where stake is the
- * hotkey's alpha (no root stake, no child keys). Not modelled: root stake × TaoWeight and child-key
- * stake inheritance (pass the combined stake rounded to rao if you need them), several mechanisms per
- * subnet, Rank/Trust/PruningScores (removed at HEAD). Liquid alpha uses float64 `exp` for its sigmoid, so
+ * Bit-exact with subtensor (BigInt fixed-point, see ./fixed.ts) for one mechanism and no child keys.
+ * Stake is the chain's stake weight, alpha + root stake × TaoWeight (`get_stake_weights_for_network`),
+ * which the chain keeps in I64F64 and the caller passes rounded down to rao: with root stake the
+ * normalised stake can differ in its last I32F32 bit. Not modelled: child-key stake inheritance, several
+ * mechanisms per subnet, Rank/Trust/PruningScores (removed at HEAD). Liquid alpha uses float64 `exp` for its sigmoid, so
  * bonds under liquid alpha can differ from the chain's in their last u16 unit.
  */
 import {
@@ -65,7 +66,7 @@ export type SparseRow = readonly (readonly [uid: number, value: number])[];
 export interface YumaInput {
   /** The block the epoch runs in. */
   currentBlock: number;
-  /** `TotalHotkeyAlpha` per uid, rao. */
+  /** Stake weight per uid, rao: `TotalHotkeyAlpha` + root stake × `TaoWeight` (alpha only without root stake). */
   stake: readonly bigint[];
   /** `Weights[netuid][uid]` as stored (raw u16, max-upscaled by set_weights). */
   weights: readonly SparseRow[];

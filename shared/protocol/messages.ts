@@ -12,12 +12,13 @@
  *   challenge Challenge       → Commitment       validator times send → root receipt on its own clock
  *   open      OpeningRequest  → Openings         once per challenge; the miner frees the results after
  *
- * Transport: binary WebSocket messages, one frame each, to ws://<axon ip>:<axon port>/ (the metagraph's
- * axon). A validator keeps one connection per axon and may send several requests on it; answers come in
- * any order, matched by `id`. Signed strings are in signing.ts (requestMessage, responseMessage). A miner
- * checks a request in this order and answers the first failure: size, msgpack, version, frame schema,
- * signature, receiver, timestamp window, nonce, registration, permit/stake, rate limit, body schema;
- * then the operation. Refusals before admission (registration, permit) are unsigned.
+ * Transport (docs/protocol.md §16): binary WebSocket messages, one frame each, to ws://<axon ip>:<axon
+ * port>/ (the metagraph's axon). A validator keeps one connection per axon endpoint, shared by every
+ * hotkey that publishes it, and may send several requests on it; answers come in any order, matched by
+ * `id`. Signed strings are in signing.ts (requestMessage, responseMessage); size limits in limits.ts. A
+ * miner checks a request in this order and answers the first failure: size, envelope, version, frame
+ * schema, signature, receiver, timestamp window, nonce, registration, permit/stake, rate limit, body
+ * budget and schema; then the operation. Refusals before admission (registration, permit) are unsigned.
  */
 import { z } from 'zod';
 import { decodeAddress } from '@polkadot/util-crypto';
@@ -102,7 +103,7 @@ export const zRequestFrame = z.object({
   timestamp: z.number().int().min(0),
   body: zBytes,
   signature: zSignature,
-});
+}).strict();
 export type RequestFrame = z.infer<typeof zRequestFrame>;
 
 /**
@@ -126,6 +127,8 @@ export const REASON_CODES = [
   'E_RATE_LIMITED',
   'E_TOO_MANY_IN_FLIGHT',
   'E_TOO_MANY_CONNECTIONS',
+  /** A connection sent no admitted request in time, or gave its place to a newer one (close reason). */
+  'E_UNAUTHENTICATED',
   // priority / queue
   'E_BUSY',
   // handler
@@ -178,7 +181,7 @@ export const zResponseFrame = z.object({
   receiver: zHotkey.nullable(),
   body: zBytes,
   signature: zSignature.nullable(),
-});
+}).strict();
 export type ResponseFrame = z.infer<typeof zResponseFrame>;
 
 export const zFrame = z.discriminatedUnion('type', [zRequestFrame, zResponseFrame]);

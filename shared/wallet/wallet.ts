@@ -392,14 +392,53 @@ export interface WalletDetails {
   hotkeys: { name: string; ss58: string | null }[];
 }
 
-/** One wallet's addresses from its pub files; the coldkey address must be readable. */
-export function showWallet(ref: WalletRef): WalletDetails {
-  const { root, dir } = walletPaths(ref);
+export interface ShowOptions {
+  /** Only this hotkey (it must exist); every hotkey when absent. */
+  hotkey?: string;
+  /** Told of each pub file written back for a key that had none. */
+  onPubWritten?: (path: string) => void;
+}
+
+/**
+ * The address of a key: from its pub file; else from its secret file, opened with its password
+ * (BT_PW_ variable, prompt, or piped standard input) when encrypted. A key opened that way gets its
+ * missing pub file back, so the next look needs no password; an existing file is never replaced.
+ */
+async function keyAddress(ref: WalletRef, secret: string, pub: string, kind: 'coldkey' | 'hotkey', opts: ShowOptions): Promise<string> {
+  if (existsSync(pub)) return addressFromKeyfile(plainKeyfile(readBytes(ref, pub, kind === 'coldkey' ? 'coldkeypub' : 'hotkey'), pub), pub);
+  const bytes = readBytes(ref, secret, kind);
+  const kp = keypairFromKeyfile(await openKeyfile(bytes, secret), secret);
+  if (detectFormat(bytes) === 'nacl') {
+    assertNoKeyfiles([pub]);
+    writeKeyfiles([{ path: pub, data: pubBytes(kp) }]);
+    opts.onPubWritten?.(pub);
+  }
+  return kp.ss58Address;
+}
+
+/**
+ * One wallet's addresses, as its pub files give them; a key without one is read from its secret
+ * file, decrypted when a password is at hand. A hotkey that cannot be opened for want of a password
+ * shows as null (btcli's `<ENCRYPTED>`); the coldkey's address is required.
+ */
+export async function showWallet(ref: WalletRef, opts: ShowOptions = {}): Promise<WalletDetails> {
+  const { root, dir, coldkey, coldkeypub } = walletPaths(ref);
   if (!isDir(dir)) throw walletMissing(ref);
-  return {
-    name: ref.name,
-    path: root,
-    coldkey_ss58: readColdkeyPub(ref),
-    hotkeys: listHotkeys(ref).map((h) => ({ name: h.name, ss58: h.ss58_address })),
-  };
+  const coldkeySs58 = await keyAddress(ref, coldkey, coldkeypub, 'coldkey', opts);
+  const names = opts.hotkey !== undefined ? [opts.hotkey] : listHotkeys(ref).map((h) => h.name);
+  const hotkeys: WalletDetails['hotkeys'] = [];
+  for (const name of names) {
+    const paths = walletPaths({ ...ref, hotkey: name });
+    let ss58: string | null;
+    try {
+      ss58 = await keyAddress(ref, paths.hotkey, paths.hotkeypub, 'hotkey', opts);
+    } catch (error) {
+      // Listing every hotkey, one that cannot be read is shown as such; a wrong password is an answer.
+      const refused = error instanceof FlopnetError && (error.code === 'E_WRONG_PASSWORD' || error.code === 'E_INTERRUPTED');
+      if (opts.hotkey !== undefined || refused) throw error;
+      ss58 = null;
+    }
+    hotkeys.push({ name, ss58 });
+  }
+  return { name: ref.name, path: root, coldkey_ss58: coldkeySs58, hotkeys };
 }

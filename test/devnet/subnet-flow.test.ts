@@ -98,12 +98,21 @@ describe('subnet lifecycle through @polkadot/api', () => {
     expect(again.error).toBe('subtensorModule.HotKeyAlreadyRegisteredInSubNet');
   });
 
-  it('stakes TAO to a hotkey as alpha at price 1', async () => {
-    const r = await send(s.api, s.api.tx.subtensorModule.addStake(validatorHot.address, netuid, 100n * TAO), bob);
+  it('stakes TAO through the subnet pool: the fee off the input, then constant product', async () => {
+    const reserve = async (item: 'subnetTAO' | 'subnetAlphaIn') => ((await s.api.query.subtensorModule[item](netuid)) as unknown as { toBigInt(): bigint }).toBigInt();
+    const [tao, alphaIn] = [await reserve('subnetTAO'), await reserve('subnetAlphaIn')];
+    const amount = 100n * TAO;
+    const fee = (amount * 33n) / 65535n;
+    const expected = (alphaIn * (amount - fee)) / (tao + amount - fee);
+    const r = await send(s.api, s.api.tx.subtensorModule.addStake(validatorHot.address, netuid, amount), bob);
     const added = r.events.find((e) => e.method === 'StakeAdded')!;
-    expect(added.data.slice(0, 5)).toEqual([bob.address, validatorHot.address, Number(100n * TAO), Number(100n * TAO), netuid]);
+    expect(added.data).toEqual([bob.address, validatorHot.address, Number(amount), Number(expected), netuid, Number(fee)]);
+    // The pool had 1000 TAO against 1000 alpha, so 100 TAO buys noticeably less than 100 alpha.
+    expect(expected).toBeLessThan((amount * 92n) / 100n);
     const alpha = (await s.api.query.subtensorModule.totalHotkeyAlpha(validatorHot.address, netuid)) as unknown as { toBigInt(): bigint };
-    expect(alpha.toBigInt()).toBe(100n * TAO);
+    expect(alpha.toBigInt()).toBe(expected);
+    expect(await reserve('subnetTAO')).toBe(tao + amount - fee);
+    expect(await reserve('subnetAlphaIn')).toBe(alphaIn - expected);
   });
 
   it('serves an axon and refuses 127.0.0.1 as subtensor does (pool-level Custom error 11)', async () => {
@@ -147,12 +156,16 @@ describe('subnet lifecycle through @polkadot/api', () => {
     expect(hyper).toMatchObject({ tempo: 10, weightsRateLimit: 0, commitRevealWeightsEnabled: false, minAllowedWeights: 1, maxValidators: 64 });
   });
 
-  it('unstakes alpha back to TAO, and refuses more than the coldkey holds', async () => {
+  it('unstakes alpha back to TAO through the pool, and refuses more than the coldkey holds', async () => {
     const free = async () => ((await s.api.query.system.account(bob.address)) as any).data.free.toBigInt() as bigint;
-    const before = await free();
-    const r = await send(s.api, s.api.tx.subtensorModule.removeStake(validatorHot.address, netuid, 10n * TAO), bob);
-    expect(r.events.find((e) => e.method === 'StakeRemoved')!.data.slice(0, 5)).toEqual([bob.address, validatorHot.address, Number(10n * TAO), Number(10n * TAO), netuid]);
-    expect((await free()) - before).toBe(10n * TAO);
+    const reserve = async (item: 'subnetTAO' | 'subnetAlphaIn') => ((await s.api.query.subtensorModule[item](netuid)) as unknown as { toBigInt(): bigint }).toBigInt();
+    const [tao, alphaIn, before] = [await reserve('subnetTAO'), await reserve('subnetAlphaIn'), await free()];
+    const amount = 10n * TAO;
+    const fee = (amount * 33n) / 65535n;
+    const expected = (tao * (amount - fee)) / (alphaIn + amount - fee);
+    const r = await send(s.api, s.api.tx.subtensorModule.removeStake(validatorHot.address, netuid, amount), bob);
+    expect(r.events.find((e) => e.method === 'StakeRemoved')!.data).toEqual([bob.address, validatorHot.address, Number(expected), Number(amount), netuid, Number(fee)]);
+    expect((await free()) - before).toBe(expected);
     const tooMuch = await send(s.api, s.api.tx.subtensorModule.removeStake(validatorHot.address, netuid, 1_000_000n * TAO), bob);
     expect(tooMuch.error).toBe('subtensorModule.NotEnoughStakeToWithdraw');
   });

@@ -8,6 +8,7 @@
  *   await api.disconnect(); await devnet.close();
  */
 import { startDevnet as start, type DevnetOptions } from '../../devnet/devnet.js';
+import type { RuntimeVariant } from '../../devnet/pallets/subtensor/index.js';
 
 export interface TestDevnetOptions {
   blockMode?: 'instant' | 'interval' | 'manual';
@@ -22,12 +23,23 @@ export interface TestDevnetOptions {
   defaultTempo?: number;
   /** `subtensor`: declare HEAD's signed extensions (ChargeTransactionPaymentWrapper, ...). Default `frame`. */
   extensions?: 'frame' | 'subtensor';
+  /** The Drand pallet's beacon: `devnet` (default, the public test key) or `quicknet` (pulses only via dev_drandPulse). */
+  drand?: 'devnet' | 'quicknet';
+  /** Imitate an older runtime's shapes (AxonInfo field order, unsalted commit-reveal, no runtime APIs, spec). */
+  runtime?: Partial<RuntimeVariant>;
 }
 
 export interface TestDevnet {
   endpoint: string;
   /** Builds `count` blocks (default 1) now. */
   newBlock(count?: number): Promise<void>;
+  /**
+   * `dev_failNext` over JSON-RPC: the next `count` extrinsics of `call` (`SubtensorModule.reveal_weights`)
+   * fail with the module error `error` (`SubtensorModule.InputLengthsUnequal`).
+   */
+  failNext(call: string, error: string, count?: number): Promise<void>;
+  /** `dev_clearFailures`. */
+  clearFailures(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,7 +51,14 @@ export async function startDevnet(opts: TestDevnetOptions = {}): Promise<TestDev
   if (opts.poolChecks !== undefined) options.poolChecks = opts.poolChecks;
   if (opts.defaultTempo !== undefined) options.defaultTempo = opts.defaultTempo;
   if (opts.extensions !== undefined) options.extensions = opts.extensions;
+  if (opts.drand !== undefined) options.drand = opts.drand;
+  if (opts.runtime !== undefined) options.runtime = opts.runtime;
   const devnet = await start(options);
+  const rpc = async (method: string, params: unknown[]): Promise<void> => {
+    const res = await fetch(devnet.httpEndpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+    const body = (await res.json()) as { error?: { message: string } };
+    if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  };
   return {
     endpoint: devnet.endpoint,
     newBlock: async (count = 1) => {
@@ -47,6 +66,8 @@ export async function startDevnet(opts: TestDevnetOptions = {}): Promise<TestDev
       // Let subscribers (heads, storage, extrinsic status) hear about the blocks before returning.
       await new Promise((resolve) => setImmediate(resolve));
     },
+    failNext: (call, error, count = 1) => rpc('dev_failNext', [{ call, error, count }]),
+    clearFailures: () => rpc('dev_clearFailures', []),
     close: () => devnet.close(),
   };
 }

@@ -66,7 +66,7 @@ describe('axon', () => {
       metagraph: source(graph),
       host: '127.0.0.1',
       port: 0,
-      limits: { handshakeTimeoutMs: 400, authTimeoutMs: 400, maxConnectionsPerAddress: 8 },
+      limits: { authTimeoutMs: 400, maxConnectionsPerAddress: 8 },
     });
     target = { hotkey: miner.hotkey, ip: '127.0.0.1', port: miner.port };
     dendrite = new Dendrite({ signer: createSigner(validator) });
@@ -159,6 +159,21 @@ describe('axon', () => {
     expect(answer.error?.code).toBe('E_SCHEMA');
     // Past verify and policy, refusals are signed by the miner.
     expect(verifyResponse(answer.frame!, miner.hotkey, requestDigest(bad))).toBe(true);
+    await honestPing();
+  });
+
+  it('reads a frame no further than its envelope, and a signed body no further than its budget', async () => {
+    const u32 = (n: number) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+    // 8 KiB frames, the most the axon reads: 8 K nils, 8 K empty maps, maps nested 4 K deep.
+    const nils = Buffer.alloc(8000, 0xc0).fill(Buffer.from([0xdd, ...u32(7995)]), 0, 5);
+    const maps = Buffer.alloc(8000, 0x80).fill(Buffer.from([0xdd, ...u32(7995)]), 0, 5);
+    const nested = Buffer.alloc(8000, Buffer.from([0x81, 0xa0]));
+    for (const frame of [nils, maps, nested]) expect((await exchange(miner.port, frame)).error?.code).toBe('E_SCHEMA');
+    // A signed ping whose body is 7000 nils: past admission, refused by the body's budget (signed), not decoded.
+    const request = signed(validator, { body: Buffer.alloc(7005, 0xc0).fill(Buffer.from([0xdd, ...u32(7000)]), 0, 5) });
+    const answer = await exchange(miner.port, encode(request));
+    expect(answer.error?.code).toBe('E_FRAME_TOO_LARGE');
+    expect(verifyResponse(answer.frame!, miner.hotkey, requestDigest(request))).toBe(true);
     await honestPing();
   });
 
@@ -309,6 +324,82 @@ describe('axon limits', () => {
       expect(!limited.ok && limited.signed).toBe(true);
     } finally {
       await minerRate.close();
+    }
+  });
+});
+
+/**
+ * An outsider holding connections to `port` from many addresses (127.0.0.0/8 is all loopback): from
+ * each, `perAddress` WebSockets that never send a frame and as many raw TCP sockets that never finish
+ * their handshake, each replaced when it closes (at once if it had been accepted, after 250 ms if refused).
+ */
+function flood(port: number, addresses: string[], perAddress: number): { stop(): void; accepted(): number } {
+  let stopped = false;
+  let accepted = 0;
+  const open: Array<{ close(): void }> = [];
+  const again = (start: () => void, ms: number) => !stopped && setTimeout(start, ms).unref();
+  const holdWebSocket = (localAddress: string): void => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { localAddress });
+    let held = false;
+    ws.on('error', () => undefined);
+    ws.once('open', () => ((held = true), accepted++));
+    ws.once('close', () => again(() => holdWebSocket(localAddress), held ? 0 : 250));
+    open.push({ close: () => ws.terminate() });
+  };
+  const holdTcp = (localAddress: string): void => {
+    const socket = tcpConnect({ port, host: '127.0.0.1', localAddress }, () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+    socket.on('error', () => undefined);
+    socket.once('close', () => again(() => holdTcp(localAddress), 250));
+    open.push({ close: () => socket.destroy() });
+  };
+  for (const address of addresses) {
+    for (let i = 0; i < perAddress; i++) {
+      holdWebSocket(address);
+      holdTcp(address);
+    }
+  }
+  return {
+    stop: () => {
+      stopped = true;
+      for (const o of open) o.close();
+    },
+    accepted: () => accepted,
+  };
+}
+
+describe('axon under a connection flood from many addresses', () => {
+  it('keeps serving validators while 16 addresses try to hold every slot', async () => {
+    const miner = await Miner.start({
+      signer: createSigner(minerKey),
+      backend: new FakeBackend(),
+      metagraph: source(graph),
+      host: '127.0.0.1',
+      port: 0,
+      // The default budgets scaled down eightfold: 32 validator connections, 4 strangers' sockets.
+      limits: { maxConnections: 32, maxConnectionsPerAddress: 8, maxUnauthenticated: 4, maxUnauthenticatedPerAddress: 2 },
+    });
+    const target = { hotkey: minerKey.address, ip: '127.0.0.1', port: miner.port };
+    const outsider = flood(miner.port, Array.from({ length: 16 }, (_, i) => `127.0.0.${i + 2}`), 4);
+    try {
+      // Let the flood fill whatever it can before the first validator dials.
+      await new Promise((r) => setTimeout(r, 500));
+      const outcomes: string[] = [];
+      for (let round = 0; round < 4; round++) {
+        // A fresh dendrite each time: a new connection that has to get in, not one already admitted.
+        const d = new Dendrite({ signer: createSigner(validator), timeoutMs: 3_000 });
+        const pinged = await d.ping(target);
+        const committed = await d.challenge(target, challenge());
+        outcomes.push(pinged.ok ? 'ok' : pinged.code, committed.ok ? 'ok' : committed.code);
+        d.close();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(outcomes).toEqual(Array(8).fill('ok'));
+      expect(outsider.accepted()).toBeGreaterThan(0);
+      // Strangers never held more than their budget; the rest of the connections were the validators'.
+      expect(miner.stats().connections).toBeLessThanOrEqual(4 + 1);
+    } finally {
+      outsider.stop();
+      await miner.close();
     }
   });
 });

@@ -14,7 +14,7 @@ function result(round: number, hotkey: string, uid: number, precision: 'fp32' | 
 describe('capacity report', () => {
   it('sums last verified TFLOPS per class over miners whose latest result verified', () => {
     const store = ValidatorStore.open(':memory:', identity);
-    const scores = (round: number) => new Map(['a', 'b', 'c'].map((h, i) => [h, { hotkey: h, uid: i + 1, score: 1, round }]));
+    const scores = (round: number) => new Map(['a', 'b', 'c'].map((h, i) => [h, { hotkey: h, uid: i + 1, score: 1, ema: { fp32: i + 0.5 }, round }]));
     const devices = new Map([['a', device('gpu a')], ['b', device('gpu b')], ['c', device('gpu c')]]);
     store.recordRound({ round: 1, block: 10, startedAt: 0, finishedAt: 1 }, [result(1, 'a', 1, 'fp32', 2), result(1, 'b', 2, 'fp32', 3), result(1, 'c', 3, 'fp32', 5)], scores(1), devices);
     store.recordRound({ round: 2, block: 20, startedAt: 0, finishedAt: 1 }, [result(2, 'a', 1, 'bf16', 8), result(2, 'b', 2, 'fp32', 4), result(2, 'c', 3, 'fp32', 0, 'failed')], scores(2));
@@ -26,9 +26,25 @@ describe('capacity report', () => {
     expect(r.miners.map((m) => [m.uid, m.lastVerdict, m.device?.name])).toEqual([[1, 'verified', 'gpu a'], [2, 'verified', 'gpu b'], [3, 'failed', 'gpu c']]);
     expect(r.miners[2]!.lastReason).toBe('out_of_tolerance');
     expect(r.miners[0]!.lastWindow).toEqual({ precision: 'bf16', gemms: 3, offered: 8, seconds: 10 });
+    expect(r.miners.map((m) => m.ema)).toEqual([{ fp32: 0.5 }, { fp32: 1.5 }, { fp32: 2.5 }]);
     const text = renderCapacity(r);
+    expect(text).toMatch(/fp32 last +fp32 EMA +bf16 last +bf16 EMA +score/);
+    expect(text).toContain('score = Σ reward[class] × EMA[class]');
     expect(text).toContain('verified capacity (2 miners): fp32 6.000, bf16 8.000 TFLOPS');
     expect(text).toContain('bf16 3/8 GEMMs in 10 s');
+    store.close();
+  });
+
+  it('skips excused refusals when it looks for a miner\'s latest result', () => {
+    const store = ValidatorStore.open(':memory:', identity);
+    const scores = new Map([['a', { hotkey: 'a', uid: 1, score: 2, ema: { fp32: 2 }, round: 2 }]]);
+    store.recordRound({ round: 1, block: 10, startedAt: 0, finishedAt: 1 }, [result(1, 'a', 1, 'fp32', 2)], scores);
+    const busy: RecordedResult = { round: 2, uid: 1, hotkey: 'a', precision: 'fp32', tflops: 0, reward: 0, verdict: 'excused', reason: 'E_BUSY' };
+    store.recordRound({ round: 2, block: 20, startedAt: 0, finishedAt: 1 }, [busy], scores);
+    const r = capacityReport(store, identity);
+    expect(r.totals).toEqual({ fp32: 2 });
+    expect(r.miners[0]).toMatchObject({ lastVerdict: 'verified', lastRound: 1 });
+    expect(store.results({ round: 2 })[0]).toMatchObject({ verdict: 'excused', precision: 'fp32' });
     store.close();
   });
 

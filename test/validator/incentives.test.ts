@@ -3,23 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_INCENTIVES, loadIncentives, parseIncentives } from '../../validator/incentives.js';
-import { FlopnetError } from '../../shared/errors.js';
+import { errorOf } from '../helpers/errors.js';
 
-function errorOf(fn: () => unknown): FlopnetError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FlopnetError);
-    return error as FlopnetError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('incentive config', () => {
   it('defaults to fp32 only, EMA 0.1, failed proofs zeroing the score', () => {
     expect(DEFAULT_INCENTIVES.classes).toEqual({ fp32: { draw: 1, reward: 1 } });
     expect(DEFAULT_INCENTIVES.ema.alpha).toBe(0.1);
     expect(DEFAULT_INCENTIVES.failure.failedProof).toBe('zero');
+    // Only evidence of a wrong answer wipes a score; a missing answer or connection decays it.
+    expect(DEFAULT_INCENTIVES.failure.noAnswer).toBe('decay');
+    expect(DEFAULT_INCENTIVES.failure.unreachable).toBe('decay');
     expect(DEFAULT_INCENTIVES.burn).toBeUndefined();
     expect(parseIncentives({})).toEqual(DEFAULT_INCENTIVES);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseIncentives } from '../../validator/incentives.js';
-import { getRewards, reward } from '../../validator/reward.js';
+import { classScore, getRewards, reward } from '../../validator/reward.js';
 import type { ChallengeResult } from '../../validator/result.js';
 
 const incentives = parseIncentives({ classes: { fp32: { draw: 1, reward: 1 }, bf16: { draw: 1, reward: 0.25 } } });
@@ -35,5 +35,15 @@ describe('reward', () => {
 
   it('maps over results in order', () => {
     expect(getRewards([base, { ...base, verdict: 'failed' }], incentives)).toEqual([2, 0]);
+  });
+});
+
+describe('classScore', () => {
+  it('is Σ reward × EMA over the classes the config pays for', () => {
+    expect(classScore({ fp32: 3, bf16: 8 }, incentives)).toBe(3 + 0.25 * 8);
+    // fp8 is not paid for; a class never measured counts 0; non-finite averages count 0.
+    expect(classScore({ fp32: 3, fp8: 1000 }, incentives)).toBe(3);
+    expect(classScore({}, incentives)).toBe(0);
+    expect(classScore({ fp32: Number.NaN, bf16: 4 }, incentives)).toBe(1);
   });
 });

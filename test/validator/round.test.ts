@@ -27,16 +27,16 @@ const incentives = parseIncentives({
 });
 
 describe('drawClass', () => {
-  const c = parseIncentives({ classes: { fp32: { draw: 3, reward: 1 }, bf16: { draw: 1, reward: 1 }, fp64: { draw: 0, reward: 1 } } });
-  it('draws with the config weights among the classes the device supports', () => {
-    expect(drawClass(c, ['fp32', 'bf16'], 0)).toBe('fp32');
-    expect(drawClass(c, ['fp32', 'bf16'], 0.74)).toBe('fp32');
-    expect(drawClass(c, ['fp32', 'bf16'], 0.76)).toBe('bf16');
-    expect(drawClass(c, ['bf16'], 0.1)).toBe('bf16');
+  const c = parseIncentives({ classes: { fp32: { draw: 3, reward: 1 }, bf16: { draw: 1, reward: 1 }, fp64: { draw: 0, reward: 1 }, fp8: { draw: 5, reward: 0 } } });
+  it('draws with the config weights among the classes the config pays for, whatever the miner reports', () => {
+    expect(drawClass(c, 0)).toBe('fp32');
+    expect(drawClass(c, 0.74)).toBe('fp32');
+    expect(drawClass(c, 0.76)).toBe('bf16');
+    expect(drawClass(c, 1 - 2 ** -47)).toBe('bf16');
   });
-  it('never asks for a class with draw 0 or one the device lacks', () => {
-    expect(drawClass(c, ['fp64'], 0.5)).toBeUndefined();
-    expect(drawClass(c, ['fp16'], 0.5)).toBeUndefined();
+  it('never asks for a class with draw 0 or reward 0', () => {
+    const drawn = new Set(Array.from({ length: 100 }, (_, i) => drawClass(c, i / 100)));
+    expect([...drawn].sort()).toEqual(['bf16', 'fp32']);
   });
 });
 
@@ -119,7 +119,8 @@ describe('a round against real miners', () => {
     expect(bf16).toMatchObject({ verdict: 'failed', reason: 'out_of_tolerance', tflops: 0 });
     expect(lazy!.verdict).toBe('failed');
     expect(lazy!.reason).not.toBe('ok');
-    expect(gone).toMatchObject({ uid: 4, verdict: 'unreachable', reason: 'E_CONNECT', tflops: 0 });
+    // Unreachable before any challenge, and still charged to the class drawn for it.
+    expect(gone).toMatchObject({ uid: 4, verdict: 'unreachable', reason: 'E_CONNECT', tflops: 0, precision: 'fp32' });
     expect(devices.get(keys.honest.address)?.backend).toBe('cpu');
     expect(honest!.device).toBe(devices.get(keys.honest.address)!.name);
   });
@@ -244,8 +245,35 @@ describe('a miner busy with the slot owner', () => {
   });
 });
 
+describe('a class the miner does not report', () => {
+  it('is still drawn, and counts 0 for that class: no answer (unsupported_class), the class decays', async () => {
+    const key = pair('//NoBf16');
+    const graph = metagraph([
+      neuron(0, validator.address, { validatorPermit: true }),
+      neuron(1, key.address, { axon: { block: 1, version: 0, ip: '127.0.0.1', port: 0, ipType: 4, protocol: 4 } }),
+    ]);
+    // The fake device reports fp32 and fp64; the config pays only for bf16.
+    const miner = await Miner.start({ signer: createSigner(key), backend: new FakeBackend(), metagraph: source(graph), host: '127.0.0.1', port: 0 });
+    graph.neurons[1]!.axon.port = miner.port;
+    const dendrite = new Dendrite({ signer: createSigner(validator) });
+    const store = ValidatorStore.open(':memory:', { netuid: 1, hotkey: validator.address });
+    try {
+      const bf16 = parseIncentives({ classes: { bf16: { draw: 1, reward: 1 } }, ema: { alpha: 0.5 } });
+      store.saveScores(new Map([[key.address, { hotkey: key.address, uid: 1, score: 8, ema: { bf16: 8 }, round: 0 }]]));
+      const { results, scores } = await forward({ round: 1, block: 1, metagraph: graph, self: validator.address, incentives: bf16, store, dendrite });
+      expect(results[0]).toMatchObject({ verdict: 'no_answer', reason: 'unsupported_class', precision: 'bf16', tflops: 0 });
+      expect(results[0]!.challenge).toBeUndefined();
+      expect(scores.get(key.address)).toMatchObject({ score: 4, ema: { bf16: 4 } });
+    } finally {
+      store.close();
+      dendrite.close();
+      await miner.close();
+    }
+  });
+});
+
 describe('a round fans out', () => {
-  it('sends every miner its challenge at the same moment', async () => {
+  it('sends every miner its challenge, of one class, at the same moment', async () => {
     class Stamping extends FakeBackend {
       at = 0;
       override async execute(c: Challenge, o: { signal?: AbortSignal } = {}) {
@@ -260,7 +288,11 @@ describe('a round fans out', () => {
     const dendrite = new Dendrite({ signer: createSigner(validator) });
     try {
       const targets = miners.map((m, i) => ({ hotkey: m.hotkey, ip: '127.0.0.1', port: m.port, uid: i + 1 }));
-      const { results } = await runRound({ round: 1, miners: targets, incentives, history: new Map(), dendrite });
+      // Two classes paid: the round still asks every miner the same one (no Sybil can trade classes).
+      const twoClasses = parseIncentives({ startTflops: 1e-4, challengeSeconds: WINDOW, classes: { fp32: { draw: 1, reward: 1 }, fp64: { draw: 1, reward: 1 } } });
+      const { results } = await runRound({ round: 1, miners: targets, incentives: twoClasses, history: new Map(), dendrite });
+      expect(new Set(results.map((r) => r.challenge?.precision)).size).toBe(1);
+      expect(results.every((r) => r.precision === r.challenge?.precision)).toBe(true);
       // The fake backend's rows do not verify; what matters here is when each challenge arrived.
       expect(results.every((r) => r.verdict === 'failed')).toBe(true);
       const stamps = backends.map((b) => b.at);

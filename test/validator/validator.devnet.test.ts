@@ -191,10 +191,11 @@ describe('validator on the devnet', () => {
     const { scores, round } = scoresAtWeights.get((set as { block: number }).block)!;
     scoresBeforeRestart = validator!.store.loadScores();
 
-    // Each score is the EMA (α = 0.5, from 0) of the TFLOPS credited to that miner round by round.
+    // Each score is the EMA (α = 0.5, from 0) of the fp32 TFLOPS credited to that miner round by round:
+    // a failed proof wipes it, a round without an answer (a loaded machine's timeout) decays it.
     for (const name of [...HONEST, ...SHARED]) {
       const rounds = validator!.store.results({ hotkey: hk(name) }).filter((r) => r.round <= round).reverse();
-      const ema = rounds.reduce((s, r) => (r.verdict === 'verified' ? ALPHA * r.tflops + (1 - ALPHA) * s : 0), 0);
+      const ema = rounds.reduce((s, r) => (r.verdict === 'verified' ? ALPHA * r.tflops + (1 - ALPHA) * s : r.verdict === 'failed' ? 0 : (1 - ALPHA) * s), 0);
       expect(scores.get(hk(name))!.score).toBeCloseTo(ema, 12);
       expect(ema).toBeGreaterThan(0);
     }
@@ -245,20 +246,54 @@ describe('validator on the devnet', () => {
   }, 60_000);
 });
 
-describe('validator on a subnet with commit-reveal', () => {
-  it('commits its weights, then reveals exactly them in the next epoch', async () => {
+describe('validator on a subnet with commit-reveal (timelocked, v4)', () => {
+  let committed: { block: number; uids: number[]; values: number[]; revealRound: number };
+
+  it('commits its weights timelocked to a drand round, and a restart right after loses nothing: the chain reveals them', async () => {
     await client.setHyperparameter({ signer: keys.alice, netuid, name: 'commit_reveal_weights_enabled', value: true, sudo: true });
     const outcomes: WeightOutcome[] = [];
-    for (let i = 0; i < 5 * TEMPO && !outcomes.some((o) => o.action === 'revealed'); i++) {
+    for (let i = 0; i < 3 * TEMPO && !outcomes.some((o) => o.action === 'committed'); i++) {
       outcomes.push(...(await step()).weights.filter((o) => o.action !== 'waiting'));
     }
-    // The step that reveals may already commit the next weights: look at the outcomes up to the reveal.
-    const upToReveal = outcomes.slice(0, outcomes.findIndex((o) => o.action === 'revealed') + 1);
-    expect(upToReveal.map((o) => o.action)).toEqual(['committed', 'revealed']);
-    const [committed, revealed] = upToReveal as Array<{ block: number; uids: number[]; values: number[] }>;
-    expect(revealed!.block).toBeGreaterThan(committed!.block);
+    committed = outcomes.find((o) => o.action === 'committed') as typeof committed;
+    expect(committed.revealRound).toBeGreaterThan(0);
+    expect(validator!.store.weightSubmissions()[0]).toMatchObject({ kind: 'timelocked', status: 'included', revealRound: committed.revealRound });
+    const lastStored = async () => Number((await client.api.query['drand']!['lastStoredRound']!()).toString());
+    expect(await lastStored()).toBeLessThan(committed.revealRound);
+
+    // The validator stops right after committing; only the chain moves on.
+    await validator!.close();
+    validator = undefined;
+    const revealedThisBlock = async () =>
+      ((await client.api.query.system!['events']!()) as unknown as { event: { method: string; data: { toString(): string }[] } }[]).some(
+        ({ event }) => event.method === 'TimelockedWeightsRevealed' && event.data[1]!.toString() === validatorKey.address,
+      );
+    let revealed = false;
+    for (let i = 0; i < 3 * TEMPO && !revealed; i++) {
+      await devnet.newBlock(1);
+      revealed = await revealedThisBlock();
+    }
+    expect(revealed).toBe(true);
+    expect(await lastStored()).toBeGreaterThanOrEqual(committed.revealRound);
     const row = (await client.getWeights({ netuid })).rows.find((r) => r.hotkey === validatorKey.address)!;
-    expect(row.weights.map((w) => w.uid)).toEqual(committed!.uids);
-    expect(row.weights.map((w) => w.value)).toEqual(committed!.values);
+    expect(row.weights.map((w) => w.uid)).toEqual(committed.uids);
+    expect(row.weights.map((w) => w.value)).toEqual(committed.values);
   }, 120_000);
+
+  it('restarted, it has nothing to reveal and commits the next weights timelocked again', async () => {
+    await startValidator();
+    const outcomes: WeightOutcome[] = [];
+    for (let i = 0; i < 3 * TEMPO && !outcomes.some((o) => o.action === 'committed'); i++) {
+      outcomes.push(...(await step()).weights.filter((o) => o.action !== 'waiting'));
+    }
+    expect(outcomes.map((o) => o.action)).toEqual(['committed']);
+  }, 120_000);
+
+  it('after an epoch, Yuma turns the revealed weights into incentive for honest miners and none for cheats', async () => {
+    await devnet.newBlock(TEMPO + 1);
+    const m = await sync.refresh();
+    const incentive = (name: string) => m.neurons.find((n) => n.hotkey === hk(name))!.incentive;
+    for (const name of HONEST) expect(incentive(name)).toBeGreaterThan(0);
+    for (const cheat of Object.keys(CHEATS)) expect(incentive(cheat)).toBe(0);
+  }, 60_000);
 });

@@ -14,7 +14,7 @@ function neuron(uid: number, hotkey: string): Neuron {
 }
 const graph = (...hotkeys: string[]): Metagraph => ({ netuid: 1, block: 10, neurons: hotkeys.map((h, uid) => neuron(uid, h)) });
 const scores = (entries: Record<string, number>): Map<string, ScoreEntry> =>
-  new Map(Object.entries(entries).map(([hotkey, score], uid) => [hotkey, { hotkey, uid, score, round: 1 }]));
+  new Map(Object.entries(entries).map(([hotkey, score], uid) => [hotkey, { hotkey, uid, score, ema: { fp32: score }, round: 1 }]));
 const plain = parseIncentives({});
 
 describe('scores → weights', () => {

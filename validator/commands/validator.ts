@@ -7,13 +7,15 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { createLoggerFromOptions, defineCommand, defineGroup } from '../../shared/cli/command.js';
 import { netuidOption, subtensorOptions, walletOptions } from '../../shared/config/common.js';
-import { defineOptions, zBool } from '../../shared/config/options.js';
+import { defineOptions, zBool, zInt } from '../../shared/config/options.js';
 import { UsageError } from '../../shared/errors.js';
 import { hotkeyOf, withClient } from '../../shared/chain/cli.js';
+import { printable } from '../../shared/protocol/text.js';
 import { capacityReport, renderCapacity, type CapacityReport } from '../capacity.js';
 import { DEFAULT_INCENTIVES, loadIncentives } from '../incentives.js';
 import { ValidatorStore } from '../store/db.js';
 import { Validator } from '../validator.js';
+import { DEFAULT_STALE_TEMPOS, weightsHistory, type WeightsHistory } from '../weight-setter.js';
 
 const dbOption = defineOptions({
   db: {
@@ -34,6 +36,13 @@ const startOptions = defineOptions({
     arg: '<file>',
     description: "the subnet owner's incentive config, JSON or YAML (default: fp32 only, EMA 0.1; see docs/incentives.md)",
     schema: z.string().min(1),
+  },
+  weightsStaleTempos: {
+    key: 'weights-stale-tempos',
+    arg: '<n>',
+    description: 'tempos without weights landing on chain before the validator raises its weights health alarm (logged as an error, shown by `validator report`)',
+    schema: zInt(1, 1000),
+    default: DEFAULT_STALE_TEMPOS,
   },
   publishCapacity: {
     key: 'publish-capacity',
@@ -78,7 +87,7 @@ const start = defineCommand({
     const hotkey = hotkeyOf(options);
     const db = options.db ?? defaultDbPath({ ...options, netuid });
     await withClient(options, log, signal, async (client) => {
-      const validator = await Validator.start({ client, netuid, hotkey, incentives, db, publishCapacity: options.publishCapacity, log });
+      const validator = await Validator.start({ client, netuid, hotkey, incentives, db, publishCapacity: options.publishCapacity, weightsStaleTempos: options.weightsStaleTempos, log });
       try {
         log.info('validator running: Ctrl-C stops it', { netuid, uid: validator.uid, db });
         await validator.run(signal);
@@ -104,11 +113,26 @@ const report = defineCommand({
       defaultDbPath({ ...options, netuid: needNetuid(options.netuid, 'flopnet validator report --netuid 1 --wallet.name validator, or --db FILE') });
     const { store, identity } = ValidatorStore.openExisting(db);
     try {
-      output(capacityReport(store, identity), renderCapacity);
+      const report: ValidatorReport = { ...capacityReport(store, identity), weights: weightsHistory(store.weightSubmissions(200)) };
+      // Device names are a miner's words: printed without control characters, whatever the database holds.
+      const printableMiners = report.miners.map((m) => (m.device ? { ...m, device: { ...m.device, name: printable(m.device.name, 64) } } : m));
+      output(report, (r) => `${renderCapacity({ ...r, miners: printableMiners })}\n${renderWeights(r.weights)}`);
     } finally {
       store.close();
     }
   },
 });
+
+export interface ValidatorReport extends CapacityReport {
+  /** Whether weights are landing: the last that did, and what failed since (from the database). */
+  weights: WeightsHistory;
+}
+
+/** The weights line of the report: loud when submissions failed since weights last landed. */
+export function renderWeights(w: WeightsHistory): string {
+  const last = w.lastLanded ? `weights last landed at block ${w.lastLanded.block} (${w.lastLanded.kind}, ${new Date(w.lastLanded.at).toISOString()})` : 'weights never landed';
+  if (w.failedSince === 0) return last;
+  return `WEIGHTS NOT LANDING: ${last}; ${w.failedSince} submission(s) failed since, the last with: ${w.lastError ?? 'no error recorded'}`;
+}
 
 export const validatorCommand = defineGroup('validator', 'run a validator (start) and read what it measured (report)', [start, report]);

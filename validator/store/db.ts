@@ -10,26 +10,18 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { FlopnetError } from '../../shared/errors.js';
 import { PRECISIONS, zDeviceInfo, type DeviceInfo, type Precision } from '../../shared/challenge/types.js';
-import { challengeFlops, committedPart } from '../../shared/challenge/challenge.js';
 import type { ChallengeResult, Verdict } from '../result.js';
+import type { ClassTflops } from '../reward.js';
 import type { ScoreEntry, Scores } from '../scores.js';
 import { MIGRATIONS } from './migrations.js';
+import { nextPace, type Throughput } from './throughput.js';
 
-/**
- * Reasons that mean the challenge did not finish in time, or its first GEMM would not have (the miner
- * refused it): the next one is sized for half the pace.
- */
-const TIMEOUTS = new Set(['E_TIMEOUT', 'E_DEADLINE', 'late', 'E_GEMM_TOO_LONG']);
+export type { Throughput } from './throughput.js';
 
 export interface StoreIdentity {
   netuid: number;
   /** The validator's hotkey (ss58). */
   hotkey: string;
-}
-
-/** A miner's last measured throughput at one class (committed FLOPs over the seconds they took), TFLOP/s. */
-export interface Throughput {
-  tflops: number;
 }
 
 export interface RoundRecord {
@@ -45,7 +37,8 @@ export interface RecordedResult extends ChallengeResult {
 
 export interface WeightSubmission {
   id: number;
-  kind: 'set' | 'commit';
+  /** `timelocked`: a commit the chain reveals itself at `revealRound`'s drand pulse. */
+  kind: 'set' | 'commit' | 'timelocked';
   createdAt: number;
   block: number | undefined;
   uids: number[];
@@ -55,6 +48,7 @@ export interface WeightSubmission {
   commitHash: string | undefined;
   status: 'pending' | 'included' | 'revealed' | 'failed' | 'expired';
   error: string | undefined;
+  revealRound: number | undefined;
 }
 
 interface ResultRow {
@@ -80,7 +74,7 @@ interface ResultRow {
 
 interface SubmissionRow {
   id: number;
-  kind: 'set' | 'commit';
+  kind: WeightSubmission['kind'];
   created_at: number;
   block: number | null;
   uids: string;
@@ -90,6 +84,7 @@ interface SubmissionRow {
   commit_hash: string | null;
   status: WeightSubmission['status'];
   error: string | null;
+  reveal_round: number | null;
 }
 
 const isPrecision = (p: string | null): p is Precision => p !== null && (PRECISIONS as readonly string[]).includes(p);
@@ -111,6 +106,7 @@ function toResult(row: ResultRow): RecordedResult {
     round: row.round,
     uid: row.uid,
     hotkey: row.hotkey,
+    ...(isPrecision(row.precision) ? { precision: row.precision } : {}),
     ...(isPrecision(row.precision) && row.m !== null && row.n !== null && row.k !== null
       ? { challenge: { precision: row.precision, m: row.m, n: row.n, k: row.k } }
       : {}),
@@ -141,6 +137,7 @@ function toSubmission(row: SubmissionRow): WeightSubmission {
     commitHash: row.commit_hash ?? undefined,
     status: row.status,
     error: row.error ?? undefined,
+    revealRound: row.reveal_round ?? undefined,
   };
 }
 
@@ -256,8 +253,10 @@ export class ValidatorStore {
   }
 
   loadScores(): Map<string, ScoreEntry> {
-    const rows = this.db.prepare<[], ScoreEntry>('SELECT hotkey, uid, score, round FROM scores').all();
-    return new Map(rows.map((r) => [r.hotkey, r]));
+    const rows = this.db.prepare<[], Omit<ScoreEntry, 'ema'>>('SELECT hotkey, uid, score, round FROM scores').all();
+    const classes = this.db.prepare<[], { hotkey: string; precision: string; ema: number }>('SELECT hotkey, precision, ema FROM score_classes').all();
+    const ema = byHotkeyAndClass(classes, (r) => r.ema);
+    return new Map(rows.map((r) => [r.hotkey, { ...r, ema: Object.fromEntries(ema.get(r.hotkey) ?? []) as ClassTflops }]));
   }
 
   /** Last measured throughput per miner hotkey and class. */
@@ -307,10 +306,7 @@ export class ValidatorStore {
       `INSERT INTO throughput (hotkey, precision, tflops, flops, round) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (hotkey, precision) DO UPDATE SET tflops = excluded.tflops, flops = excluded.flops, round = excluded.round`,
     );
-    const slowDown = this.db.prepare(
-      `INSERT INTO throughput (hotkey, precision, tflops, flops, round) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (hotkey, precision) DO UPDATE SET tflops = throughput.tflops / 2, flops = throughput.flops / 2, round = excluded.round`,
-    );
+    const paces = this.loadThroughput();
     const upsertDevice = this.db.prepare(
       `INSERT INTO devices (hotkey, info, round) VALUES (?, ?, ?)
        ON CONFLICT (hotkey) DO UPDATE SET info = excluded.info, round = excluded.round`,
@@ -322,7 +318,7 @@ export class ValidatorStore {
           round: round.round,
           uid: r.uid,
           hotkey: r.hotkey,
-          precision: r.challenge?.precision ?? null,
+          precision: r.precision ?? r.challenge?.precision ?? null,
           m: r.challenge?.m ?? null,
           n: r.challenge?.n ?? null,
           k: r.challenge?.k ?? null,
@@ -339,16 +335,8 @@ export class ValidatorStore {
           device: r.device ?? null,
         });
         if (!r.challenge) continue;
-        if (r.verdict === 'verified' && r.gemms !== undefined && r.seconds !== undefined && r.seconds > 0) {
-          // Sizing follows what the device measurably did (a device that ran out of GEMMs before the
-          // window closed did them faster than the window says), not what it was credited.
-          const flops = challengeFlops(committedPart(r.challenge, r.gemms));
-          upsertThroughput.run(r.hotkey, r.challenge.precision, flops / r.seconds / 1e12, flops, round.round);
-        } else if (TIMEOUTS.has(r.reason) && r.sizedTflops !== undefined && r.sizedTflops > 0) {
-          // Not even its first GEMM in the window: the next GEMMs are sized for half the pace, also for
-          // a miner never measured (else it would get the same first challenge, and miss it, forever).
-          slowDown.run(r.hotkey, r.challenge.precision, r.sizedTflops / 2, 0, round.round);
-        }
+        const pace = nextPace(r, paces.get(r.hotkey)?.get(r.challenge.precision));
+        if (pace) upsertThroughput.run(r.hotkey, r.challenge.precision, pace.tflops, pace.flops, round.round);
       }
       for (const [hotkey, info] of devices) upsertDevice.run(hotkey, JSON.stringify(info), round.round);
       this.writeScores(scores);
@@ -362,8 +350,16 @@ export class ValidatorStore {
 
   private writeScores(scores: Scores): void {
     this.db.prepare('DELETE FROM scores').run();
-    const insert = this.db.prepare('INSERT INTO scores (hotkey, uid, score, round) VALUES (@hotkey, @uid, @score, @round)');
-    for (const entry of scores.values()) insert.run(entry);
+    this.db.prepare('DELETE FROM score_classes').run();
+    const insert = this.db.prepare('INSERT INTO scores (hotkey, uid, score, round) VALUES (?, ?, ?, ?)');
+    const insertClass = this.db.prepare('INSERT INTO score_classes (hotkey, precision, ema) VALUES (?, ?, ?)');
+    for (const entry of scores.values()) {
+      insert.run(entry.hotkey, entry.uid, entry.score, entry.round);
+      for (const precision of PRECISIONS) {
+        const ema = entry.ema[precision];
+        if (ema !== undefined) insertClass.run(entry.hotkey, precision, ema);
+      }
+    }
     // Miners that left the subnet take their sizing history with them.
     this.db.prepare('DELETE FROM throughput WHERE hotkey NOT IN (SELECT hotkey FROM scores)').run();
     this.db.prepare('DELETE FROM devices WHERE hotkey NOT IN (SELECT hotkey FROM scores)').run();
@@ -385,12 +381,12 @@ export class ValidatorStore {
     return this.db.prepare<[Record<string, unknown>], ResultRow>(sql).all(params).map(toResult);
   }
 
-  /** Each miner's most recent result. */
+  /** Each miner's most recent result that judged it (an excused refusal says nothing of the miner). */
   latestResults(): RecordedResult[] {
     return this.db
       .prepare<[], ResultRow>(
         `SELECT r.* FROM results r
-         JOIN (SELECT hotkey, MAX(round) AS round FROM results GROUP BY hotkey) last
+         JOIN (SELECT hotkey, MAX(round) AS round FROM results WHERE verdict != 'excused' GROUP BY hotkey) last
            ON last.hotkey = r.hotkey AND last.round = r.round
          ORDER BY r.uid`,
       )
@@ -406,7 +402,7 @@ export class ValidatorStore {
       .all(limit);
   }
 
-  addWeightSubmission(s: Omit<WeightSubmission, 'id' | 'error' | 'block'> & { block?: number }): number {
+  addWeightSubmission(s: Omit<WeightSubmission, 'id' | 'error' | 'block' | 'revealRound'> & { block?: number }): number {
     const info = this.db
       .prepare(
         `INSERT INTO weight_submissions (kind, created_at, block, uids, weights, salt, version_key, commit_hash, status)
@@ -426,10 +422,10 @@ export class ValidatorStore {
     return Number(info.lastInsertRowid);
   }
 
-  updateWeightSubmission(id: number, update: { status: WeightSubmission['status']; block?: number; error?: string }): void {
+  updateWeightSubmission(id: number, update: { status: WeightSubmission['status']; block?: number; error?: string; revealRound?: number }): void {
     this.db
-      .prepare('UPDATE weight_submissions SET status = ?, block = COALESCE(?, block), error = ? WHERE id = ?')
-      .run(update.status, update.block ?? null, update.error ?? null, id);
+      .prepare('UPDATE weight_submissions SET status = ?, block = COALESCE(?, block), error = ?, reveal_round = COALESCE(?, reveal_round) WHERE id = ?')
+      .run(update.status, update.block ?? null, update.error ?? null, update.revealRound ?? null, id);
   }
 
   /**

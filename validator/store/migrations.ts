@@ -86,4 +86,73 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE results ADD COLUMN window_s REAL;
   ALTER TABLE results ADD COLUMN sized_tflops REAL;
   `,
+  `
+  -- Timelocked commits (commit-reveal v3/v4): the chain decrypts and applies them once drand's pulse for
+  -- reveal_round is stored; the validator sends no reveal. SQLite cannot widen a CHECK: rebuild the table.
+  CREATE TABLE weight_submissions_v3 (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind         TEXT    NOT NULL CHECK (kind IN ('set', 'commit', 'timelocked')),
+    created_at   INTEGER NOT NULL,
+    block        INTEGER,
+    uids         TEXT    NOT NULL,
+    weights      TEXT    NOT NULL,
+    salt         TEXT,
+    version_key  INTEGER NOT NULL,
+    commit_hash  TEXT,
+    status       TEXT    NOT NULL CHECK (status IN ('pending', 'included', 'revealed', 'failed', 'expired')),
+    error        TEXT,
+    reveal_round INTEGER
+  );
+  INSERT INTO weight_submissions_v3 (id, kind, created_at, block, uids, weights, salt, version_key, commit_hash, status, error)
+    SELECT id, kind, created_at, block, uids, weights, salt, version_key, commit_hash, status, error FROM weight_submissions;
+  DROP TABLE weight_submissions;
+  ALTER TABLE weight_submissions_v3 RENAME TO weight_submissions;
+  `,
+  `
+  -- Per-class scoring: each miner keeps a moving average of its credited TFLOPS per class, and its
+  -- score is what those are worth under the incentive config. Seeded from each miner's latest verified
+  -- TFLOPS per class (what \`validator report\` showed), only for miners whose score was above zero:
+  -- one that a failure had wiped stays at zero.
+  CREATE TABLE score_classes (
+    hotkey    TEXT NOT NULL,
+    precision TEXT NOT NULL,
+    ema       REAL NOT NULL,
+    PRIMARY KEY (hotkey, precision)
+  );
+  INSERT INTO score_classes (hotkey, precision, ema)
+    SELECT r.hotkey, r.precision, r.tflops FROM results r
+    JOIN (SELECT hotkey, precision, MAX(round) AS round FROM results WHERE verdict = 'verified' GROUP BY hotkey, precision) last
+      ON last.hotkey = r.hotkey AND last.precision = r.precision AND last.round = r.round
+    WHERE r.hotkey IN (SELECT hotkey FROM scores WHERE score > 0);
+
+  -- A signed "busy with the slot owner" refusal outside the sender's slot is its own verdict,
+  -- 'excused'. SQLite cannot change a CHECK constraint, so the table is rebuilt with the same rows.
+  CREATE TABLE results_v4 (
+    round        INTEGER NOT NULL REFERENCES rounds(round),
+    uid          INTEGER NOT NULL,
+    hotkey       TEXT    NOT NULL,
+    precision    TEXT,
+    m            INTEGER,
+    n            INTEGER,
+    k            INTEGER,
+    seconds      REAL,
+    rtt_ms       REAL,
+    expected_s   REAL,
+    tflops       REAL    NOT NULL,
+    reward       REAL    NOT NULL,
+    verdict      TEXT    NOT NULL CHECK (verdict IN ('verified', 'failed', 'no_answer', 'unreachable', 'excused')),
+    reason       TEXT    NOT NULL,
+    detail       TEXT,
+    device       TEXT,
+    gemms        INTEGER,
+    window_s     REAL,
+    sized_tflops REAL,
+    PRIMARY KEY (round, hotkey)
+  );
+  INSERT INTO results_v4 (round, uid, hotkey, precision, m, n, k, seconds, rtt_ms, expected_s, tflops, reward, verdict, reason, detail, device, gemms, window_s, sized_tflops)
+    SELECT round, uid, hotkey, precision, m, n, k, seconds, rtt_ms, expected_s, tflops, reward, verdict, reason, detail, device, gemms, window_s, sized_tflops FROM results;
+  DROP TABLE results;
+  ALTER TABLE results_v4 RENAME TO results;
+  CREATE INDEX results_by_hotkey ON results (hotkey, round);
+  `,
 ];

@@ -126,6 +126,7 @@ const CUBLAS = [
   'int cublasCreate_v2(_Out_ void **handle)',
   'int cublasDestroy_v2(void *handle)',
   'int cublasSetStream_v2(void *handle, void *stream)',
+  'int cublasSetWorkspace_v2(void *handle, uint64_t workspace, size_t bytes)',
   'int cublasGemmEx(void *handle, int transa, int transb, int m, int n, int k, const void *alpha, uint64_t A, int Atype, int lda, uint64_t B, int Btype, int ldb, const void *beta, uint64_t C, int Ctype, int ldc, int computeType, int algo)',
 ] as const;
 
@@ -393,16 +394,20 @@ export class CudaLibraries {
 
   /**
    * Waits for `event` without blocking the event loop: cuEventSynchronize on koffi's worker thread, or,
-   * where the driver refuses that thread (no current context), polling cuEventQuery from this one.
+   * where the driver refuses that thread (no current context) or `poll` asks for it, polling
+   * cuEventQuery from this one. Several devices poll: each cuEventSynchronize holds one of libuv's few
+   * worker threads (4 by default) for a whole GEMM, so eight devices would wait in line for them.
+   * `expectedMs`, when the caller knows about how long the event has left, is slept before polling.
    */
-  async waitFor(event: Handle, signal?: AbortSignal): Promise<void> {
-    if (this.asyncSyncWorks) {
+  async waitFor(event: Handle, signal?: AbortSignal, poll = false, expectedMs = 0): Promise<void> {
+    if (this.asyncSyncWorks && !poll) {
       const status = await new Promise<number>((resolve, reject) =>
         this.d.cuEventSynchronize!.async(event, (error: unknown, result: number) => (error ? reject(error) : resolve(result))),
       );
       if (status !== CUDA_ERROR_INVALID_CONTEXT) return this.check('cuda', 'cuEventSynchronize', status);
       this.asyncSyncWorks = false;
     }
+    if (expectedMs > 2) await new Promise((resolve) => setTimeout(resolve, expectedMs - 1));
     for (let wait = 0.05; ; wait = Math.min(wait * 2, 2)) {
       const status = this.d.cuEventQuery!(event) as number;
       if (status !== CUDA_ERROR_NOT_READY) return this.check('cuda', 'cuEventQuery', status);
@@ -455,10 +460,16 @@ export class CudaLibraries {
     this.check('cublasLt', call, this.lt[call]!(...args) as number);
   }
 
-  createBlas(stream: Handle): Handle {
+  /**
+   * A cuBLAS handle bound to `stream` and to a workspace of its own: with a fixed user workspace cuBLAS
+   * picks the same kernel for the same call every time, which is what recomputing a GEMM for its
+   * openings relies on (cuBLAS guide, "Results reproducibility").
+   */
+  createBlas(stream: Handle, workspace: DevicePtr, workspaceBytes: number): Handle {
     const out: (Handle | null)[] = [null];
     this.blas('cublasCreate_v2', out);
     this.blas('cublasSetStream_v2', out[0], stream);
+    this.blas('cublasSetWorkspace_v2', out[0], workspace, workspaceBytes);
     return out[0]!;
   }
 

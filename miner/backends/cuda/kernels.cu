@@ -7,18 +7,21 @@
  * on machines without a GPU. Keep it C: no templates, no references, no __syncthreads or shared
  * memory (the host emulation runs threads one after another).
  *
- * Elements (docs/protocol.md, shared/challenge/elements.ts): element (r, c) of a matrix with Philox
- * key (k0, k1) comes from Philox4x32-10(counter = [c, r, 0, 0]); x0 bit 0 is the sign, x0 bit 1 picks
- * the exponent (0 → 2^-1, 1 → 2^0), the top p bits of x1 (fp64: the top 20 bits of x1, then x2) are the
- * mantissa. Every value is exact in its class's storage type, so the storage bits are assembled with
- * integer arithmetic here instead of converting: no rounding mode or header (cuda_bf16.h, cuda_fp8.h)
- * can change them.
+ * Elements (docs/protocol.md §3, shared/challenge/elements.ts): a matrix is stored line by line, a line
+ * being a row of A or a column of B (k values each: A row-major, B column-major). Position l of line t
+ * comes from Philox4x32-10(counter = [l / E, t, 0, 0]) with the matrix's key, E = 4 (2 for fp64): one
+ * call gives E consecutive positions of a line, one 32-bit word each (fp64: two words). In a word, bit 0
+ * is the sign, bit 1 picks the exponent (0 → 2^-1, 1 → 2^0), the top p bits are the mantissa (fp64: the
+ * top 20 bits of the first word, then the second word). Every value is exact in its class's storage
+ * type, so the storage bits are assembled with integer arithmetic here instead of converting: no
+ * rounding mode or header (cuda_bf16.h, cuda_fp8.h) can change them.
  */
 #ifdef __CUDACC__
 #define FN __device__ __forceinline__
 #define KERNEL extern "C" __global__
 #define CONSTANT __constant__
 #else
+#include <string.h>
 #define FN static inline
 #define KERNEL
 #define CONSTANT static const
@@ -67,70 +70,100 @@ FN void flopnet_philox(u32 c[4], const u32 ks[20]) {
 #define FLOPNET_FP16 4
 #define FLOPNET_FP8 5
 
-/* Storage bits of element (r, c): IEEE binary64 / binary32 (also tf32) / bfloat16 / binary16 / e4m3. */
-FN u64 flopnet_element_bits(int cls, const u32 ks[20], u32 r, u32 c) {
-  u32 x[4];
-  u64 sign, half;
-  x[0] = c;
-  x[1] = r;
-  x[2] = 0;
-  x[3] = 0;
-  flopnet_philox(x, ks);
-  sign = x[0] & 1u;
-  half = (x[0] & 2u) == 0 ? 1u : 0u; /* exponent -1 instead of 0 */
+/* Storage bits of the element drawn from word x: binary32 (also tf32) / bfloat16 / binary16 / e4m3. */
+FN u32 flopnet_narrow_bits(int cls, u32 x) {
+  u32 sign = x & 1u;
+  u32 half = (x & 2u) == 0 ? 1u : 0u; /* exponent -1 instead of 0 */
   switch (cls) {
-    case FLOPNET_FP64:
-      return (sign << 63) | ((1023u - half) << 52) | ((u64)(x[1] >> 12) << 32) | x[2];
     case FLOPNET_FP32:
-      return (sign << 31) | ((127u - half) << 23) | (x[1] >> 9);
+      return (sign << 31) | ((127u - half) << 23) | (x >> 9);
     case FLOPNET_TF32:
-      return (sign << 31) | ((127u - half) << 23) | ((x[1] >> 22) << 13);
+      return (sign << 31) | ((127u - half) << 23) | ((x >> 22) << 13);
     case FLOPNET_BF16:
-      return (sign << 15) | ((127u - half) << 7) | (x[1] >> 25);
+      return (sign << 15) | ((127u - half) << 7) | (x >> 25);
     case FLOPNET_FP16:
-      return (sign << 15) | ((15u - half) << 10) | (x[1] >> 22);
+      return (sign << 15) | ((15u - half) << 10) | (x >> 22);
     default: /* FLOPNET_FP8, e4m3: bias 7 */
-      return (sign << 7) | ((7u - half) << 3) | (x[1] >> 29);
+      return (sign << 7) | ((7u - half) << 3) | (x >> 29);
   }
+}
+
+/* IEEE binary64 bits of the element drawn from words x (sign, exponent, top 20 mantissa bits) and y. */
+FN u64 flopnet_fp64_bits(u32 x, u32 y) {
+  u64 sign = x & 1u;
+  u64 half = (x & 2u) == 0 ? 1u : 0u;
+  return (sign << 63) | ((1023u - half) << 52) | ((u64)(x >> 12) << 32) | y;
 }
 
 /*
- * Fills a rows × cols matrix. transposed = 0: row-major (element (r, c) at r·cols + c);
- * transposed = 1: column-major (at c·rows + r). Launch: blockDim.x threads walk the contiguous
- * dimension, blockIdx.y strides over the other, gridDim.x·blockDim.x ≥ the contiguous length.
+ * Stores of one call's elements: 16 bytes (fp32, tf32, fp64), 8 (bf16, fp16) or 4 (fp8) at once, aligned
+ * because a line's length is a multiple of the elements per call whenever these are used.
  */
-#define FLOPNET_GENERATE_BODY(STORE)                                            \
-  u32 inner = transposed ? rows : cols;                                         \
-  u32 outer = transposed ? cols : rows;                                         \
-  u32 i = blockIdx.x * blockDim.x + threadIdx.x;                                \
-  u32 o;                                                                        \
+typedef struct { u64 lo, hi; } __attribute__((aligned(16))) flopnet_u128;
+#ifdef __CUDACC__
+#define FLOPNET_STORE(T, p, v) (*(T *)(p) = (v))
+#else
+#define FLOPNET_STORE(T, p, v) do { T v_ = (v); memcpy((p), &v_, sizeof v_); } while (0)
+#endif
+
+/*
+ * Fills `lines` lines of k elements: line first + t at out + t·k, for t < lines. Launch: blockDim.x
+ * threads walk the calls along a line (one call per thread: gridDim.x·blockDim.x ≥ ceil(k / E)),
+ * blockIdx.y strides over the lines, so each thread computes its round keys once for many calls.
+ */
+#define FLOPNET_GENERATE_BODY(PER, FULL, PART)                                  \
+  u32 q = blockIdx.x * blockDim.x + threadIdx.x;                                \
+  u32 t, e;                                                                     \
   u32 ks[20];                                                                   \
-  if (i >= inner) return;                                                       \
+  if (q >= (k + PER - 1) / PER) return;                                         \
   flopnet_round_keys(k0, k1, ks);                                               \
-  for (o = blockIdx.y; o < outer; o += gridDim.y) {                             \
-    u32 r = transposed ? i : o;                                                 \
-    u32 c = transposed ? o : i;                                                 \
-    u64 at = (u64)o * inner + i;                                                \
-    STORE;                                                                      \
+  for (t = blockIdx.y; t < lines; t += gridDim.y) {                             \
+    u32 x[4];                                                                   \
+    u64 at = (u64)t * k + (u64)q * PER;                                         \
+    x[0] = q;                                                                   \
+    x[1] = first + t;                                                           \
+    x[2] = 0;                                                                   \
+    x[3] = 0;                                                                   \
+    flopnet_philox(x, ks);                                                      \
+    if (k % PER == 0) {                                                         \
+      FULL;                                                                     \
+    } else {                                                                    \
+      for (e = 0; e < PER && q * PER + e < k; e++) PART;                        \
+    }                                                                           \
   }
 
-KERNEL void flopnet_generate_fp64(u64 *out, u32 rows, u32 cols, u32 k0, u32 k1, u32 transposed) {
-  FLOPNET_GENERATE_BODY(out[at] = flopnet_element_bits(FLOPNET_FP64, ks, r, c))
+#define FLOPNET_NARROW_32(CLS)                                                  \
+  do {                                                                          \
+    flopnet_u128 v;                                                             \
+    v.lo = flopnet_narrow_bits(CLS, x[0]) | (u64)flopnet_narrow_bits(CLS, x[1]) << 32; \
+    v.hi = flopnet_narrow_bits(CLS, x[2]) | (u64)flopnet_narrow_bits(CLS, x[3]) << 32; \
+    FLOPNET_STORE(flopnet_u128, out + at, v);                                   \
+  } while (0)
+#define FLOPNET_NARROW_16(CLS)                                                  \
+  FLOPNET_STORE(u64, out + at, (u64)flopnet_narrow_bits(CLS, x[0]) | (u64)flopnet_narrow_bits(CLS, x[1]) << 16 | \
+                (u64)flopnet_narrow_bits(CLS, x[2]) << 32 | (u64)flopnet_narrow_bits(CLS, x[3]) << 48)
+
+KERNEL void flopnet_generate_fp64(u64 *out, u32 lines, u32 k, u32 first, u32 k0, u32 k1) {
+  FLOPNET_GENERATE_BODY(2, do { flopnet_u128 v; v.lo = flopnet_fp64_bits(x[0], x[1]); v.hi = flopnet_fp64_bits(x[2], x[3]); FLOPNET_STORE(flopnet_u128, out + at, v); } while (0),
+                        out[at + e] = flopnet_fp64_bits(x[2 * e], x[2 * e + 1]))
 }
-KERNEL void flopnet_generate_fp32(u32 *out, u32 rows, u32 cols, u32 k0, u32 k1, u32 transposed) {
-  FLOPNET_GENERATE_BODY(out[at] = (u32)flopnet_element_bits(FLOPNET_FP32, ks, r, c))
+KERNEL void flopnet_generate_fp32(u32 *out, u32 lines, u32 k, u32 first, u32 k0, u32 k1) {
+  FLOPNET_GENERATE_BODY(4, FLOPNET_NARROW_32(FLOPNET_FP32), out[at + e] = flopnet_narrow_bits(FLOPNET_FP32, x[e]))
 }
-KERNEL void flopnet_generate_tf32(u32 *out, u32 rows, u32 cols, u32 k0, u32 k1, u32 transposed) {
-  FLOPNET_GENERATE_BODY(out[at] = (u32)flopnet_element_bits(FLOPNET_TF32, ks, r, c))
+KERNEL void flopnet_generate_tf32(u32 *out, u32 lines, u32 k, u32 first, u32 k0, u32 k1) {
+  FLOPNET_GENERATE_BODY(4, FLOPNET_NARROW_32(FLOPNET_TF32), out[at + e] = flopnet_narrow_bits(FLOPNET_TF32, x[e]))
 }
-KERNEL void flopnet_generate_bf16(u16 *out, u32 rows, u32 cols, u32 k0, u32 k1, u32 transposed) {
-  FLOPNET_GENERATE_BODY(out[at] = (u16)flopnet_element_bits(FLOPNET_BF16, ks, r, c))
+KERNEL void flopnet_generate_bf16(u16 *out, u32 lines, u32 k, u32 first, u32 k0, u32 k1) {
+  FLOPNET_GENERATE_BODY(4, FLOPNET_NARROW_16(FLOPNET_BF16), out[at + e] = (u16)flopnet_narrow_bits(FLOPNET_BF16, x[e]))
 }
-KERNEL void flopnet_generate_fp16(u16 *out, u32 rows, u32 cols, u32 k0, u32 k1, u32 transposed) {
-  FLOPNET_GENERATE_BODY(out[at] = (u16)flopnet_element_bits(FLOPNET_FP16, ks, r, c))
+KERNEL void flopnet_generate_fp16(u16 *out, u32 lines, u32 k, u32 first, u32 k0, u32 k1) {
+  FLOPNET_GENERATE_BODY(4, FLOPNET_NARROW_16(FLOPNET_FP16), out[at + e] = (u16)flopnet_narrow_bits(FLOPNET_FP16, x[e]))
 }
-KERNEL void flopnet_generate_fp8(u8 *out, u32 rows, u32 cols, u32 k0, u32 k1, u32 transposed) {
-  FLOPNET_GENERATE_BODY(out[at] = (u8)flopnet_element_bits(FLOPNET_FP8, ks, r, c))
+KERNEL void flopnet_generate_fp8(u8 *out, u32 lines, u32 k, u32 first, u32 k0, u32 k1) {
+  FLOPNET_GENERATE_BODY(4,
+                        FLOPNET_STORE(u32, out + at, flopnet_narrow_bits(FLOPNET_FP8, x[0]) | flopnet_narrow_bits(FLOPNET_FP8, x[1]) << 8 |
+                                                         flopnet_narrow_bits(FLOPNET_FP8, x[2]) << 16 | flopnet_narrow_bits(FLOPNET_FP8, x[3]) << 24),
+                        out[at + e] = (u8)flopnet_narrow_bits(FLOPNET_FP8, x[e]))
 }
 
 /* ---------------------------------------------------------------- SHA-256 */

@@ -5,7 +5,7 @@
 import { encodeAddress } from '@polkadot/util-crypto';
 import type { Codec } from '@polkadot/types/types';
 import { SubnetNotFoundError } from '../errors.js';
-import { SS58_PREFIX } from '../codec.js';
+import { SS58_PREFIX } from '../../wallet/keypair.js';
 import { requireStorage, storageEntry } from '../storage.js';
 import type { ChainContext } from '../context.js';
 import { subnetExists } from './getMetagraph.js';

@@ -1,12 +1,14 @@
 /**
- * Sets a subnet hyperparameter through its AdminUtils setter. Owner-level settings are signed by the
- * subnet owner coldkey; root-only ones (and any with `sudo: true`) are wrapped in `Sudo.sudo` and need
- * the sudo key. The value is parsed for the setter's argument type in this runtime (bool or integer).
+ * Sets a subnet hyperparameter through the setter this runtime has for it (hyperparameters.ts
+ * `setterFor`: AdminUtils, or SubtensorModule's tempo controls on spec 404–430). Owner-level settings are
+ * signed by the subnet owner coldkey; root-only ones (and any with `sudo: true`) are wrapped in
+ * `Sudo.sudo` and need the sudo key. The value is parsed for the setter's argument type in this runtime.
  */
 import { UsageError } from '../../errors.js';
 import { CallUnsupportedError } from '../errors.js';
-import { HYPERPARAMETERS } from '../hyperparameters.js';
-import { buildCall, callLabel, submit, type SubmitOptions, type TxResult } from '../tx.js';
+import { HYPERPARAMETERS, setterFor, type RuntimeSurface } from '../hyperparameters.js';
+import { storageEntry } from '../storage.js';
+import { buildCall, callLabel, hasCall, submit, type SubmitOptions, type TxResult } from '../tx.js';
 import type { ChainContext, Signer } from '../context.js';
 import { stringCamelCase } from '@polkadot/util';
 
@@ -40,18 +42,27 @@ function parseValue(name: string, type: string, value: string | number | bigint 
 }
 
 export async function setHyperparameter(ctx: ChainContext, { signer, netuid, name, value, sudo, ...options }: SetHyperparameterParameters): Promise<TxResult> {
-  const hp = HYPERPARAMETERS[name];
-  if (!hp?.setter) {
-    const settable = Object.entries(HYPERPARAMETERS).filter(([, h]) => h.setter).map(([n]) => n);
-    throw new UsageError(`"${name}" is not a hyperparameter flopnet can set`, { code: 'E_HYPERPARAM_NAME', hint: `one of: ${settable.join(', ')}` });
+  const plan = setterFor(name, runtimeSurface(ctx));
+  if ('refused' in plan) {
+    if (!HYPERPARAMETERS[name]?.setter) throw new UsageError(plan.refused, { code: 'E_HYPERPARAM_NAME', hint: plan.hint });
+    throw new CallUnsupportedError(`setter for ${name}: ${plan.refused}`, ctx.api.runtimeVersion.specVersion.toNumber(), plan.hint);
   }
-  const fn = ctx.api.tx['adminUtils']?.[stringCamelCase(hp.setter)];
-  if (!fn) throw new CallUnsupportedError(`call ${callLabel('AdminUtils', hp.setter)} (to set ${name})`, ctx.api.runtimeVersion.specVersion.toNumber());
+  const fn = ctx.api.tx[stringCamelCase(plan.pallet)]?.[stringCamelCase(plan.call)];
+  if (!fn) throw new CallUnsupportedError(`call ${callLabel(plan.pallet, plan.call)} (to set ${name})`, ctx.api.runtimeVersion.specVersion.toNumber());
   const valueArg = fn.meta.args.find((a) => a.name.toString() !== 'netuid');
-  if (!valueArg) throw new CallUnsupportedError(`value argument in ${callLabel('AdminUtils', hp.setter)}`, undefined);
+  if (!valueArg) throw new CallUnsupportedError(`value argument in ${callLabel(plan.pallet, plan.call)}`, undefined);
   const parsed = parseValue(name, valueArg.type.toString(), value);
-  const inner = buildCall(ctx, 'AdminUtils', hp.setter, { netuid, [valueArg.name.toString()]: parsed });
-  const label = callLabel('AdminUtils', hp.setter);
-  if (!hp.root && !sudo) return submit(ctx, signer, inner, { ...options, label });
+  const inner = buildCall(ctx, plan.pallet, plan.call, { netuid, [valueArg.name.toString()]: parsed });
+  const label = callLabel(plan.pallet, plan.call);
+  if (!plan.root && !sudo) return submit(ctx, signer, inner, { ...options, label });
   return submit(ctx, signer, buildCall(ctx, 'Sudo', 'sudo', { call: inner }), { ...options, label: `Sudo.sudo(${label})` });
+}
+
+/** The runtime's calls and storage as its metadata declares them. */
+function runtimeSurface(ctx: ChainContext): RuntimeSurface {
+  return {
+    specVersion: ctx.api.runtimeVersion.specVersion.toNumber(),
+    hasCall: (pallet, call) => hasCall(ctx, pallet, call),
+    hasStorage: (pallet, item) => storageEntry(ctx, pallet, item) !== undefined,
+  };
 }

@@ -3,7 +3,7 @@
  * cases use the fake CUDA library (test/fixtures/fake-cuda): they test the selection, not a GPU.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBackend } from '../../../miner/backends/index.js';
+import { createBackend, devicesOption } from '../../../miner/backends/index.js';
 import { parseAdversary } from '../../../miner/backends/adversary.js';
 import { createLogger } from '../../../shared/log.js';
 import { buildFakeCuda, fakePaths } from '../../fixtures/fake-cuda/build.js';
@@ -17,6 +17,7 @@ function logger() {
 
 afterEach(() => {
   delete process.env.FAKE_CUDA_INIT_RESULT;
+  delete process.env.FAKE_CUDA_DEVICES;
 });
 
 describe('createBackend', () => {
@@ -45,8 +46,27 @@ describe('createBackend', () => {
     await expect(createBackend('cuda', logger().log, { adversary: parseAdversary('lazy:0.1') })).rejects.toMatchObject({ code: 'E_ADVERSARY' });
   });
 
+  it('--devices takes all or distinct GPU ordinals, for the cuda backend only', async () => {
+    const schema = devicesOption.devices.schema;
+    expect(schema.parse(' all ')).toBe('all');
+    expect(schema.parse('0,2')).toEqual([0, 2]);
+    expect(schema.safeParse('0,0').error?.issues[0]?.message).toMatch(/names a GPU twice/);
+    expect(schema.safeParse('gpu1').error?.issues[0]?.message).toMatch(/expected "all" or GPU ordinals/);
+    await expect(createBackend('cpu', logger().log, { devices: [0, 1] })).rejects.toMatchObject({ code: 'E_DEVICES' });
+  });
+
   describe.skipIf('skip' in fake)('with the fake CUDA library (selection logic, not GPU code)', () => {
     const paths = 'path' in fake ? fakePaths(fake.path) : {};
+
+    it('--devices all serves from every GPU the driver sees, as one node', async () => {
+      process.env.FAKE_CUDA_DEVICES = '4';
+      const backend = await createBackend('cuda', logger().log, { cudaLibraries: paths, devices: 'all' });
+      try {
+        expect(await backend.describe()).toMatchObject({ backend: 'cuda', name: '4 × Fake CUDA Device (CPU)' });
+      } finally {
+        await backend.close();
+      }
+    });
 
     it('auto picks cuda when the driver answers', async () => {
       const { lines, log } = logger();

@@ -9,6 +9,7 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { connect, taoToRao, type ChainClient } from '../../../shared/chain/index.js';
 import { startDevnet, type TestDevnet } from '../../helpers/devnet.js';
+import { createOpenSubnet, devKeys } from './fixtures.js';
 
 describe('chain client on a runtime with custom signed extensions', () => {
   let devnet: TestDevnet;
@@ -36,5 +37,15 @@ describe('chain client on a runtime with custom signed extensions', () => {
     expect(a.events.some((e) => e.section === 'Balances' && e.method === 'Transfer')).toBe(true);
     expect(b.blockNumber).toBeGreaterThan(0);
     expect((await client.getBalance({ address: dave })).free - before).toBe(taoToRao(3));
+  });
+
+  it('lands the subnet calls a validator and a miner send: subnet, registration, stake, axon, weights', async () => {
+    const keys = await devKeys();
+    const netuid = await createOpenSubnet(client, keys);
+    await client.burnedRegister({ coldkey: keys.bob, hotkey: keys.bobHk.address, netuid });
+    await client.addStake({ coldkey: keys.bob, hotkey: keys.bobHk.address, netuid, amount: taoToRao(10) });
+    await client.serveAxon({ hotkey: keys.bobHk, netuid, ip: '203.0.113.9', port: 8091 });
+    const set = await client.setWeights({ hotkey: keys.bobHk, netuid, uids: [1], values: [65535] });
+    expect(set.events.some((e) => e.method === 'WeightsSet')).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ipToU128, u128ToIp } from '../../../shared/chain/ip.js';
+import { ipToU128, sameEndpoint, u128ToIp } from '../../../shared/chain/ip.js';
 
 // Expected integers computed independently with Python's ipaddress (int(ip_address(s))), which is
 // what the bittensor SDK's netaddr-based encoding yields.
@@ -31,5 +31,16 @@ describe('ipToU128 / u128ToIp', () => {
   it('refuses text that is not an address, with a usage error', () => {
     expect(() => ipToU128('localhost')).toThrow(/not an IPv4 or IPv6 address/);
     expect(() => ipToU128('1.2.3.256')).toThrow(/not an IPv4/);
+  });
+});
+
+describe('sameEndpoint (a miner serves only when the chain shows another address)', () => {
+  it('matches however the address was written, and not across port, family or garbage', () => {
+    expect(sameEndpoint({ ip: '2001:db8::7', port: 8091 }, { ip: '2001:DB8:0:0::7', port: 8091 })).toBe(true);
+    expect(sameEndpoint({ ip: '203.0.113.7', port: 8091 }, { ip: '203.0.113.7', port: 8091 })).toBe(true);
+    expect(sameEndpoint({ ip: '203.0.113.7', port: 8091 }, { ip: '203.0.113.7', port: 8092 })).toBe(false);
+    expect(sameEndpoint({ ip: '0.0.0.1', port: 8091 }, { ip: '::1', port: 8091 })).toBe(false);
+    expect(sameEndpoint(undefined, { ip: '203.0.113.7', port: 8091 })).toBe(false);
+    expect(sameEndpoint({ ip: 'not-an-ip', port: 8091 }, { ip: '203.0.113.7', port: 8091 })).toBe(false);
   });
 });

@@ -2,29 +2,33 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { philox, PHILOX_BLOCK } from '../../../shared/challenge/philox.js';
-import { colOfB, element, matrixKey, MANTISSA_BITS, rowOfA } from '../../../shared/challenge/elements.js';
+import { colOfB, element, elementsPerCall, matrixKey, MANTISSA_BITS, rowOfA } from '../../../shared/challenge/elements.js';
 import { PRECISIONS, type Precision } from '../../../shared/challenge/types.js';
 
 /**
- * The spec's element rule computed independently: exact integer significand (BigInt) times a power of two.
+ * The spec's element rule computed independently: the Philox call and word of a line position, then an
+ * exact integer significand (BigInt) times a power of two.
  */
-function specElement(precision: Precision, key: { k0: number; k1: number }, r: number, c: number): number {
-  const [x0, x1, x2] = philox([c, r, 0, 0], [key.k0, key.k1]) as unknown as [number, number, number];
+function specElement(precision: Precision, key: { k0: number; k1: number }, line: number, position: number): number {
+  const perCall = precision === 'fp64' ? 2 : 4;
+  const words = philox([Math.floor(position / perCall), line, 0, 0], [key.k0, key.k1]);
+  const slot = position % perCall;
+  const x = precision === 'fp64' ? words[2 * slot]! : words[slot]!;
   const p = BigInt(MANTISSA_BITS[precision]);
-  const mantissa = precision === 'fp64' ? ((BigInt(x1) >> 12n) << 32n) | BigInt(x2) : BigInt(x1) >> (32n - p);
+  const mantissa = precision === 'fp64' ? ((BigInt(x) >> 12n) << 32n) | BigInt(words[2 * slot + 1]!) : BigInt(x) >> (32n - p);
   const significand = (1n << p) | mantissa; // 1.m as an integer of p+1 bits
-  const exponent = ((x0 >>> 1) & 1) === 0 ? -1 : 0;
+  const exponent = ((x >>> 1) & 1) === 0 ? -1 : 0;
   const magnitude = Number(significand) * 2 ** (exponent - Number(p));
-  return (x0 & 1) === 1 ? -magnitude : magnitude;
+  return (x & 1) === 1 ? -magnitude : magnitude;
 }
 
 const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
 describe('matrix keys', () => {
-  it('are the first 8 bytes of SHA-256("flopnet/v1/" ‖ name ‖ u32le(j) ‖ seed), little-endian', () => {
+  it('are the first 8 bytes of SHA-256("flopnet/v3/" ‖ name ‖ u32le(j) ‖ seed), little-endian', () => {
     const seed = new Uint8Array(32).map((_, i) => i);
     const digest = createHash('sha256')
-      .update(Buffer.concat([Buffer.from('flopnet/v1/B'), Buffer.from([7, 1, 0, 0]), seed]))
+      .update(Buffer.concat([Buffer.from('flopnet/v3/B'), Buffer.from([7, 1, 0, 0]), seed]))
       .digest();
     expect(matrixKey(seed, 'B', 263)).toEqual({ k0: digest.readUInt32LE(0), k1: digest.readUInt32LE(4) });
   });
@@ -85,43 +89,61 @@ describe('elements', () => {
     }
   });
 
-  it('rowOfA(r) is element(r, 0..k) and colOfB(c) is element(0..k, c)', () => {
+  it('rowOfA(r) is line r of A and colOfB(c) is line c of B, across generator blocks', () => {
     const seed = new Uint8Array(32).fill(1);
     const a = matrixKey(seed, 'A', 4);
     const b = matrixKey(seed, 'B', 4);
-    const row = rowOfA('bf16', a, 17, 50, new Float32Array(50));
-    const col = colOfB('fp64', b, 23, 50);
-    for (let l = 0; l < 50; l++) {
-      expect(row[l]).toBe(element('bf16', a, 17, l));
-      expect(col[l]).toBe(element('fp64', b, l, 23));
+    for (const k of [1, 2, 3, 4, 5, 50]) {
+      const row = rowOfA('bf16', a, 17, k, new Float32Array(k));
+      const col = colOfB('fp64', b, 23, k);
+      for (let l = 0; l < k; l++) {
+        expect(row[l]).toBe(element('bf16', a, 17, l));
+        expect(col[l]).toBe(element('fp64', b, 23, l));
+      }
     }
-    // Rows longer than one generator block continue the counter across blocks.
-    const long = colOfB('fp32', b, 9, PHILOX_BLOCK + 3);
-    for (const l of [0, PHILOX_BLOCK - 1, PHILOX_BLOCK, PHILOX_BLOCK + 2]) expect(long[l]).toBe(element('fp32', b, l, 9));
+    // Lines longer than one generator block continue the call counter across blocks.
+    const long = colOfB('fp32', b, 9, 4 * PHILOX_BLOCK + 3);
+    for (const l of [0, 4 * PHILOX_BLOCK - 1, 4 * PHILOX_BLOCK, 4 * PHILOX_BLOCK + 2]) expect(long[l]).toBe(element('fp32', b, 9, l));
+    const wide = rowOfA('fp64', a, 3, 2 * PHILOX_BLOCK + 1);
+    for (const l of [2 * PHILOX_BLOCK - 1, 2 * PHILOX_BLOCK]) expect(wide[l]).toBe(element('fp64', a, 3, l));
+  });
+
+  it('one Philox call gives four consecutive positions of a line (two for fp64), one word each (two for fp64)', () => {
+    const key = matrixKey(new Uint8Array(32).fill(5), 'A', 0);
+    expect(elementsPerCall('fp64')).toBe(2);
+    for (const precision of PRECISIONS.filter((p) => p !== 'fp64')) expect(elementsPerCall(precision)).toBe(4);
+    const [x0, x1, x2, x3] = philox([1, 6, 0, 0], [key.k0, key.k1]) as unknown as number[];
+    // fp32 keeps 23 bits of each word: the four values of positions 4..7 of line 6 are words x0..x3.
+    const fromWord = (x: number) => ((x & 1) === 1 ? -1 : 1) * (1 + (x! >>> 9) / 2 ** 23) * ((x! & 2) === 0 ? 0.5 : 1);
+    expect([4, 5, 6, 7].map((l) => element('fp32', key, 6, l))).toEqual([x0!, x1!, x2!, x3!].map(fromWord));
+    expect([2, 3].map((l) => element('fp64', key, 6, l))).toEqual([specElement('fp64', key, 6, 2), specElement('fp64', key, 6, 3)]);
   });
 });
 
 describe('docs/protocol.md §14 test vectors', () => {
   const seed = new Uint8Array(32).map((_, i) => i);
-  it('keys and the Philox words of A_0[1, 2]', () => {
-    expect(matrixKey(seed, 'A', 0)).toEqual({ k0: 0xecf873a3, k1: 0x4dde5f01 });
-    expect(matrixKey(seed, 'B', 0)).toEqual({ k0: 0xe080dbe5, k1: 0x9c8a01be });
-    expect(matrixKey(seed, 'A', 1)).toEqual({ k0: 0x7b8f89c7, k1: 0x2aab2041 });
-    expect(Array.from(philox([2, 1, 0, 0], [0xecf873a3, 0x4dde5f01]))).toEqual([0x39f73275, 0x3f0fc870, 0xb62b0b2e, 0x733418d8]);
+  it('keys and the Philox words of call 0 of line 1 of A_0', () => {
+    expect(matrixKey(seed, 'A', 0)).toEqual({ k0: 0x7f2acbac, k1: 0xb3e89715 });
+    expect(matrixKey(seed, 'B', 0)).toEqual({ k0: 0xc3f7edd5, k1: 0x26a13f31 });
+    expect(matrixKey(seed, 'A', 1)).toEqual({ k0: 0xb38cab35, k1: 0x324b8dc0 });
+    expect(Array.from(philox([0, 1, 0, 0], [0x7f2acbac, 0xb3e89715]))).toEqual([0x33e4b5da, 0x9786861a, 0x6b71fe95, 0x52be1ca4]);
   });
 
   it.each([
-    ['fp64', -1.6165232590648244, -0.6231673772784683, 0.9114267539016512],
-    ['fp32', -1.6165236234664917, -0.6231672763824463, 0.9114269614219666],
-    ['tf32', -1.6162109375, -0.623046875, 0.9111328125],
-    ['bf16', -1.609375, -0.62109375, 0.91015625],
-    ['fp16', -1.6162109375, -0.623046875, 0.9111328125],
-    ['fp8', -1.5, -0.5625, 0.875],
-  ] as const)('%s elements', (precision, a00, a12, b30) => {
+    ['fp64', -0.9494655309737855, 0.607470565060022, 0.9064828904925015, 1.4190555636567868, -0.6309984194856681],
+    ['fp32', -0.9494653940200806, -0.7098540663719177, -1.1104567050933838, 0.9910393357276917, -0.6309983730316162],
+    ['tf32', -0.94921875, -0.70947265625, -1.1103515625, 0.99072265625, -0.630859375],
+    ['bf16', -0.94921875, -0.70703125, -1.109375, 0.98828125, -0.62890625],
+    ['fp16', -0.94921875, -0.70947265625, -1.1103515625, 0.99072265625, -0.630859375],
+    ['fp8', -0.9375, -0.6875, -1, 0.9375, -0.625],
+  ] as const)('%s elements A_0[0, 0], A_0[1, 2], A_0[1, 5], B_0[3, 0], B_0[0, 1]', (precision, a00, a12, a15, b30, b01) => {
     const a = matrixKey(seed, 'A', 0);
     const b = matrixKey(seed, 'B', 0);
-    expect([element(precision, a, 0, 0), element(precision, a, 1, 2), element(precision, b, 3, 0)]).toEqual([a00, a12, b30]);
+    // B[r, c] is position r of line c.
+    const got = [element(precision, a, 0, 0), element(precision, a, 1, 2), element(precision, a, 1, 5), element(precision, b, 0, 3), element(precision, b, 1, 0)];
+    expect(got).toEqual([a00, a12, a15, b30, b01]);
     // The same values from the independent rule above.
-    expect([specElement(precision, a, 0, 0), specElement(precision, a, 1, 2), specElement(precision, b, 3, 0)]).toEqual([a00, a12, b30]);
+    const spec = [specElement(precision, a, 0, 0), specElement(precision, a, 1, 2), specElement(precision, a, 1, 5), specElement(precision, b, 0, 3), specElement(precision, b, 1, 0)];
+    expect(spec).toEqual([a00, a12, a15, b30, b01]);
   });
 });

@@ -1,7 +1,19 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { HASH_BYTES, hashLeaf, merkleLevels, merkleNodeCount, merkleProof, merkleRoot, proofLength, verifyProof } from '../../../shared/challenge/merkle.js';
+import {
+  HASH_BYTES,
+  hashLeaf,
+  merkleLevels,
+  merkleNodeCount,
+  merkleProof,
+  merkleRoot,
+  proofLength,
+  rowProof,
+  rowProofLength,
+  verifyProof,
+  verifyRowProof,
+} from '../../../shared/challenge/merkle.js';
 
 const sha = (...parts: Uint8Array[]) => new Uint8Array(createHash('sha256').update(Buffer.concat(parts)).digest());
 
@@ -95,5 +107,78 @@ describe('merkle', () => {
     }
     expect(verifyProof(new Uint8Array(31), 0, 1, [], leaf)).toBe(false);
     expect(verifyProof(leaf, 0, 2, [new Uint8Array(5)], leaf)).toBe(false);
+  });
+});
+
+describe('the commitment: a tree over GEMM roots, each the root of its rows (protocol v3)', () => {
+  /** gemms × n distinct leaf hashes, GEMM by GEMM. */
+  const gemmLeaves = (gemms: number, n: number) => Array.from({ length: gemms }, (_, j) => Array.from({ length: n }, (_, r) => hashLeaf(Uint8Array.of(j, r, r >> 8, 9))));
+
+  it("every row's path climbs its GEMM's tree, then the tree over GEMM roots, to the spec root", () => {
+    for (const [gemms, n] of [[1, 1], [1, 5], [3, 1], [3, 7], [5, 64], [6, 13]] as const) {
+      const leaves = gemmLeaves(gemms, n);
+      const gemmLevels = leaves.map((rows) => merkleLevels(flat(rows)));
+      const top = merkleLevels(flat(gemmLevels.map(merkleRoot)));
+      const root = merkleRoot(top);
+      expect(root).toEqual(specRoot(leaves.map(specRoot)));
+      for (let j = 0; j < gemms; j++) {
+        for (let r = 0; r < n; r++) {
+          const path = rowProof(gemmLevels[j]!, r, top, j);
+          expect(path.length).toBe(rowProofLength(j, r, gemms, n));
+          expect(verifyRowProof(leaves[j]![r]!, j, r, gemms, n, path, root), `${gemms}×${n} (${j}, ${r})`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('equals the flat tree over all gemms·n rows when n is a power of two', () => {
+    const leaves = gemmLeaves(5, 16);
+    const twoLevel = merkleRoot(merkleLevels(flat(leaves.map((rows) => merkleRoot(merkleLevels(flat(rows)))))));
+    expect(twoLevel).toEqual(merkleRoot(merkleLevels(flat(leaves.flat()))));
+  });
+
+  it("a band of 2^b rows starting at a multiple of 2^b is a subtree: its root is a node of the GEMM's tree, and paths split at it", () => {
+    // What a miner that recomputes one band of rows for an opening relies on (miner/backends/cuda).
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 6 }), fc.nat(), (n, b, pick) => {
+        const band = 2 ** b;
+        const rows = gemmLeaves(1, n)[0]!;
+        const levels = merkleLevels(flat(rows));
+        const bandRoots = Array.from({ length: Math.ceil(n / band) }, (_, i) => merkleRoot(merkleLevels(flat(rows.slice(i * band, (i + 1) * band)))));
+        const upper = merkleLevels(flat(bandRoots));
+        expect(levels[Math.min(b, levels.length - 1)]!.length / HASH_BYTES).toBe(Math.ceil(n / 2 ** Math.min(b, levels.length - 1)));
+        expect(merkleRoot(upper)).toEqual(merkleRoot(levels));
+        const r = pick % n;
+        const i = Math.floor(r / band);
+        const inBand = merkleLevels(flat(rows.slice(i * band, (i + 1) * band)));
+        expect([...merkleProof(inBand, r - i * band), ...merkleProof(upper, i)]).toEqual(merkleProof(levels, r));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('rejects a row under the wrong GEMM or row, a path cut or lengthened, a changed sibling, nonsense indices', () => {
+    const leaves = gemmLeaves(5, 6);
+    const gemmLevels = leaves.map((rows) => merkleLevels(flat(rows)));
+    const top = merkleLevels(flat(gemmLevels.map(merkleRoot)));
+    const root = merkleRoot(top);
+    const path = rowProof(gemmLevels[2]!, 3, top, 2);
+    const leaf = leaves[2]![3]!;
+    expect(verifyRowProof(leaf, 2, 3, 5, 6, path, root)).toBe(true);
+    expect(verifyRowProof(leaf, 1, 3, 5, 6, path, root)).toBe(false);
+    expect(verifyRowProof(leaf, 2, 2, 5, 6, path, root)).toBe(false);
+    expect(verifyRowProof(leaf, 2, 3, 5, 6, path.slice(1), root)).toBe(false);
+    expect(verifyRowProof(leaf, 2, 3, 5, 6, [...path, root], root)).toBe(false);
+    // The flat v2 index of the same row names a different place.
+    expect(verifyProof(leaf, 2 * 6 + 3, 30, path, root)).toBe(false);
+    for (let i = 0; i < path.length; i++) {
+      const forged = path.map((h) => h.slice());
+      forged[i]![i] ^= 1;
+      expect(verifyRowProof(leaf, 2, 3, 5, 6, forged, root)).toBe(false);
+    }
+    for (const [j, r, g, n] of [[5, 0, 5, 6], [0, 6, 5, 6], [-1, 0, 5, 6], [0.5, 0, 5, 6], [0, 0, Number.NaN, 6], [0, 0, 5, 0]]) {
+      expect(verifyRowProof(leaf, j!, r!, g!, n!, path, root)).toBe(false);
+    }
+    expect(verifyRowProof(leaf, 2, 3, 5, 6, [new Uint8Array(7), ...path.slice(1)], root)).toBe(false);
   });
 });

@@ -57,12 +57,27 @@ describe('sizeChallenge', () => {
     expect(slow.m).toBeGreaterThanOrEqual(1);
   });
 
-  it('lengthens k when even the largest square GEMMs are too few for a fast device', () => {
+  it('lengthens k when even the largest square GEMMs are too few for a fast device, then adds GEMMs', () => {
     // An H100 at bf16: 1024 GEMMs of 16384² × 16384 are 9 PFLOP, less than 8 windows of 10 s.
     const size = sizeChallenge({ precision: 'bf16', tflops: 900, memoryBytes: 80e9, windowSeconds: 10 });
-    expect(size.m).toBe(MAX_GEMMS);
-    expect(size.k).toBeGreaterThan(SIZING.preferredDim);
-    expect(size.k).toBeLessThanOrEqual(SIZING.maxK);
+    expect(size.k).toBe(SIZING.maxK);
+    expect(size.m).toBeGreaterThan(SIZING.gemmsBeforeLongK);
+    expect(size.flops).toBeGreaterThanOrEqual(900e12 * 10 * SIZING.headroom);
+    // Between the two: k lengthens only as far as 1024 GEMMs need.
+    const mid = sizeChallenge({ precision: 'bf16', tflops: 200, memoryBytes: 80e9, windowSeconds: 10 });
+    expect(mid.k).toBeGreaterThan(SIZING.preferredDim);
+    expect(mid.k).toBeLessThan(SIZING.maxK);
+    expect(mid.m).toBeLessThanOrEqual(SIZING.gemmsBeforeLongK * 1.01); // k rounded down to a multiple of 64
+  });
+
+  it('measures a 40 PFLOP/s node over a 10 s window: the ceiling is 41–58 PFLOP/s with the shape jitter (protocol v3)', () => {
+    const largest = sizeChallenge({ precision: 'fp8', tflops: 1e6, memoryBytes: 141e9, windowSeconds: 10, random: () => 1 - 2 ** -47 });
+    expect(largest).toMatchObject({ m: MAX_GEMMS, k: SIZING.maxK });
+    expect(largest.flops / 10).toBeGreaterThan(57e15);
+    // The jitter's smallest n (15 % below) still offers a 40 PFLOP/s node more than its window.
+    const smallest = sizeChallenge({ precision: 'fp8', tflops: 40_000, memoryBytes: 141e9, windowSeconds: 10, random: () => 0 });
+    expect(smallest.m).toBe(MAX_GEMMS);
+    expect(smallest.flops).toBeGreaterThan(40e15 * 10);
   });
 
   it('varies the shape between rounds', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { committedPart, createChallenge } from '../../../shared/challenge/challenge.js';
 import { colOfB, matrixKey, rowOfA } from '../../../shared/challenge/elements.js';
-import { hashLeaf, merkleLevels, merkleProof, merkleRoot } from '../../../shared/challenge/merkle.js';
+import { hashLeaf, merkleLevels, merkleProof, merkleRoot, rowProof } from '../../../shared/challenge/merkle.js';
 import { pickRows } from '../../../shared/challenge/openings.js';
 import { entryBound, referenceDot } from '../../../shared/challenge/tolerance.js';
 import { REASON_CODES, verifyOpenings, type Verdict } from '../../../shared/challenge/verify.js';
@@ -31,32 +31,50 @@ function honestRows(challenge: Challenge): Uint8Array[] {
   return rows;
 }
 
+/** The v3 commitment (a tree per GEMM, then a tree over the GEMM roots) and the openings of `request`. */
 function answer(challenge: Challenge, rows: Uint8Array[], request: OpeningRequest) {
-  const levels = merkleLevels(new Uint8Array(Buffer.concat(rows.map(hashLeaf))));
-  const commitment = { id: challenge.id, gemms: challenge.m, root: merkleRoot(levels) };
+  const { m, n } = challenge;
+  const leaves = (j: number) => new Uint8Array(Buffer.concat(rows.slice(j * n, (j + 1) * n).map(hashLeaf)));
+  const gemmLevels = Array.from({ length: m }, (_, j) => merkleLevels(leaves(j)));
+  const top = merkleLevels(new Uint8Array(Buffer.concat(gemmLevels.map(merkleRoot))));
+  const commitment = { id: challenge.id, gemms: m, root: merkleRoot(top) };
   const openings: Openings = {
     id: challenge.id,
     rows: request.rows.map(({ matrix, row }) => ({
       matrix,
       row,
-      data: rows[matrix * challenge.n + row]!.slice(),
-      path: merkleProof(levels, matrix * challenge.n + row),
+      data: rows[matrix * n + row]!.slice(),
+      path: rowProof(gemmLevels[matrix]!, row, top, matrix),
     })),
   };
   return { commitment, openings };
 }
 
-const small = (precision: Precision = 'fp32') => createChallenge({ precision, m: 2, n: 8, k: 64, deadlineMs: 1000 });
+// With n not a power of two (7) the v3 tree over GEMM roots differs from v2's flat tree over all rows.
+const small = (precision: Precision = 'fp32', n = 8) => createChallenge({ precision, m: 2, n, k: 64, deadlineMs: 1000 });
 
 describe('verifyOpenings', () => {
   it('accepts an honest answer in every class', () => {
     for (const precision of ['fp64', 'fp32', 'tf32', 'bf16', 'fp16', 'fp8'] as const) {
-      const challenge = small(precision);
+      const challenge = small(precision, 7);
       const request = pickRows(challenge, 16);
       const { commitment, openings } = answer(challenge, honestRows(challenge), request);
       const verdict = verifyOpenings(challenge, commitment, request, openings, { entries: 8 });
-      expect(verdict).toMatchObject({ ok: true, reason: 'ok', rowsChecked: 16, entriesChecked: 128 });
+      expect(verdict).toMatchObject({ ok: true, reason: 'ok', rowsChecked: 14, entriesChecked: 98 }); // 8 entries asked, 7 columns exist
     }
+  });
+
+  it("refuses a commitment to protocol v2's flat tree over all rows (bad_path)", () => {
+    const challenge = small('fp32', 7);
+    const rows = honestRows(challenge);
+    const request = pickRows(challenge, 6);
+    const flat = merkleLevels(new Uint8Array(Buffer.concat(rows.map(hashLeaf))));
+    const commitment = { id: challenge.id, gemms: challenge.m, root: merkleRoot(flat) };
+    const openings = {
+      id: challenge.id,
+      rows: request.rows.map(({ matrix, row }) => ({ matrix, row, data: rows[matrix * challenge.n + row]!.slice(), path: merkleProof(flat, matrix * challenge.n + row) })),
+    };
+    expect(verifyOpenings(challenge, commitment, request, openings, { entries: 2 }).reason).toBe('bad_path');
   });
 
   it('bounds the accepted error by τ·u·√k·‖a∘b‖: one ulp-sized change passes, 2× the bound fails', () => {

@@ -19,7 +19,7 @@ describe('flopnet stake', () => {
     expect(staked).toBeGreaterThan(0n);
     const remove = await env.flopnet('stake', 'remove', '--netuid', String(env.netuid), '--amount', '1', '--wallet.name', 'bob');
     expect(remove.status, remove.stderr).toBe(0);
-    expect(remove.stdout).toMatch(/^unstaked 1\.000000000 from /);
+    expect(remove.stdout).toMatch(new RegExp(`^unstaked 1\\.000000000 α \\(subnet ${env.netuid}'s alpha\\) from ${env.keys.bobHk.address}`));
     expect(await stakeOf(env.keys.bobHk.address)).toBeLessThan(staked);
   });
 

@@ -5,7 +5,8 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { UsageError } from '../../../shared/errors.js';
-import { addOptions, defineOptions, envName, resolveOptions, zBool, zInt } from '../../../shared/config/options.js';
+import { addOptions, configPath, defineOptions, envName, resolveSettings, zBool, zInt } from '../../../shared/config/options.js';
+import { checkConfigKeys, MAX_DATA_FILE_BYTES, readConfigFile } from '../../../shared/config/file.js';
 import { walletOptions, subtensorOptions, chainEndpoint } from '../../../shared/config/common.js';
 
 const specs = defineOptions({
@@ -19,7 +20,10 @@ const specs = defineOptions({
 function parse(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const command = addOptions(new Command('t').exitOverride(), specs);
   command.parse(argv, { from: 'user' });
-  return resolveOptions(command, specs, { env });
+  const path = configPath(command, env);
+  const file = path ? readConfigFile(path) : undefined;
+  if (file) checkConfigKeys(file, specs);
+  return resolveSettings(command, specs, { env, file }).options;
 }
 
 function configFile(name: string, text: string): string {
@@ -95,5 +99,38 @@ describe('settings precedence', () => {
     expect(chainEndpoint({ network: 'local' })).toBe('ws://127.0.0.1:9944');
     expect(chainEndpoint({ network: 'finney', chainEndpoint: 'ws://10.0.0.1:9944' })).toBe('ws://10.0.0.1:9944');
     expect(() => parse(['--subtensor.chain_endpoint', 'http://x'])).toThrow(/ws:\/\/ or wss:\/\/ URL/);
+  });
+});
+
+describe('one resolution per command', () => {
+  it('says where each value came from: flag, environment, config file, default, or nowhere', () => {
+    const file = configFile('c.yaml', 'wallet:\n  name: from-file\n  hotkey: hk-file\naxon:\n  port: 7000\n');
+    const command = addOptions(new Command('t').exitOverride(), specs);
+    command.parse(['--wallet.name', 'from-flag'], { from: 'user' });
+    const { options, origins } = resolveSettings(command, specs, { env: { FLOPNET_AXON_PORT: '7100' }, file: readConfigFile(file) });
+    expect(options).toMatchObject({ walletName: 'from-flag', walletHotkey: 'hk-file', port: 7100, network: 'local', chainEndpoint: undefined });
+    expect(origins.walletName).toEqual({ key: 'wallet.name', source: 'flag', from: '--wallet.name' });
+    expect(origins.port).toEqual({ key: 'axon.port', source: 'environment', from: 'FLOPNET_AXON_PORT' });
+    expect(origins.walletHotkey).toEqual({ key: 'wallet.hotkey', source: 'config file', from: file });
+    expect(origins.network).toEqual({ key: 'subtensor.network', source: 'default' });
+    expect(origins.chainEndpoint).toEqual({ key: 'subtensor.chain_endpoint', source: 'unset' });
+  });
+
+  it("skips another command's settings in a shared file, refuses typos and flag-only settings", () => {
+    const file = readConfigFile(configFile('c.yaml', 'wallet:\n  name: w\nnetuid: 3\nincentives: i.yaml\n'));
+    const elsewhere = new Set(['netuid', 'incentives', 'backend']);
+    expect(checkConfigKeys(file, specs, elsewhere)).toEqual(['netuid', 'incentives']);
+    // Without the other commands' keys, the same file is refused at its first foreign key.
+    expect(() => checkConfigKeys(file, specs)).toThrow(/Unknown setting "netuid"/);
+    const typo = readConfigFile(configFile('t.yaml', 'netiud: 3\n'));
+    expect(() => checkConfigKeys(typo, specs, elsewhere)).toThrow(expect.objectContaining({ code: 'E_CONFIG_KEY', hint: 'did you mean "netuid"?' }));
+    const flagOnly = readConfigFile(configFile('f.yaml', 'config: other.yaml\n'));
+    expect(() => checkConfigKeys(flagOnly, specs, elsewhere)).toThrow(/can only be given on the command line/);
+  });
+
+  it('refuses a config path that is not a small regular file before reading it', () => {
+    const big = configFile('big.yaml', `a: "${'x'.repeat(MAX_DATA_FILE_BYTES)}"\n`);
+    expect(() => readConfigFile(big)).toThrow(/more than the 1048576 a settings file may hold/);
+    expect(() => readConfigFile(tmpdir())).toThrow(/not a regular file/);
   });
 });

@@ -31,7 +31,7 @@ describe('codec', () => {
     expect(decodeRequestBody('challenge', encode(c))).toMatchObject({ id: c.id, m: c.m, precision: 'fp32' });
     expect(codeOf(() => decodeRequestBody('challenge', encode({ ...c, precision: 'fp4' })))).toBe('E_SCHEMA');
     expect(codeOf(() => decodeRequestBody('ping', encode({ extra: 1 })))).toBe('E_SCHEMA');
-    expect(codeOf(() => decodeResponseBody('challenge', encode({ id: c.id, root: new Uint8Array(31) })))).toBe('E_SCHEMA');
+    expect(codeOf(() => decodeResponseBody('challenge', encode({ id: c.id, root: new Uint8Array(31) }), { maxValues: 32, maxDepth: 2 }))).toBe('E_SCHEMA');
   });
 
   it('refuses with a reason code: size, msgpack, version, schema', () => {
@@ -49,9 +49,9 @@ describe('codec', () => {
   });
 
   it('peeks the request id of a frame that fails its schema, and nothing else', () => {
-    expect(peekRequestId(encode({ id: 9, junk: true }), 100)).toBe(9);
-    expect(peekRequestId(encode({ id: -1 }), 100)).toBeNull();
-    expect(peekRequestId(new Uint8Array([0xc1]), 100)).toBeNull();
+    expect(peekRequestId(encode({ id: 9, junk: true }))).toBe(9);
+    expect(peekRequestId(encode({ id: -1 }))).toBeNull();
+    expect(peekRequestId(new Uint8Array([0xc1]))).toBeNull();
   });
 
   it('turns any byte string into a frame or a ProtocolError, never another throw', () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PassThrough } from 'node:stream';
 import {
   decodeEnvPassword,
@@ -7,6 +7,7 @@ import {
   passwordForDecrypt,
   passwordForEncrypt,
   passwordStrongEnough,
+  PIPED_PASSWORD_TIMEOUT_MS,
   promptHidden,
   type PromptIO,
 } from '../../../shared/wallet/password.js';
@@ -29,8 +30,17 @@ function fakeTty(tty = true): PromptIO & { typed(text: string): void; written():
   return { input, output, typed: (text) => input.write(text), written: () => out, writtenWhenEchoWentOff };
 }
 
+/** Standard input piped from a script: `text` then, unless `open`, the end of the pipe. */
+function fakePipe(text: string, { open = false } = {}): PromptIO & { written(): string } {
+  const io = fakeTty(false);
+  io.typed(text);
+  if (!open) (io.input as unknown as PassThrough).end();
+  return io;
+}
+
 afterEach(() => {
   delete process.env[ENV];
+  vi.useRealTimers();
 });
 
 describe('BT_PW_ environment variable', () => {
@@ -54,15 +64,44 @@ describe('where a password comes from', () => {
     expect(await passwordForDecrypt(FILE, undefined, fakeTty())).toEqual({ password: 'from-env', source: 'environment' });
   });
 
-  it('without a password or a terminal it fails and names the variable to set', async () => {
-    await expect(passwordForDecrypt(FILE, undefined, fakeTty(false))).rejects.toMatchObject({
+  it('without a password, a terminal or anything piped it fails and names the variable to set', async () => {
+    await expect(passwordForDecrypt(FILE, undefined, fakePipe(''))).rejects.toMatchObject({
       code: 'E_NO_PASSWORD',
       hint: expect.stringContaining(ENV),
     });
-    await expect(passwordForEncrypt(FILE, undefined, fakeTty(false))).rejects.toMatchObject({
+    await expect(passwordForEncrypt(FILE, undefined, fakePipe(''))).rejects.toMatchObject({
       code: 'E_NO_PASSWORD',
       hint: expect.stringContaining('--no-use-password'),
     });
+  });
+
+  it('with no terminal, reads it from piped standard input, one line per password asked, as btcli does', async () => {
+    const pipe = fakePipe('  first-pw \r\nsecond-pw');
+    expect(await passwordForDecrypt(FILE, undefined, pipe)).toEqual({ password: 'first-pw', source: 'stdin' });
+    // The last line may lack its newline.
+    expect(await passwordForDecrypt(FILE, undefined, pipe)).toEqual({ password: 'second-pw', source: 'stdin' });
+    await expect(passwordForDecrypt(FILE, undefined, pipe)).rejects.toMatchObject({ code: 'E_NO_PASSWORD' });
+    expect(pipe.written()).toContain(`reading the password for ${FILE} from standard input`);
+    expect(pipe.written()).not.toContain('first-pw');
+    // The variable still comes first.
+    process.env[ENV] = encodeEnvPassword('from-env', ENV);
+    expect(await passwordForDecrypt(FILE, undefined, fakePipe('piped\n'))).toEqual({ password: 'from-env', source: 'environment' });
+  });
+
+  it('a new piped password: the line, confirmed by a second one when it follows; never a weak one', async () => {
+    expect(await passwordForEncrypt(FILE, undefined, fakePipe('Str0ng-pass\nStr0ng-pass\n'))).toBe('Str0ng-pass');
+    expect(await passwordForEncrypt(FILE, undefined, fakePipe('Str0ng-pass\n'))).toBe('Str0ng-pass');
+    await expect(passwordForEncrypt(FILE, undefined, fakePipe('Str0ng-pass\nStr0ng-typo\n'))).rejects.toThrow(/Passwords do not match/);
+    await expect(passwordForEncrypt(FILE, undefined, fakePipe('abc\nabc\n'))).rejects.toMatchObject({ code: 'E_WEAK_PASSWORD' });
+  });
+
+  it('refuses a piped line too long to be a password, and stops waiting on a silent pipe', async () => {
+    await expect(passwordForDecrypt(FILE, undefined, fakePipe('x'.repeat(5000), { open: true }))).rejects.toThrow(/longer than 1024 characters/);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const answer = passwordForDecrypt(FILE, undefined, fakePipe('', { open: true }));
+    const settled = expect(answer).rejects.toMatchObject({ code: 'E_NO_PASSWORD' });
+    await vi.advanceTimersByTimeAsync(PIPED_PASSWORD_TIMEOUT_MS + 1);
+    await settled;
   });
 
   it('prompts without echoing what is typed, and trims it', async () => {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { stringToU8a } from '@polkadot/util';
 import { decodeAddress, encodeAddress, sr25519Verify } from '@polkadot/util-crypto';
 import {
@@ -125,7 +126,7 @@ describe('reading wallets btcli wrote', () => {
   it('shows a wallet from its pub files without touching the coldkey', async () => {
     await createWallet({ name: 'a', path, hotkey: 'h1', coldkeyUri: '//Alice', hotkeyUri: '//Bob' });
     writeFileSync(join(path, 'a/coldkey'), '$NACL not even valid');
-    expect(showWallet({ name: 'a', path })).toEqual({ name: 'a', path, coldkey_ss58: ALICE, hotkeys: [{ name: 'h1', ss58: BOB }] });
+    expect(await showWallet({ name: 'a', path })).toEqual({ name: 'a', path, coldkey_ss58: ALICE, hotkeys: [{ name: 'h1', ss58: BOB }] });
   });
 });
 
@@ -143,7 +144,7 @@ describe('createColdkey from a seed', () => {
 
 describe('errors name the file and the next step', () => {
   it('missing wallet, missing hotkey, missing coldkeypub', async () => {
-    expect(() => showWallet({ name: 'nope', path })).toThrow(expect.objectContaining({ code: 'E_WALLET_NOT_FOUND', hint: expect.stringContaining('flopnet wallet create') }));
+    await expect(showWallet({ name: 'nope', path })).rejects.toMatchObject({ code: 'E_WALLET_NOT_FOUND', hint: expect.stringContaining('flopnet wallet create') });
     expect(() => loadHotkey({ name: 'nope', hotkey: 'default', path })).toThrow(expect.objectContaining({ code: 'E_WALLET_NOT_FOUND' }));
     await createWallet({ name: 'a', path, coldkeyUri: '//Alice' });
     expect(() => loadHotkey({ name: 'a', hotkey: 'missing', path })).toThrow(
@@ -167,11 +168,14 @@ describe('errors name the file and the next step', () => {
     expect(() => loadHotkey({ name: 'a', hotkey: 'h', path })).toThrow(expect.objectContaining({ code: 'E_KEYFILE_ENCRYPTED', hint: expect.stringContaining('loadHotkeyAsync') }));
   });
 
-  it('an encrypted coldkey with no password, no BT_PW_ variable and no terminal fails without waiting', async () => {
+  it('an encrypted coldkey with no password, no BT_PW_ variable, no terminal and nothing piped fails without waiting', async () => {
     await createWallet({ name: 'a', path, coldkeyUri: '//Alice' });
     writeFileSync(join(path, 'a/coldkey'), Buffer.concat([Buffer.from('$NACL'), Buffer.alloc(80)]));
-    const tty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
-    Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true });
+    // Standard input as under a supervisor: not a terminal, and at its end at once (/dev/null).
+    const stdin = Object.getOwnPropertyDescriptor(process, 'stdin')!;
+    const closed = new PassThrough();
+    closed.end();
+    Object.defineProperty(process, 'stdin', { value: closed, configurable: true });
     try {
       await expect(loadColdkey({ name: 'a', path })).rejects.toMatchObject({
         code: 'E_NO_PASSWORD',
@@ -179,8 +183,7 @@ describe('errors name the file and the next step', () => {
         hint: expect.stringContaining('BT_PW_'),
       });
     } finally {
-      if (tty) Object.defineProperty(process.stdin, 'isTTY', tty);
-      else delete (process.stdin as { isTTY?: boolean }).isTTY;
+      Object.defineProperty(process, 'stdin', stdin);
     }
   });
 

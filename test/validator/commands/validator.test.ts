@@ -39,15 +39,60 @@ describe('flopnet validator, offline', () => {
     store.recordRound(
       { round: 1, block: 7, startedAt: 0, finishedAt: 1 },
       [{ round: 1, uid: 2, hotkey: 'm', challenge: { precision: 'fp32', m: 1, n: 64, k: 64 }, seconds: 0.5, tflops: 0.25, reward: 0.25, verdict: 'verified', reason: 'ok' }],
-      new Map([['m', { hotkey: 'm', uid: 2, score: 0.025, round: 1 }]]),
+      new Map([['m', { hotkey: 'm', uid: 2, score: 0.025, ema: { fp32: 0.025 }, round: 1 }]]),
     );
     store.close();
     const run = await runFlopnet(['validator', 'report', '--db', db, '--json']);
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ netuid: 3, validator: '5Validator', round: 1, totals: { fp32: 0.25 }, miners: [{ uid: 2, lastVerdict: 'verified' }] });
+    expect(JSON.parse(run.stdout)).toMatchObject({ netuid: 3, validator: '5Validator', round: 1, totals: { fp32: 0.25 }, miners: [{ uid: 2, lastVerdict: 'verified', ema: { fp32: 0.025 } }] });
+    const text = await runFlopnet(['validator', 'report', '--db', db]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/fp32 last +fp32 EMA/);
     const missing = await runFlopnet(['validator', 'report', '--db', join(dir, 'none.db')]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('flopnet validator start');
+  });
+
+  it('prints a miner’s device name without its control characters, even from an older database', async () => {
+    const db = join(dir, 'escapes.db');
+    const store = ValidatorStore.open(db, { netuid: 3, hotkey: '5Validator' });
+    const name = '\x1b[2J\x1b[31mH100\x1b[0m\nuid 9 fake row\u202e';
+    store.recordRound(
+      { round: 1, block: 7, startedAt: 0, finishedAt: 1 },
+      [{ round: 1, uid: 2, hotkey: 'm', challenge: { precision: 'fp32', m: 1, n: 64, k: 64 }, seconds: 0.5, tflops: 0.25, reward: 0.25, verdict: 'verified', reason: 'ok', device: name }],
+      new Map([['m', { hotkey: 'm', uid: 2, score: 0.025, ema: { fp32: 0.025 }, round: 1 }]]),
+      new Map([['m', { backend: 'cuda', name, memoryBytes: 1 << 30, precisions: ['fp32'] }]]),
+    );
+    store.close();
+    const run = await runFlopnet(['validator', 'report', '--db', db]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('?[2J?[31mH100?[0m?uid 9 fake row?');
+    expect(run.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
+    expect(run.stdout.split('\n').filter((line) => line.includes('fake row'))).toHaveLength(1);
+  });
+});
+
+describe('flopnet validator report: weights health', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flopnet-validator-report-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('says loudly when submissions failed since weights last landed, naming the chain error', async () => {
+    const db = join(dir, 'weights.db');
+    const store = ValidatorStore.open(db, { netuid: 3, hotkey: '5Validator' });
+    const add = (kind: 'set' | 'commit', status: 'included' | 'failed' | 'expired', block: number | undefined, error?: string) =>
+      store.updateWeightSubmission(store.addWeightSubmission({ kind, createdAt: 1_700_000_000_000, uids: [1], weights: [65535], salt: undefined, versionKey: 0, commitHash: undefined, status: 'pending' }), {
+        status,
+        ...(block !== undefined ? { block } : {}),
+        ...(error ? { error } : {}),
+      });
+    add('set', 'included', 40);
+    add('commit', 'expired', 55, '3 reveals failed, the last with SubtensorModule.InputLengthsUnequal');
+    store.close();
+    const json = await runFlopnet(['validator', 'report', '--db', db, '--json']);
+    expect(JSON.parse(json.stdout).weights).toEqual({ lastLanded: { block: 40, at: 1_700_000_000_000, kind: 'set' }, failedSince: 1, lastError: '3 reveals failed, the last with SubtensorModule.InputLengthsUnequal' });
+    const text = await runFlopnet(['validator', 'report', '--db', db]);
+    expect(text.stdout).toContain('WEIGHTS NOT LANDING: weights last landed at block 40');
+    expect(text.stdout).toContain('SubtensorModule.InputLengthsUnequal');
   });
 });
 

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { ValidatorStore, type RecordedResult } from '../../../validator/store/db.js';
+import { MIGRATIONS } from '../../../validator/store/migrations.js';
 import type { ScoreEntry } from '../../../validator/scores.js';
 
 const identity = { netuid: 3, hotkey: '5Validator' };
@@ -23,7 +25,7 @@ function result(round: number, hotkey: string, uid: number, over: Partial<Record
     ...over,
   };
 }
-const scoreMap = (...entries: ScoreEntry[]) => new Map(entries.map((e) => [e.hotkey, e]));
+const scoreMap = (...entries: Array<Omit<ScoreEntry, 'ema'> & { ema?: ScoreEntry['ema'] }>) => new Map(entries.map((e) => [e.hotkey, { ema: {}, ...e }]));
 
 describe('validator store', () => {
   it('continues after a restart: scores, throughput, devices and the round counter survive', () => {
@@ -33,14 +35,15 @@ describe('validator store', () => {
     a.recordRound(
       { round: 1, block: 10, startedAt: 1, finishedAt: 2 },
       [result(1, 'm1', 1), result(1, 'm2', 2, { verdict: 'failed', reason: 'E_ROW_MISMATCH', tflops: 0, reward: 0 })],
-      scoreMap({ hotkey: 'm1', uid: 1, score: 0.05, round: 1 }, { hotkey: 'm2', uid: 2, score: 0, round: 1 }),
+      scoreMap({ hotkey: 'm1', uid: 1, score: 0.05, ema: { fp32: 0.05, bf16: 0.5 }, round: 1 }, { hotkey: 'm2', uid: 2, score: 0, round: 1 }),
       new Map([['m1', { backend: 'cpu' as const, name: 'test cpu', memoryBytes: 1024, precisions: ['fp32' as const] }]]),
     );
     a.close();
 
     const b = ValidatorStore.open(path, identity);
     expect(b.nextRound()).toBe(2);
-    expect(b.loadScores().get('m1')).toEqual({ hotkey: 'm1', uid: 1, score: 0.05, round: 1 });
+    expect(b.loadScores().get('m1')).toEqual({ hotkey: 'm1', uid: 1, score: 0.05, ema: { fp32: 0.05, bf16: 0.5 }, round: 1 });
+    expect(b.loadScores().get('m2')).toEqual({ hotkey: 'm2', uid: 2, score: 0, ema: {}, round: 1 });
     // Sizing follows the measured rate (FLOPs over seconds), whatever was credited.
     // Measured from the one GEMM of the four offered that it committed.
     expect(b.loadThroughput().get('m1')?.get('fp32')).toEqual({ tflops: (2 * 64 ** 3) / 0.1 / 1e12 });
@@ -116,6 +119,23 @@ describe('validator store', () => {
     store.close();
   });
 
+  it('keeps the weight submissions of a database written before timelocked commits, and records timelocked ones', () => {
+    const path = join(tmp(), 'v2.db');
+    const old = new Database(path);
+    for (const sql of MIGRATIONS.slice(0, 2)) old.exec(sql);
+    old.pragma('user_version = 2');
+    old.prepare("INSERT INTO weight_submissions (kind, created_at, block, uids, weights, salt, version_key, commit_hash, status) VALUES ('commit', 1, 12, '[1]', '[65535]', '[7]', 1000, '0xab', 'included')").run();
+    old.close();
+    const store = ValidatorStore.open(path, identity);
+    expect(store.pendingCommits()).toMatchObject([{ kind: 'commit', block: 12, salt: [7], commitHash: '0xab', revealRound: undefined }]);
+    const id = store.addWeightSubmission({ kind: 'timelocked', createdAt: 2, uids: [1], weights: [65535], salt: undefined, versionKey: 1000, commitHash: undefined, status: 'pending' });
+    store.updateWeightSubmission(id, { status: 'included', block: 30, revealRound: 27_000_001 });
+    expect(store.weightSubmissions()[0]).toMatchObject({ kind: 'timelocked', status: 'included', block: 30, revealRound: 27_000_001 });
+    // The chain reveals a timelocked commit: it is no commit for the validator to reveal.
+    expect(store.pendingCommits()).toHaveLength(1);
+    store.close();
+  });
+
   it('loses at most the round in flight when the process is killed with SIGKILL', async () => {
     const path = join(tmp(), 'v.db');
     const script = `
@@ -123,7 +143,7 @@ describe('validator store', () => {
       const store = ValidatorStore.open(${JSON.stringify(path)}, ${JSON.stringify(identity)});
       for (let round = 1; ; round++) {
         const results = Array.from({ length: 50 }, (_, i) => ({ round, uid: i, hotkey: 'm' + i, tflops: round, reward: round, verdict: 'verified', reason: 'ok', challenge: { precision: 'fp32', m: 1, n: 8, k: 8 } }));
-        const scores = new Map(results.map((r) => [r.hotkey, { hotkey: r.hotkey, uid: r.uid, score: round, round }]));
+        const scores = new Map(results.map((r) => [r.hotkey, { hotkey: r.hotkey, uid: r.uid, score: round, ema: { fp32: round }, round }]));
         store.recordRound({ round, block: round, startedAt: 0, finishedAt: 0 }, results, scores);
         if (round === 20) process.stdout.write('ready\\n');
       }`;

@@ -129,7 +129,8 @@ describe.skipIf('skip' in fake)('FFI marshalling against the fake CUDA library (
 
   it('calls cublasGemmEx with host scalars and device matrices (column-major), and names its errors', () => {
     const cu = ready();
-    const handle = cu.createBlas(cu.createStream());
+    const workspace = cu.alloc(4096);
+    const handle = cu.createBlas(cu.createStream(), workspace, 4096);
     // Column-major A (2×3), B (3×2): C = A·B.
     const a = cu.alloc(24);
     const b = cu.alloc(24);
@@ -142,7 +143,9 @@ describe.skipIf('skip' in fake)('FFI marshalling against the fake CUDA library (
     cu.copyToHost(out, c);
     expect([...out]).toEqual([58, 139, 64, 154]);
     expect(() => cu.gemmEx(handle, { ...g, lda: 1 })).toThrowError('cublasGemmEx failed: CUBLAS_STATUS_INVALID_VALUE (7)');
-    for (const p of [a, b, c]) cu.free(p);
+    // cuBLAS takes a workspace only at 256-byte alignment.
+    expect(() => cu.createBlas(cu.createStream(), workspace + 8, 1024)).toThrowError('cublasSetWorkspace_v2 failed: CUBLAS_STATUS_INVALID_VALUE (7)');
+    for (const p of [a, b, c, workspace]) cu.free(p);
   });
 
   it('calls cublasLtMatmul for fp8 (e4m3, TN layout) with descriptor attributes passed by pointer', () => {

@@ -1,0 +1,182 @@
+/**
+ * One device in one validator round, at the protocol level: the validator has drawn the round's class
+ * (round.ts drawClass) and sizes each hotkey's challenge (sizing.ts) from what it measured before; the device
+ * works through the GEMMs with the reference miner's stop rule and margin, sharing one window between
+ * the hotkeys it serves as the miner's queue does (docs/protocol.md §12 rule 4); the root is timed as
+ * the validator times it (measuredSeconds) and credited as it credits it (creditedTflops); a cheat
+ * passes with the probability docs/protocol.md §9 gives for that challenge's shape.
+ *
+ * Only the GEMMs themselves are not computed: a device of T TFLOP/s takes 2·n²·k / T per GEMM.
+ */
+import { challengeFlops } from '../shared/challenge/challenge.js';
+import { sizeChallenge, type RandomUnit } from '../shared/challenge/sizing.js';
+import type { Precision } from '../shared/challenge/types.js';
+import { replyMarginMs } from '../miner/handlers/challenge.js';
+import type { Incentives } from '../validator/incentives.js';
+import type { ChallengeResult } from '../validator/result.js';
+import { creditedTflops, measuredSeconds } from '../validator/round.js';
+import type { Throughput } from '../validator/store/throughput.js';
+import { cheapestRate } from './devices.js';
+import { cheapPrecisionPass, FP16_ACCUMULATION_RHO, inventedRowsPass, roundedInputsRho } from './detection.js';
+import type { MinerGroup } from './population.js';
+
+/** One hotkey of the simulated subnet. */
+export interface SimHotkey {
+  uid: number;
+  hotkey: string;
+}
+
+/** One physical device: a population group's member, serving one or more hotkeys. */
+export interface SimDevice {
+  group: MinerGroup;
+  hotkeys: readonly SimHotkey[];
+}
+
+export interface RoundContext {
+  round: number;
+  /** The class the validator drew for the round (round.ts drawClass): every miner is asked it. */
+  precision: Precision;
+  incentives: Incentives;
+  /** The validator's last measured pace per hotkey and class (the store's throughput table). */
+  history: ReadonlyMap<string, ReadonlyMap<Precision, Throughput>>;
+  random: RandomUnit;
+}
+
+/** What a precision downgrade uses instead: the cheaper class (its units' rate) and its mantissa bits. */
+const DOWNGRADE: Readonly<Record<Precision, { cheaper?: Precision; bits?: number }>> = {
+  fp64: { cheaper: 'fp32', bits: 23 },
+  fp32: { cheaper: 'tf32', bits: 10 },
+  tf32: { cheaper: 'bf16', bits: 7 },
+  bf16: { cheaper: 'fp8', bits: 3 },
+  fp16: { cheaper: 'fp8', bits: 3 },
+  // No cheaper inputs than fp8: accumulating in fp16 is the cheat left (§9.2).
+  fp8: {},
+};
+
+const downgrades = (group: MinerGroup, precision: Precision) => group.strategy.kind === 'downgrade' && group.strategy.classes.includes(precision);
+
+const rates = new WeakMap<MinerGroup, Map<Precision, number>>();
+
+/** FLOP/s the device runs a class at under its strategy; 0 when it declines the class. Cached per group. */
+export function deviceRate(group: MinerGroup, precision: Precision): number {
+  let byClass = rates.get(group);
+  if (!byClass) rates.set(group, (byClass = new Map()));
+  let rate = byClass.get(precision);
+  if (rate === undefined) byClass.set(precision, (rate = rateOf(group, precision)));
+  return rate;
+}
+
+function rateOf(group: MinerGroup, precision: Precision): number {
+  const s = group.strategy;
+  const native = group.device.native[precision] ?? 0;
+  let tflops: number;
+  if (s.kind === 'colluder') tflops = 0;
+  else if (s.kind === 'emulation') tflops = cheapestRate(group.device, precision)?.tflops ?? 0;
+  else if (s.kind === 'hide' && s.classes.includes(precision)) tflops = 0;
+  else if (s.kind === 'lazy') tflops = native / (1 - Math.min(s.fraction, 0.999));
+  else if (downgrades(group, precision) && native > 0) tflops = Math.max(native, group.device.native[DOWNGRADE[precision].cheaper ?? precision] ?? 0);
+  else tflops = native;
+  return tflops * group.efficiency * 1e12;
+}
+
+/** Probability that a round of `gemms` GEMMs of n×n×k passes verification, for the group's strategy. */
+export function passProbability(group: MinerGroup, precision: Precision, gemms: number, n: number, k: number): number {
+  const s = group.strategy;
+  if (s.kind === 'lazy') {
+    const rows = gemms * n;
+    return inventedRowsPass(rows, Math.round(s.fraction * rows));
+  }
+  if (downgrades(group, precision)) {
+    const { bits } = DOWNGRADE[precision];
+    return cheapPrecisionPass(precision, bits === undefined ? FP16_ACCUMULATION_RHO : roundedInputsRho(precision, bits, k), k);
+  }
+  return 1;
+}
+
+/** A result with every field present, so all results share one shape (this is the hot path). */
+function result(round: number, h: SimHotkey, precision: Precision, verdict: ChallengeResult['verdict'], reason: string): ChallengeResult {
+  return {
+    round, uid: h.uid, hotkey: h.hotkey, precision, challenge: undefined, gemms: undefined, seconds: undefined, rttMs: undefined,
+    windowSeconds: undefined, sizedTflops: undefined, tflops: 0, verdict, reason,
+  };
+}
+
+/**
+ * One round on the device: a result for every hotkey it serves, appended to `out` in its hotkeys'
+ * order.
+ */
+export function deviceRound(device: SimDevice, ctx: RoundContext, out: ChallengeResult[]): void {
+  const { group } = device;
+  const { incentives, random, round, precision } = ctx;
+  const strategy = group.strategy;
+  const windowSeconds = incentives.challengeSeconds;
+  const stopAt = windowSeconds - replyMarginMs(windowSeconds * 1000) / 1000;
+  const running: Array<{ result: ChallengeResult; rate: number; lost: boolean }> = [];
+
+  for (const h of device.hotkeys) {
+    if (strategy.kind === 'colluder') {
+      out.push(result(round, h, precision, 'unreachable', 'E_CONNECT'));
+      continue;
+    }
+    let lost = false;
+    if (strategy.kind === 'flaky' && random() < strategy.dropRate) {
+      // Half the drops lose the connection before the challenge, half lose the root after it.
+      if (random() < 0.5) {
+        out.push(result(round, h, precision, 'unreachable', 'E_CONNECT'));
+        continue;
+      }
+      lost = true;
+    }
+    const rate = deviceRate(group, precision);
+    if (rate <= 0) {
+      out.push(result(round, h, precision, 'no_answer', 'unsupported_class'));
+      continue;
+    }
+    const last = ctx.history.get(h.hotkey)?.get(precision);
+    const size = sizeChallenge({
+      precision,
+      memoryBytes: group.device.memoryBytes,
+      windowSeconds,
+      startFlopsPerSecond: incentives.startTflops * 1e12,
+      tflops: last?.tflops,
+      random,
+    });
+    const r = result(round, h, precision, 'no_answer', 'E_CLOSED');
+    r.challenge = { precision, m: size.m, n: size.n, k: size.k };
+    r.rttMs = group.rttMs;
+    r.windowSeconds = windowSeconds;
+    r.sizedTflops = size.flopsPerSecond / 1e12;
+    out.push(r);
+    running.push({ result: r, rate, lost });
+  }
+
+  // The challenges arrive together; each runs in turn until its share of what is left of the window
+  // (less the reply margin) is used, and the first GEMM always runs.
+  let clock = 0;
+  for (let j = 0; j < running.length; j++) {
+    const { result: r, rate, lost } = running[j]!;
+    const { m, n, k } = r.challenge!;
+    const budget = (stopAt - clock) / (running.length - j);
+    const gemmSeconds = (2 * n * n * k) / rate;
+    const gemms = Math.min(m, Math.max(1, Math.floor(budget / gemmSeconds)));
+    clock += gemms * gemmSeconds;
+    // A lost root stays a no answer (E_CLOSED): the device worked, the validator never heard.
+    if (lost) continue;
+    const stalled = strategy.kind === 'late' && random() < strategy.rate;
+    const seconds = measuredSeconds((stalled ? clock + windowSeconds : clock) * 1000 + group.rttMs, group.rttMs, windowSeconds * 1000);
+    r.seconds = seconds;
+    if (seconds > windowSeconds) {
+      r.reason = 'late';
+      continue;
+    }
+    r.gemms = gemms;
+    if (random() < passProbability(group, precision, gemms, n, k)) {
+      r.tflops = creditedTflops(challengeFlops({ m: gemms, n, k }), windowSeconds);
+      r.verdict = 'verified';
+      r.reason = 'ok';
+    } else {
+      r.verdict = 'failed';
+      r.reason = 'out_of_tolerance';
+    }
+  }
+}
