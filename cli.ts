@@ -21,6 +21,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   { name: 'stake', description: 'add or remove stake', load: async () => (await import('./shared/commands/stake.js')).stakeCommand },
   { name: 'weights', description: 'show the weights validators set on a subnet', load: async () => (await import('./shared/commands/weights.js')).weightsCommand },
   { name: 'metagraph', description: 'print the metagraph of a subnet', load: async () => (await import('./shared/commands/metagraph.js')).metagraphCommand },
+  { name: 'dashboard', description: "serve a validator database's dashboard (read-only): capacity over time, miners, their history, commitments on chain", load: async () => (await import('./validator/commands/dashboard.js')).dashboardCommand },
   { name: 'capacity', description: "the subnet's verified capacity per class: the stake-weighted median of what its validators published on chain", load: async () => (await import('./shared/commands/capacity.js')).capacityCommand },
   { name: 'config', description: 'show the settings a command would run with, and where each came from', load: async () => (await import('./shared/commands/config.js')).configCommand },
 ];

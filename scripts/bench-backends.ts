@@ -1,6 +1,16 @@
 /**
- * The CUDA backend against the GPU's own GEMM throughput (issue 8's bar: end-to-end challenge throughput
- * ≥ 90% of raw cuBLAS at the same shape, for bf16, tf32, fp32 and fp64, on a challenge of about 10 s).
+ * Compute backends against their own GEMM throughput.
+ *
+ * --backend cpu (issue 18's bar: a window's credited throughput ≥ 0.8 of the machine's BLAS sgemm/dgemm
+ * at the same shape; the WebAssembly kernel ≥ 10 % of that BLAS): per GEMM kernel and class, a window
+ * sized and credited as a validator does (miner/commands/bench.ts benchWindow), the kernel alone at the
+ * same shape, and numpy's GEMM there where python3 has numpy; medians over --runs.
+ *
+ *   npx tsx scripts/bench-backends.ts --backend cpu [--gemm blas,wasm,js] [--classes ...] [--window 10] [--runs 3]
+ *                                     [--threads N] [--blas PATH] [--json]
+ *
+ * --backend cuda (the default; issue 8's bar: end-to-end challenge throughput ≥ 90% of raw cuBLAS at the
+ * same shape, for bf16, tf32, fp32 and fp64, on a challenge of about 10 s):
  *
  * Per class: raw cuBLAS TFLOP/s (inputs generated once, repeated products between CUDA events), then one
  * challenge sized to --seconds at that rate (within MAX_GEMMS), timed on the wall clock
@@ -19,8 +29,13 @@
  * --libraries PATH loads every CUDA library from PATH (the fake one from test/fixtures/fake-cuda, to
  * rehearse the script without a GPU: the numbers then mean nothing).
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { CpuBackend } from '../miner/backends/cpu.js';
 import { CudaBackend, type CudaPipeline } from '../miner/backends/cuda/backend.js';
+import { GEMM_KERNELS, type GemmKernelName } from '../miner/backends/gemm/kernel.js';
+import { benchWindow, withReferences, type BenchResult } from '../miner/commands/bench.js';
+import { createLogger } from '../shared/log.js';
 import { challengeFlops, committedPart, createChallenge } from '../shared/challenge/challenge.js';
 import { pickRows } from '../shared/challenge/openings.js';
 import { verifyOpenings } from '../shared/challenge/verify.js';
@@ -35,6 +50,12 @@ const { values } = parseArgs({
     'raw-seconds': { type: 'string', default: '2' },
     json: { type: 'boolean', default: false },
     libraries: { type: 'string' },
+    backend: { type: 'string', default: 'cuda' },
+    gemm: { type: 'string', default: 'blas,wasm' },
+    window: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '1' },
+    threads: { type: 'string' },
+    blas: { type: 'string' },
   },
 });
 const shapes = values.shapes!.split(',').map((shape) => {
@@ -114,22 +135,136 @@ async function benchPipeline(pipeline: CudaPipeline): Promise<DeviceInfo> {
   return device;
 }
 
-let device: DeviceInfo | undefined;
-for (const pipeline of pipelines) device = await benchPipeline(pipeline);
-if (!device) throw new Error('--pipelines: use serial, overlap or both');
+/** Every class and shape on each pipeline of the CUDA backend; prints the table (or JSON). */
+async function benchCuda(): Promise<void> {
+  let device: DeviceInfo | undefined;
+  for (const pipeline of pipelines) device = await benchPipeline(pipeline);
+  if (!device) throw new Error('--pipelines: use serial, overlap or both');
 
-if (values.json) {
-  console.log(JSON.stringify({ date: new Date().toISOString(), device, rows }, null, 2));
-} else {
-  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  console.log(`device: ${device.name}, ${(device.memoryBytes / 2 ** 30).toFixed(1)} GiB; ${device.detail}`);
-  console.log(`date: ${new Date().toISOString()}; challenges sized to ${seconds} s at the raw rate (at most ${MAX_GEMMS} GEMMs); raw cuBLAS over ~${rawSeconds} s of products`);
-  console.log('');
-  console.log('| pipeline | class | m × n × k | challenge s | end-to-end TFLOP/s | raw cuBLAS TFLOP/s | ratio | generate | GEMM | hash | verified |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const r of rows) {
-    console.log(
-      `| ${r.pipeline} | ${r.precision} | ${r.m} × ${r.n} × ${r.k} | ${r.seconds.toFixed(2)} | ${r.e2eTflops.toPrecision(4)} | ${r.rawTflops.toPrecision(4)} | ${pct(r.ratio)} | ${pct(r.shares.generate)} | ${pct(r.shares.gemm)} | ${pct(r.shares.hash)} | ${r.verified ? 'yes' : `NO (${r.reason})`} |`,
-    );
+  if (values.json) {
+    console.log(JSON.stringify({ date: new Date().toISOString(), device, rows }, null, 2));
+  } else {
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    console.log(`device: ${device.name}, ${(device.memoryBytes / 2 ** 30).toFixed(1)} GiB; ${device.detail}`);
+    console.log(`date: ${new Date().toISOString()}; challenges sized to ${seconds} s at the raw rate (at most ${MAX_GEMMS} GEMMs); raw cuBLAS over ~${rawSeconds} s of products`);
+    console.log('');
+    console.log('| pipeline | class | m × n × k | challenge s | end-to-end TFLOP/s | raw cuBLAS TFLOP/s | ratio | generate | GEMM | hash | verified |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      console.log(
+        `| ${r.pipeline} | ${r.precision} | ${r.m} × ${r.n} × ${r.k} | ${r.seconds.toFixed(2)} | ${r.e2eTflops.toPrecision(4)} | ${r.rawTflops.toPrecision(4)} | ${pct(r.ratio)} | ${pct(r.shares.generate)} | ${pct(r.shares.gemm)} | ${pct(r.shares.hash)} | ${r.verified ? 'yes' : `NO (${r.reason})`} |`,
+      );
+    }
   }
 }
+
+interface CpuRow {
+  gemm: GemmKernelName;
+  detail: string;
+  precision: Precision;
+  runs: number;
+  verified: number;
+  /** The median run's challenge. */
+  gemms: number;
+  m: number;
+  n: number;
+  k: number;
+  credited: number;
+  raw: number;
+  ratio: number;
+  /** The same per CPU-second of this process: what a quiet machine would show, roughly, when this one is loaded. */
+  cpu: { credited: number; raw: number; ratio: number };
+  numpy?: number;
+  shares: BenchResult['shares'];
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** Every kernel of --gemm, every class, --runs windows each; rows hold medians in GFLOP/s. */
+async function benchCpu(): Promise<void> {
+  const kernels = values.gemm!.split(',').filter((g): g is GemmKernelName => (GEMM_KERNELS as readonly string[]).includes(g));
+  const threads = values.threads ? Number(values.threads) : availableParallelism();
+  const window = Number(values.window);
+  const runs = Math.max(1, Number(values.runs));
+  const log = createLogger({ level: values.json ? 'warn' : 'info' });
+  const cpuRows: CpuRow[] = [];
+  let name = '';
+  for (const gemm of kernels) {
+    const backend = new CpuBackend({ gemm, threads, log, ...(values.blas ? { blas: values.blas } : {}) });
+    try {
+      await backend.start();
+    } catch (error) {
+      process.stderr.write(`${gemm}: skipped: ${error instanceof Error ? error.message : String(error)}\n`);
+      await backend.close();
+      continue;
+    }
+    const device = await backend.describe();
+    name = device.name;
+    try {
+      for (const precision of wanted) {
+        const samples: BenchResult[] = [];
+        for (let run = 0; run < runs; run++) {
+          const result = await withReferences(backend, await benchWindow(backend, device, { precision, window, rows: 48, entries: 2, deadline: window * 1000 }), threads, log);
+          samples.push(result);
+          if (!values.json) process.stderr.write(`${gemm} ${precision} run ${run + 1}: ${result.gemms}/${result.m}×${result.n}×${result.k}, ${(result.tflops * 1000).toPrecision(4)} GFLOP/s credited, raw ${((result.raw?.tflops ?? 0) * 1000).toPrecision(4)}${result.verdict.ok ? '' : `, ${result.verdict.reason}`}\n`);
+        }
+        const byCredit = [...samples].sort((x, y) => x.tflops - y.tflops);
+        const typical = byCredit[Math.floor(byCredit.length / 2)]!;
+        const numpy = samples.flatMap((r) => (r.numpy && 'gflops' in r.numpy ? [r.numpy.gflops] : []));
+        cpuRows.push({
+          gemm,
+          detail: device.detail ?? '',
+          precision,
+          runs,
+          verified: samples.filter((r) => r.verdict.ok).length,
+          gemms: typical.gemms,
+          m: typical.m,
+          n: typical.n,
+          k: typical.k,
+          credited: median(samples.map((r) => r.tflops * 1000)),
+          raw: median(samples.map((r) => (r.raw?.tflops ?? 0) * 1000)),
+          ratio: median(samples.map((r) => r.tflops / (r.raw?.tflops ?? Infinity))),
+          cpu: {
+            credited: median(samples.map((r) => (r.cpuTflops ?? 0) * 1000)),
+            raw: median(samples.map((r) => (r.raw?.cpuTflops ?? 0) * 1000)),
+            ratio: median(samples.map((r) => (r.cpuTflops ?? 0) / (r.raw?.cpuTflops ?? Infinity))),
+          },
+          ...(numpy.length ? { numpy: median(numpy) } : {}),
+          shares: typical.shares,
+        });
+      }
+    } finally {
+      await backend.close();
+    }
+  }
+  if (values.json) {
+    console.log(JSON.stringify({ date: new Date().toISOString(), cpu: name, threads, window, runs, rows: cpuRows }, null, 2));
+    return;
+  }
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const g = (x: number | undefined) => (x === undefined ? '-' : x.toPrecision(4));
+  console.log(`cpu: ${name}, ${threads} threads; date: ${new Date().toISOString()}; ${window} s windows, median of ${runs} run(s) per row; GFLOP/s`);
+  for (const gemm of new Set(cpuRows.map((r) => r.gemm))) console.log(`${gemm}: ${cpuRows.find((r) => r.gemm === gemm)!.detail}`);
+  console.log('');
+  console.log('| GEMM | class | GEMMs done / m × n × k | credited | raw GEMM | credited / raw | numpy | credited / numpy | per CPU-s: credited, raw, ratio | generate | GEMM | hash | verified |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of cpuRows) {
+    console.log(
+      `| ${r.gemm} | ${r.precision} | ${r.gemms}/${r.m} × ${r.n} × ${r.k} | ${g(r.credited)} | ${g(r.raw)} | ${pct(r.ratio)} | ${g(r.numpy)} | ${r.numpy ? pct(r.credited / r.numpy) : '-'} | ${g(r.cpu.credited)}, ${g(r.cpu.raw)}, ${pct(r.cpu.ratio)} | ${pct(r.shares.generate)} | ${pct(r.shares.gemm)} | ${pct(r.shares.hash)} | ${r.verified}/${r.runs} |`,
+    );
+  }
+  // The WebAssembly fallback's bar is against the BLAS of the same machine, class by class.
+  const blas = new Map(cpuRows.filter((r) => r.gemm === 'blas').map((r) => [r.precision, r]));
+  const wasm = cpuRows.filter((r) => r.gemm === 'wasm' && blas.has(r.precision));
+  if (wasm.length) {
+    console.log(`\nwasm credited / blas raw: ${wasm.map((r) => `${r.precision} ${pct(r.credited / blas.get(r.precision)!.raw)}`).join(', ')}`);
+    console.log(`the same per CPU-second: ${wasm.map((r) => `${r.precision} ${pct(r.cpu.credited / blas.get(r.precision)!.cpu.raw)}`).join(', ')}`);
+  }
+}
+
+if (values.backend === 'cpu') await benchCpu();
+else await benchCuda();

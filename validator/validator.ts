@@ -65,6 +65,8 @@ export interface ValidatorOptions {
   onRound?: (round: RoundSummary) => void;
   /** Called with each weight-setting outcome that did something or failed. */
   onWeights?: (outcome: WeightOutcome) => void;
+  /** Called with each new block the validator hears of (metrics, health). */
+  onBlock?: (block: number) => void;
 }
 
 export interface RoundSummary {
@@ -172,6 +174,7 @@ export class Validator {
       if (number <= validator.block) return;
       validator.block = number;
       validator.clock.observe(number, performance.now());
+      options.onBlock?.(number);
       for (const wake of validator.blockWaiters) wake();
     });
     const uid = first.neurons.find((n) => n.hotkey === options.hotkey.address)!.uid;
@@ -186,6 +189,11 @@ export class Validator {
   /** The validator's uid at the last metagraph read. */
   get uid(): number | undefined {
     return this.sync.neuron(this.hotkey)?.uid;
+  }
+
+  /** The subnet's tempo as last read from chain (undefined before the first read). */
+  get tempo(): number | undefined {
+    return this.rules?.value.tempo;
   }
 
   /**

@@ -4,7 +4,7 @@
  * recomputes: node.ts) until the openings are answered, then forget it.
  */
 import { FlopnetError } from '../../shared/errors.js';
-import type { Challenge, DeviceInfo, RowOpening, RowRef } from '../../shared/challenge/types.js';
+import type { Challenge, DeviceInfo, Precision, RowOpening, RowRef } from '../../shared/challenge/types.js';
 
 export interface ExecutionTimings {
   /** Milliseconds spent generating the inputs from the seed. */
@@ -48,9 +48,26 @@ export function nextGemmFits(stopAt: (() => number) | undefined, done: number, s
   return now + slowestGemmMs + finishMs <= stopAt();
 }
 
+/** A backend's GEMM alone, timed on inputs already in place: what its library does at one shape. */
+export interface GemmRate {
+  msPerGemm: number;
+  tflops: number;
+  repetitions: number;
+  /**
+   * Where the GEMM runs in this process (the CPU backend): FLOPs per CPU-second of the process. On a
+   * machine shared with other work, wall time counts the waits for a core and this does not.
+   */
+  cpuTflops?: number;
+}
+
 export interface ComputeBackend {
   readonly kind: DeviceInfo['backend'];
   describe(): Promise<DeviceInfo>;
+  /**
+   * Times the backend's GEMM alone at n×k, over about `seconds` (benchmarks compare a challenge's credited
+   * throughput with it). Absent where the backend cannot time its product apart from a challenge.
+   */
+  measureGemm?(precision: Precision, n: number, k: number, seconds?: number): Promise<GemmRate>;
   /**
    * Loads what a challenge needs (worker threads, compiled kernels) ahead of the first one, whose
    * window would otherwise pay for it. Absent where creating the backend already did.

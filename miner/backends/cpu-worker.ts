@@ -13,6 +13,7 @@ import { colOfB, rowOfA, type MatrixKey } from '../../shared/challenge/elements.
 import { hashLeaf, HASH_BYTES } from '../../shared/challenge/merkle.js';
 import type { Precision } from '../../shared/challenge/types.js';
 import { roundToFp16, roundToMantissa } from './adversary.js';
+import { WasmGemmThread, type WasmGemmShared, type WasmMultiplyTask, type WasmPackTask } from './gemm/wasm.js';
 
 export type Accumulation = 'fp64' | 'fp32' | 'fp16';
 
@@ -68,7 +69,7 @@ export interface HashTask {
   leaves: SharedArrayBuffer;
 }
 
-export type Task = GenerateTask | GemmTask | HashTask;
+export type Task = GenerateTask | GemmTask | WasmPackTask | WasmMultiplyTask | HashTask;
 export type TaskMessage = { id: number; task: Task };
 export type TaskReply = { id: number; error?: string };
 
@@ -181,18 +182,33 @@ export function hashRows(task: HashTask): void {
   for (let r = task.from; r < task.to; r++) leaves.set(hashLeaf(bytes.subarray(r * rowBytes, (r + 1) * rowBytes)), r * HASH_BYTES);
 }
 
-export function runTask(task: Task): void {
-  if (task.type === 'generate') generate(task);
-  else if (task.type === 'gemm') gemm(task);
-  else hashRows(task);
+/** What the backend hands each worker thread at start. */
+export interface CpuWorkerData {
+  flopnetCpuWorker: true;
+  /** The WebAssembly GEMM kernel's module and shared memory (gemm/wasm.ts), when the backend may use it. */
+  wasmGemm?: WasmGemmShared;
 }
 
-if (parentPort && (workerData as { flopnetCpuWorker?: boolean } | undefined)?.flopnetCpuWorker) {
+/** Runs one task; `wasm` is this thread's instance of the WebAssembly GEMM kernel, if it has one. */
+export function runTask(task: Task, wasm?: WasmGemmThread): void {
+  if (task.type === 'generate') generate(task);
+  else if (task.type === 'gemm') gemm(task);
+  else if (task.type === 'hash') hashRows(task);
+  else {
+    if (!wasm) throw new Error('this thread has no WebAssembly GEMM kernel');
+    if (task.type === 'wasm-pack') wasm.pack(task);
+    else wasm.multiply(task);
+  }
+}
+
+const data = workerData as Partial<CpuWorkerData> | undefined;
+if (parentPort && data?.flopnetCpuWorker) {
   const port = parentPort;
+  const wasm = data.wasmGemm ? new WasmGemmThread(data.wasmGemm) : undefined;
   port.postMessage({ id: 0 } satisfies TaskReply); // loaded: the pool starts timing work only after this
   port.on('message', ({ id, task }: TaskMessage) => {
     try {
-      runTask(task);
+      runTask(task, wasm);
       port.postMessage({ id } satisfies TaskReply);
     } catch (error) {
       port.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies TaskReply);

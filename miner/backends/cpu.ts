@@ -1,7 +1,11 @@
 /**
- * The CPU reference backend: executes a challenge exactly as docs/protocol.md says a miner must (inputs
- * from the seed, fp32 accumulation, fp64 for the fp64 class), with worker threads sharing the matrices.
- * It is the ground truth other backends are compared with, not a way to earn: correct first.
+ * The CPU backend: executes a challenge exactly as docs/protocol.md says a miner must (inputs from the
+ * seed, fp32 accumulation, fp64 for the fp64 class), with worker threads sharing the matrices.
+ *
+ * Generation and hashing run on the worker threads; the GEMM on the fastest kernel that passed its
+ * start-up self-test (gemm/select.ts): the machine's BLAS, else the WebAssembly SIMD kernel on the same
+ * worker threads, else the JavaScript reference. The three stages of a GEMM run one after the other,
+ * each on every core (the BLAS gets as many threads as the pool has), so they never compete for cores.
  *
  * Like the GPU backends it keeps no results: each GEMM's rows are hashed into the GEMM's tree as they are
  * produced, and an opening recomputes the band of rows it falls in with the same task, checks the band's
@@ -17,15 +21,23 @@ import type { Logger } from '../../shared/log.js';
 import { silentLogger } from '../../shared/log.js';
 import { matrixKey } from '../../shared/challenge/elements.js';
 import { HASH_BYTES, merkleLevels, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
-import { PRECISIONS, type Challenge, type DeviceInfo, type RowRef } from '../../shared/challenge/types.js';
-import { nextGemmFits, type ExecuteOptions, type Execution, type ExecutionTimings } from './backend.js';
+import { PRECISIONS, type Challenge, type DeviceInfo, type Precision, type RowRef } from '../../shared/challenge/types.js';
+import { nextGemmFits, type ExecuteOptions, type Execution, type ExecutionTimings, type GemmRate } from './backend.js';
 import { NodeBackend, type Dealer, type DeviceWorker, type GemmRowOpening, type WorkerRunOptions } from './node.js';
 import { cheaperInputBits, type Adversary } from './adversary.js';
-import type { Accumulation, GemmTask, Task, TaskMessage, TaskReply } from './cpu-worker.js';
+import type { Accumulation, CpuWorkerData, GemmTask, Task, TaskMessage, TaskReply } from './cpu-worker.js';
+import { bands, type GemmKernel } from './gemm/kernel.js';
+import { selectGemmKernel, type GemmPreference, type GemmSelection } from './gemm/select.js';
+import { timeGemm, timingOperands } from './gemm/timing.js';
+import { createWasmGemmShared, type WasmGemmShared } from './gemm/wasm.js';
 
 export interface CpuBackendOptions {
-  /** Worker threads (default: the machine's available parallelism). */
+  /** Worker threads, and the BLAS library's threads (default: the machine's available parallelism). */
   threads?: number;
+  /** GEMM kernel: 'auto' (default) is the fastest that passes its self-test; a name forces that one. */
+  gemm?: GemmPreference;
+  /** BLAS library to use (`--blas PATH`) instead of searching (gemm/blas.ts says where). */
+  blas?: string;
   /** Make this backend cheat in one of the documented ways (tests, `flopnet bench`). */
   adversary?: Adversary;
   log?: Logger;
@@ -42,10 +54,11 @@ class WorkerPool {
   /** Resolves when every worker has loaded its code (reply id 0). */
   readonly ready: Promise<void>;
 
-  constructor(size: number, log: Logger) {
+  constructor(size: number, log: Logger, wasmGemm?: WasmGemmShared) {
     const loaded: Promise<void>[] = [];
+    const workerData: CpuWorkerData = { flopnetCpuWorker: true, ...(wasmGemm ? { wasmGemm } : {}) };
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL('./cpu-worker.mjs', import.meta.url), { workerData: { flopnetCpuWorker: true } });
+      const worker = new Worker(new URL('./cpu-worker.mjs', import.meta.url), { workerData });
       loaded.push(
         new Promise((resolve, reject) => {
           worker.once('message', () => resolve());
@@ -119,14 +132,6 @@ class WorkerPool {
   }
 }
 
-/** Splits rows 0..count into about `parts` contiguous bands. */
-function bands(count: number, parts: number): [number, number][] {
-  const size = Math.max(1, Math.ceil(count / parts));
-  const out: [number, number][] = [];
-  for (let from = 0; from < count; from += size) out.push([from, Math.min(count, from + size)]);
-  return out;
-}
-
 const delay = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
@@ -151,6 +156,8 @@ interface Plan {
   width: number;
   generate: boolean;
   gemm: Omit<GemmTask, 'from' | 'to' | 'a' | 'bt' | 'c' | 'matrix'>;
+  /** The product is honest (no cheat changes it), so the chosen GEMM kernel computes it; else the reference's tasks. */
+  honestProduct: boolean;
   roundInputsTo?: number;
   /** The bands of rows each task covers; an opened row is recomputed with its band's task. */
   bands: [number, number][];
@@ -162,7 +169,11 @@ export class CpuDevice implements DeviceWorker {
   private readonly threads: number;
   private readonly adversary: Adversary | undefined;
   private readonly log: Logger;
+  private readonly gemmPreference: GemmPreference;
+  private readonly blas: string | undefined;
   private pool: WorkerPool | undefined;
+  private starting: Promise<GemmSelection> | undefined;
+  private gemm: GemmSelection | undefined;
   /** Per challenge, each GEMM's tree (levels, leaves first) it committed to. */
   private readonly kept = new Map<string, Map<number, Uint8Array[]>>();
   private closed = false;
@@ -171,23 +182,73 @@ export class CpuDevice implements DeviceWorker {
     this.threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
     this.adversary = options.adversary;
     this.log = (options.log ?? silentLogger).child('cpu');
+    this.gemmPreference = options.gemm ?? 'auto';
+    this.blas = options.blas;
   }
 
+  /** Starts first: the GEMM kernel is part of what the device is. */
   async describe(): Promise<DeviceInfo> {
+    await this.start();
+    const gemm = this.gemmKernel();
     return {
       backend: 'cpu',
       name: (cpus()[0]?.model ?? 'CPU').trim().slice(0, 256),
       memoryBytes: totalmem(),
       precisions: [...PRECISIONS],
-      detail: `${this.threads} worker threads, reference implementation${this.adversary ? `, adversary ${this.adversary.kind}` : ''}`,
+      detail: `${this.threads} worker threads; GEMM ${gemm.name}: ${gemm.detail}${this.adversary ? `; adversary ${this.adversary.kind}` : ''}`.slice(0, 1024),
     };
   }
 
-  /** Starts the worker threads and waits until their code is loaded, so the first challenge is not slowed. */
+  /** The GEMM kernel in use now (a kernel that computed a wrong entry has been replaced); after start. */
+  gemmKernel(): Pick<GemmKernel, 'name' | 'detail'> {
+    const kernel = this.gemm?.kernel;
+    return kernel ? { name: kernel.name, detail: kernel.detail } : { name: 'js', detail: 'not started' };
+  }
+
+  /** The GEMM kernels considered at start (what passed, what did not and why, measured speeds). */
+  gemmReport(): GemmSelection['report'] {
+    return this.gemm?.report ?? [];
+  }
+
+  /**
+   * Starts the worker threads and chooses the GEMM kernel (self-tests included), so the first challenge
+   * is not slowed by either.
+   */
   async start(): Promise<void> {
     if (this.closed) throw new FlopnetError('the CPU backend is closed', { code: 'E_BACKEND_CLOSED' });
-    this.pool ??= new WorkerPool(this.threads, this.log);
-    await this.pool.ready;
+    this.starting ??= this.startOnce();
+    this.gemm = await this.starting;
+  }
+
+  private async startOnce(): Promise<GemmSelection> {
+    let wasm: WasmGemmShared | Error | undefined;
+    if (this.gemmPreference === 'auto' || this.gemmPreference === 'wasm') {
+      try {
+        wasm = createWasmGemmShared();
+      } catch (error) {
+        wasm = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    this.pool = new WorkerPool(this.threads, this.log, wasm instanceof Error ? undefined : wasm);
+    // Selection starts the BLAS self-test's child process at once; its tasks for the threads wait for them.
+    const [selection] = await Promise.all([
+      selectGemmKernel({ pool: this.pool, threads: this.threads, prefer: this.gemmPreference, ...(this.blas ? { blas: this.blas } : {}), ...(wasm ? { wasm } : {}), log: this.log }),
+      this.pool.ready,
+    ]);
+    const chosen = selection.kernel;
+    this.log.info(`GEMM on ${chosen.name}: ${chosen.detail}`);
+    for (const r of selection.report) {
+      if (r.kernel === chosen.name) continue;
+      const speed = r.gflops ? ` (${r.gflops.toFixed(1)} GFLOP/s against ${selection.report.find((x) => x.kernel === chosen.name)?.gflops?.toFixed(1)})` : '';
+      this.log.info(r.ok ? `GEMM ${r.kernel} passed over${speed}: ${r.detail}` : `GEMM ${r.kernel} unavailable: ${r.detail}`);
+    }
+    return selection;
+  }
+
+  /** The chosen GEMM kernel alone at n×k, over about `seconds` (gemm/timing.ts). */
+  async measureGemm(precision: Precision, n: number, k: number, seconds = 2): Promise<GemmRate> {
+    await this.start();
+    return timeGemm(this.gemm!.kernel, timingOperands(precision, n, k), bands(n, this.pool!.size > 1 ? this.pool!.size * 4 : 1), seconds);
   }
 
   private plan(challenge: Challenge, pool: WorkerPool): Plan {
@@ -208,6 +269,8 @@ export class CpuDevice implements DeviceWorker {
       seed,
       width: wide ? 8 : 4,
       generate: skip !== 1,
+      // Cheats in the product itself run on the reference, the one kernel that can skip rows, plant NaN, swap or round to fp16.
+      honestProduct: accumulate !== 'fp16' && skip === undefined && adversary?.kind !== 'nan' && adversary?.kind !== 'swap-rows',
       ...(roundInputsTo === undefined ? {} : { roundInputsTo }),
       gemm: {
         type: 'gemm',
@@ -246,10 +309,15 @@ export class CpuDevice implements DeviceWorker {
     await Promise.all(plan.bands.map(([from, to]) => pool.run({ type: 'generate', precision, keyA, keyB, k, from, to, a: buffers.a, bt: buffers.bt, ...rounding })));
   }
 
-  /** Multiplies and hashes the rows of `bands` of GEMM j. */
+  /**
+   * Multiplies the rows of `bands` of GEMM j: on the chosen kernel, which gives a band the same bits
+   * whenever it is recomputed (gemm/kernel.ts), or with the reference's tasks when a cheat is in the product.
+   */
   private async multiply(pool: WorkerPool, plan: Plan, j: number, buffers: GemmBuffers, bands: readonly [number, number][]): Promise<void> {
     const { a, bt, c } = buffers;
-    await Promise.all(bands.map(([from, to]) => pool.run({ ...plan.gemm, from, to, a, bt, c, matrix: j })));
+    const { precision, n, k } = plan.challenge;
+    if (plan.honestProduct) await this.gemm!.kernel.multiply({ precision, n, k, a, bt, c }, bands);
+    else await Promise.all(bands.map(([from, to]) => pool.run({ ...plan.gemm, from, to, a, bt, c, matrix: j })));
   }
 
   private async hash(pool: WorkerPool, plan: Plan, buffers: GemmBuffers, bands: readonly [number, number][]): Promise<void> {
@@ -341,18 +409,36 @@ export class CpuDevice implements DeviceWorker {
   async close(): Promise<void> {
     this.closed = true;
     this.kept.clear();
+    // A start still choosing its kernel finishes first, so its worker threads are ended too.
+    const selection = await this.starting?.catch(() => undefined);
+    await selection?.kernel.close();
     await this.pool?.close();
     this.pool = undefined;
   }
 }
 
-/** The CPU reference backend: a node of one CPU device. */
+/** The CPU backend: a node of one CPU device. */
 export class CpuBackend extends NodeBackend {
   private readonly adversary: Adversary | undefined;
+  private readonly device: CpuDevice;
 
   constructor(options: CpuBackendOptions = {}) {
-    super([new CpuDevice(options)], { kind: 'cpu', ...(options.log ? { log: options.log.child('cpu') } : {}) });
+    const device = new CpuDevice(options);
+    super([device], { kind: 'cpu', ...(options.log ? { log: options.log.child('cpu') } : {}) });
+    this.device = device;
     this.adversary = options.adversary;
+  }
+
+  measureGemm(precision: Precision, n: number, k: number, seconds?: number): Promise<GemmRate> {
+    return this.device.measureGemm(precision, n, k, seconds);
+  }
+
+  gemmKernel(): Pick<GemmKernel, 'name' | 'detail'> {
+    return this.device.gemmKernel();
+  }
+
+  gemmReport(): GemmSelection['report'] {
+    return this.device.gemmReport();
   }
 
   /** As a node does; the `late` adversary then holds the root until the window is over. */

@@ -3,6 +3,8 @@
  *
  * `auto` tries cuda, then gpujs, then cpu, and logs why it passed over each one. gpu.js counts only when
  * it really runs on a GPU: in WebAssembly or JavaScript it would be a slower, fp32-only CPU backend.
+ * The cpu backend picks its own GEMM kernel (BLAS, WebAssembly or the JavaScript reference: the fastest
+ * that passes its self-test) and says which in its log line and in device.detail.
  * The CUDA and gpu.js modules are imported on demand, so a CPU miner never loads koffi or gpu.js.
  */
 import { z } from 'zod';
@@ -12,6 +14,7 @@ import type { ComputeBackend } from './backend.js';
 import type { Adversary } from './adversary.js';
 import { CpuBackend } from './cpu.js';
 import type { CudaLibraryPaths } from './cuda/ffi.js';
+import type { GemmPreference } from './gemm/select.js';
 
 /** Which GPUs of this machine one node serves from: every one the driver sees, or these ordinals. */
 export type DeviceSelection = 'all' | readonly number[];
@@ -55,6 +58,10 @@ export const BACKEND_KINDS = ['auto', 'cpu', 'gpujs', 'cuda'] as const satisfies
 export interface CreateBackendOptions {
   /** CPU worker threads (default: available parallelism). */
   threads?: number;
+  /** The cpu backend's GEMM kernel (default 'auto': the fastest that passes its self-test). */
+  gemm?: GemmPreference;
+  /** BLAS library for the cpu backend (`--blas PATH`; default: searched for, see gemm/blas.ts). */
+  blas?: string;
   /** Make the backend cheat in a documented way (tests and `flopnet bench` only; CPU backend only). */
   adversary?: Adversary;
   /** Where the CUDA libraries are (default: searched for; tests point these at a fake). */
@@ -120,8 +127,9 @@ export async function createBackend(kind: BackendKind, log: Logger, options: Cre
       } catch (error) {
         log.info(`backend auto: gpujs skipped: ${reason(error)}`);
       }
-      log.info('backend auto: cpu');
-      return createCpu(log, options);
+      const cpu = await createCpu(log, options);
+      log.info(`backend auto: cpu (${(await cpu.describe()).detail})`);
+      return cpu;
     }
     default:
       throw new FlopnetError(`unknown backend ${String(kind)}`, { code: 'E_BACKEND_UNAVAILABLE', hint: `use one of ${BACKEND_KINDS.join(', ')}` });

@@ -17,15 +17,20 @@ import { DEFAULT_SLOT_BLOCKS } from '../../shared/challenge/schedule.js';
 import { createSigner } from '../../shared/protocol/signing.js';
 import { BACKEND_KINDS, createBackend, devicesOption } from '../backends/index.js';
 import { ADVERSARY_FORMS, parseAdversary } from '../backends/adversary.js';
+import { gemmBackendOptions, gemmOptions } from './gemm-options.js';
 import { Miner, type MinerStats } from '../miner.js';
 import { DeviceQueue } from '../queue.js';
 import { StatusLine, formatStatus } from '../status.js';
+import { MinerMetrics } from '../metrics.js';
+import { metricsOptions } from '../../shared/metrics/options.js';
+import type { ReadOnlyServer } from '../../shared/metrics/http.js';
 
 export const minerOptions = defineOptions({
   ...netuidOption,
   ...walletOptions,
   ...subtensorOptions,
   ...axonOptions,
+  ...metricsOptions,
   backend: {
     key: 'backend',
     arg: '<kind>',
@@ -63,6 +68,7 @@ export const minerOptions = defineOptions({
       .transform((list) => list.split(',').map((item) => ({ hotkey: item.split(':')[0]!, port: Number(item.split(':')[1]) }))),
   },
   threads: { key: 'threads', arg: '<n>', description: 'worker threads of the cpu backend (default: every core)', schema: zInt(1, 1024) },
+  ...gemmOptions,
   slotBlocks: {
     key: 'slot-blocks',
     arg: '<n>',
@@ -174,6 +180,7 @@ export const minerCommand = defineCommand({
     const hotkeys = served.map((s) => hotkeyOf({ ...options, walletHotkey: s.hotkey }));
     const backend = await createBackend(options.backend, log.child('backend'), {
       ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...gemmBackendOptions(options),
       ...(adversary ? { adversary } : {}),
       ...(options.devices ? { devices: options.devices } : {}),
     });
@@ -205,10 +212,12 @@ export const minerCommand = defineCommand({
             registered.set(address, now);
           }
         });
+        const metrics = options.metricsPort === undefined ? undefined : new MinerMetrics({ hotkeys: hotkeys.map((h) => h.address), healthBlocks: options.healthBlocks });
         let block = (await sync.start()).block;
         // Every miner follows the blocks: at each slot boundary it stops what runs out of slot.
         const onBlock = new Set<(block: number) => void>();
         const unsubscribe = await client.subscribeBlocks((b) => {
+          metrics?.block(b.number);
           if (b.number <= block) return;
           block = b.number;
           for (const listener of onBlock) listener(block);
@@ -221,6 +230,8 @@ export const minerCommand = defineCommand({
           }
         };
         let statusTimer: NodeJS.Timeout | undefined;
+        let metricsServer: ReadOnlyServer | undefined;
+        let unfollow: (() => void) | undefined;
         // One device, one queue: a challenge to any served hotkey waits for the device like any other.
         const queue = new DeviceQueue({ capacity: 4 * hotkeys.length });
         // Measured before serving: a first window then pays neither for warming a class up nor for
@@ -238,11 +249,18 @@ export const minerCommand = defineCommand({
               slotBlocks: options.slotBlocks,
               policy: { minStake: options.minStake === undefined ? undefined : taoToRao(options.minStake) },
               log: hotkeys.length > 1 ? log.child(served[i]!.hotkey) : log,
+              ...metrics?.hooks(hotkey.address),
             });
             miners.push(miner);
             const publisher = new AxonPublisher(client, hotkey, netuid, externalIp, miner.port, signal, log);
             publishers.push(publisher);
             await publisher.check(sync.neuron(hotkey.address)?.axon, block);
+          }
+          if (metrics) {
+            metrics.setStats(() => miners.map((m) => m.stats()));
+            unfollow = metrics.follow(sync, client, netuid, log.child('metrics'));
+            metricsServer = await metrics.serve({ host: options.metricsHost, port: options.metricsPort!, log: log.child('metrics') });
+            log.info('metrics served', { url: `${metricsServer.url}/metrics`, health: `${metricsServer.url}/healthz` });
           }
           statusTimer = status && setInterval(() => status.update(formatStatus(miners[0]!.stats(), sync.neuron(hotkeys[0]!.address)?.uid, block)), 500);
           sync.on('update', republish);
@@ -256,6 +274,8 @@ export const minerCommand = defineCommand({
           if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
         } finally {
           clearInterval(statusTimer);
+          unfollow?.();
+          await metricsServer?.close();
           sync.off('update', republish);
           status?.clear();
           unsubscribe();

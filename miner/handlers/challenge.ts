@@ -24,6 +24,8 @@ export interface ChallengeEvent {
   m: number;
   n: number;
   k: number;
+  /** The window: the committed work over it is what the validator credits when the proof verifies. */
+  deadlineMs: number;
   /** ms from arrival to commitment, miner's clock (queue wait included). */
   elapsedMs: number;
   execution?: Execution;
@@ -80,6 +82,7 @@ export function createChallengeHandler(deps: ChallengeHandlerDeps): Handler<'cha
       m: challenge.m,
       n: challenge.n,
       k: challenge.k,
+      deadlineMs: challenge.deadlineMs,
     };
     let execution: Execution;
     try {

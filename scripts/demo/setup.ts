@@ -109,8 +109,8 @@ export async function setupSubnet(options: SetupOptions): Promise<DemoSubnet> {
   const { netuid } = await client.registerNetwork({ coldkey: owner.coldkey, hotkey: ownerHotkey });
   await client.startCall({ coldkey: owner.coldkey, netuid });
   await client.setHyperparameter({ signer: owner.coldkey, netuid, name: 'commit_reveal_weights_enabled', value: false });
-  await client.setHyperparameter({ signer: alice, netuid, name: 'tempo', value: options.tempo });
-  await client.setHyperparameter({ signer: alice, netuid, name: 'weights_rate_limit', value: Math.max(1, Math.floor(options.tempo / 2)) });
+  await client.setHyperparameter({ signer: alice, netuid, name: 'tempo', value: options.tempo, sudo: true });
+  await client.setHyperparameter({ signer: alice, netuid, name: 'weights_rate_limit', value: Math.max(1, Math.floor(options.tempo / 2)), sudo: true });
   log.info('subnet ready', { netuid, tempo: options.tempo });
 
   step('registering validators and miners');

@@ -72,8 +72,10 @@ const REMOVED: Readonly<Record<string, string>> = {
  *   `SubtensorModule.set_activity_cutoff_factor` (404–430), owner or root;
  * - activity_cutoff: refused where the epoch reads the factor instead (ActivityCutoffFactorMilli exists);
  * - a setter the runtime lacks: refused, saying what became of it when subtensor removed it.
+ * `asRoot` (the call goes through Sudo.sudo) prefers root's setter where the owner's is another call:
+ * on 404–430 root still sets any tempo through `AdminUtils.sudo_set_tempo`, without the owner's bounds.
  */
-export function setterFor(name: string, runtime: RuntimeSurface): SetterPlan {
+export function setterFor(name: string, runtime: RuntimeSurface, asRoot = false): SetterPlan {
   const hp = HYPERPARAMETERS[name];
   const spec = `spec ${runtime.specVersion}`;
   if (!hp?.setter) {
@@ -83,7 +85,7 @@ export function setterFor(name: string, runtime: RuntimeSurface): SetterPlan {
   const adminFactor = runtime.hasCall('AdminUtils', 'sudo_set_activity_cutoff_factor');
   if (name === 'tempo') {
     if (adminFactor) return { pallet: 'AdminUtils', call: 'sudo_set_tempo', root: false };
-    if (runtime.hasCall('SubtensorModule', 'set_tempo')) return { pallet: 'SubtensorModule', call: 'set_tempo', root: false };
+    if (!asRoot && runtime.hasCall('SubtensorModule', 'set_tempo')) return { pallet: 'SubtensorModule', call: 'set_tempo', root: false };
     return { pallet: 'AdminUtils', call: 'sudo_set_tempo', root: true };
   }
   if (name === 'activity_cutoff_factor_milli') {

@@ -13,7 +13,7 @@ const stats: MinerStats = {
   served: 12,
   refused: { E_NO_PERMIT: 2, E_BAD_SIGNATURE: 1 },
   last: {
-    validator: 'v', uid: 0, challenge: 'c', precision: 'fp32', m: 4, n: 1024, k: 512, elapsedMs: 1234.4,
+    validator: 'v', uid: 0, challenge: 'c', precision: 'fp32', m: 4, n: 1024, k: 512, deadlineMs: 2000, elapsedMs: 1234.4,
     execution: { challengeId: 'c', gemms: 3, root: new Uint8Array(32), timings: { generateMs: 1, gemmMs: 2, hashMs: 3 } },
   },
 };

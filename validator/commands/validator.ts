@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { createLoggerFromOptions, defineCommand, defineGroup } from '../../shared/cli/command.js';
 import { netuidOption, subtensorOptions, walletOptions } from '../../shared/config/common.js';
 import { defineOptions, zBool, zInt } from '../../shared/config/options.js';
-import { UsageError } from '../../shared/errors.js';
+import { describeError, UsageError } from '../../shared/errors.js';
 import { hotkeyOf, withClient } from '../../shared/chain/cli.js';
 import { printable } from '../../shared/protocol/text.js';
 import { capacityReport, renderCapacity, type CapacityReport } from '../capacity.js';
@@ -16,6 +16,10 @@ import { DEFAULT_INCENTIVES, loadIncentives } from '../incentives.js';
 import { ValidatorStore } from '../store/db.js';
 import { Validator } from '../validator.js';
 import { DEFAULT_STALE_TEMPOS, weightsHistory, type WeightsHistory } from '../weight-setter.js';
+import { ValidatorMetrics, validatorMetricsOptions } from '../metrics.js';
+import { cachedSnapshot, readChainSnapshot } from '../dashboard/chain.js';
+import { startDashboard } from '../dashboard/index.js';
+import { dashboardOptions } from '../dashboard/options.js';
 
 const dbOption = defineOptions({
   db: {
@@ -31,6 +35,8 @@ const startOptions = defineOptions({
   ...walletOptions,
   ...subtensorOptions,
   ...dbOption,
+  ...validatorMetricsOptions,
+  ...dashboardOptions,
   incentives: {
     key: 'incentives',
     arg: '<file>',
@@ -87,8 +93,35 @@ const start = defineCommand({
     const hotkey = hotkeyOf(options);
     const db = options.db ?? defaultDbPath({ ...options, netuid });
     await withClient(options, log, signal, async (client) => {
-      const validator = await Validator.start({ client, netuid, hotkey, incentives, db, publishCapacity: options.publishCapacity, weightsStaleTempos: options.weightsStaleTempos, log });
+      const metrics = options.metricsPort === undefined ? undefined : new ValidatorMetrics({ healthBlocks: options.healthBlocks, healthSlots: options.healthSlots });
+      const validator = await Validator.start({
+        client,
+        netuid,
+        hotkey,
+        incentives,
+        db,
+        publishCapacity: options.publishCapacity,
+        weightsStaleTempos: options.weightsStaleTempos,
+        log,
+        ...metrics?.hooks(),
+      });
+      const served: Array<{ close(): Promise<void> }> = [];
       try {
+        if (metrics) {
+          metrics.attach(validator);
+          const server = await metrics.serve({ host: options.metricsHost, port: options.metricsPort!, log: log.child('metrics') });
+          served.push(server);
+          log.info('metrics served', { url: `${server.url}/metrics`, health: `${server.url}/healthz` });
+        }
+        if (options.dashboardPort !== undefined) {
+          // Its thread reads the database before it listens (seconds on a month of rounds): validation starts meanwhile.
+          const chain = cachedSnapshot(() => readChainSnapshot(client, netuid, hotkey.address));
+          const dashboard = startDashboard({ db: validator.store.path, host: options.dashboardHost, port: options.dashboardPort, chain, logLevel: log.level }).then(
+            (d) => (log.info('dashboard served', { url: d.url }), d),
+            (error: unknown) => log.error('the dashboard could not start; validating without it', { error: describeError(error) }),
+          );
+          served.push({ close: async () => (await dashboard)?.close() });
+        }
         log.info('validator running: Ctrl-C stops it', { netuid, uid: validator.uid, db });
         await validator.run(signal);
         output<ValidatorRunResult>(
@@ -96,6 +129,7 @@ const start = defineCommand({
           (r) => `validator stopped after round ${r.report.round}; state kept in ${r.db}`,
         );
       } finally {
+        for (const s of served) await s.close();
         await validator.close();
       }
     });

@@ -210,6 +210,33 @@ export class ValidatorStore {
     return { store: ValidatorStore.open(full, identity), identity };
   }
 
+  /**
+   * Opens an existing database for reading only (the dashboard): nothing is migrated or claimed, and
+   * any write fails. The schema must be this flopnet's: an older file is migrated by starting its validator.
+   */
+  static openReadOnly(path: string): { store: ValidatorStore; identity: StoreIdentity } {
+    const full = resolve(path);
+    if (!existsSync(full)) throw new FlopnetError(`No validator database at ${full}`, { code: 'E_DB_MISSING', hint: 'point --db at the file `flopnet validator start` writes' });
+    const db = new Database(full, { readonly: true, fileMustExist: true });
+    try {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version !== MIGRATIONS.length) {
+        throw new FlopnetError(`The validator database ${full} has schema ${version}; this flopnet reads schema ${MIGRATIONS.length}`, {
+          code: 'E_DB_VERSION',
+          hint: version < MIGRATIONS.length ? 'start its validator once with this flopnet (it migrates the file), then read it' : 'upgrade flopnet',
+        });
+      }
+      const get = (key: string) => db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value;
+      const netuid = get('netuid');
+      const hotkey = get('hotkey');
+      if (netuid === undefined || hotkey === undefined) throw new FlopnetError(`${full} is not a flopnet validator database`, { code: 'E_DB_OPEN', hint: 'point --db at the file `flopnet validator start` writes' });
+      return { store: new ValidatorStore(full, db), identity: { netuid: Number(netuid), hotkey } };
+    } catch (error) {
+      db.close();
+      throw error instanceof FlopnetError ? error : new FlopnetError(`${full} is not a flopnet validator database`, { code: 'E_DB_OPEN', cause: error });
+    }
+  }
+
   private migrate(): void {
     const current = this.db.pragma('user_version', { simple: true }) as number;
     if (current > MIGRATIONS.length) {

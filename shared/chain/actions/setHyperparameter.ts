@@ -42,7 +42,7 @@ function parseValue(name: string, type: string, value: string | number | bigint 
 }
 
 export async function setHyperparameter(ctx: ChainContext, { signer, netuid, name, value, sudo, ...options }: SetHyperparameterParameters): Promise<TxResult> {
-  const plan = setterFor(name, runtimeSurface(ctx));
+  const plan = setterFor(name, runtimeSurface(ctx), sudo === true);
   if ('refused' in plan) {
     if (!HYPERPARAMETERS[name]?.setter) throw new UsageError(plan.refused, { code: 'E_HYPERPARAM_NAME', hint: plan.hint });
     throw new CallUnsupportedError(`setter for ${name}: ${plan.refused}`, ctx.api.runtimeVersion.specVersion.toNumber(), plan.hint);

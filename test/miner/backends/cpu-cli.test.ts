@@ -33,6 +33,19 @@ describe('flopnet bench --backend cpu', () => {
     expect(result.tflops).toBe(0);
   });
 
+  it('--window sizes the challenge for the window, stops in it and credits committed work over it', async () => {
+    const { code, result } = await bench('--precision', 'fp32', '--gemm', 'wasm', '--window', '3');
+    expect(code).toBe(0);
+    expect(result.verdict).toMatchObject({ ok: true });
+    expect(result.windowSeconds).toBe(3);
+    // Sized as a validator sizes: 8 windows of work offered, so the window, not m, ends the run.
+    expect(result.gemms).toBeLessThan(result.m);
+    expect(result.elapsedMs).toBeLessThan(3000);
+    expect(result.tflops).toBeCloseTo(result.flops / 3 / 1e12, 12);
+    expect(result.device.detail).toMatch(/GEMM wasm: WebAssembly SIMD, 2 worker threads/);
+    expect(result.raw.tflops).toBeGreaterThan(0);
+  });
+
   it('explains an unknown adversary', async () => {
     const { code, result } = await bench('--adversary', 'sloppy');
     expect(code).toBe(2);

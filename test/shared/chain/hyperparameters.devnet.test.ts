@@ -35,6 +35,13 @@ describe('owner-set tempo and activity-cutoff factor', () => {
     await expect(c.setHyperparameter({ signer: keys.bob, netuid, name: 'tempo', value: 720 })).rejects.toThrow(/BadOrigin/);
   });
 
+  it('spec 425: root (Sudo.sudo) sets any tempo through AdminUtils.sudo_set_tempo, below the owner\'s MIN_TEMPO', async () => {
+    const { keys, netuid, client: c } = await subnet({});
+    const r = await c.setHyperparameter({ signer: keys.alice, netuid, name: 'tempo', value: 20, sudo: true });
+    expect(r.call).toBe('Sudo.sudo(AdminUtils.sudo_set_tempo)');
+    expect((await c.getHyperparameters({ netuid }))['tempo']).toBe(20);
+  });
+
   it('spec 431+: AdminUtils.sudo_set_tempo from the owner (below MIN_TEMPO refused), and the factor on AdminUtils', async () => {
     const { keys, netuid, client: c } = await subnet({ runtime: { specVersion: 459, ownerTempo: 'admin-utils' } });
     await expect(c.setHyperparameter({ signer: keys.alice, netuid, name: 'tempo', value: 100 })).rejects.toThrow(/TempoOutOfBounds/);

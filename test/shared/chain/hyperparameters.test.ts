@@ -18,6 +18,7 @@ describe('setterFor: the hyperparameter table per runtime', () => {
   it('tempo: root only before dynamic tempo, the owner on SubtensorModule at 425, the owner on AdminUtils from 431', () => {
     expect(setterFor('tempo', old)).toEqual({ pallet: 'AdminUtils', call: 'sudo_set_tempo', root: true });
     expect(setterFor('tempo', spec425)).toEqual({ pallet: 'SubtensorModule', call: 'set_tempo', root: false });
+    expect(setterFor('tempo', spec425, true)).toEqual({ pallet: 'AdminUtils', call: 'sudo_set_tempo', root: true });
     expect(setterFor('tempo', spec431)).toEqual({ pallet: 'AdminUtils', call: 'sudo_set_tempo', root: false });
   });
 
