@@ -1,7 +1,9 @@
 /**
  * The miner process object: an axon whose frames run through the pipeline to the handlers, one device
- * queue, the results held for openings. Built from explicit parts (signer, backend, metagraph source) so
- * tests and the CLI start the same thing; it does no chain I/O itself.
+ * queue, the results held for openings, and the schedule followed through the metagraph source (at every
+ * slot change the queue stops what runs out of slot and held results are released). Built from explicit
+ * parts (signer, backend, metagraph source) so tests and the CLI start the same thing; it does no chain
+ * I/O itself.
  */
 import type { DeviceInfo } from '../shared/challenge/types.js';
 import { silentLogger, type Logger } from '../shared/log.js';
@@ -16,6 +18,7 @@ import { Pipeline, type Outcome } from './pipeline.js';
 import { DEFAULT_POLICY, RateLimiter, type MetagraphSource, type PolicyOptions } from './policy.js';
 import { DeviceQueue } from './queue.js';
 import { HeldResults } from './results.js';
+import { SlotWatch } from './slots.js';
 
 export interface MinerOptions {
   /** The miner's hotkey; requests must be addressed to its address. */
@@ -36,11 +39,11 @@ export interface MinerOptions {
    * whichever hotkey it was sent to (docs/protocol.md). The caller closes it; by default each Miner has its own.
    */
   queue?: DeviceQueue;
-  /** How long results wait for their openings before they are freed (default 120 s). */
+  /** How long results wait for their openings before they are freed (default 120 s; the slot's end frees them sooner). */
   holdMs?: number;
   /** Bound on ping, device and open requests (default 30 s). */
   requestTimeoutMs?: number;
-  /** Slot length of the challenge schedule, blocks (default: the protocol's). */
+  /** Slot length of the challenge schedule, blocks: the subnet's incentive config's slotBlocks (default: the protocol's). */
   slotBlocks?: number;
   log?: Logger;
   /** Wall clock for the replay window (tests). */
@@ -82,6 +85,7 @@ export class Miner {
     private readonly queue: DeviceQueue,
     private readonly ownsQueue: boolean,
     private readonly results: HeldResults,
+    private readonly unsubscribe: () => void,
   ) {}
 
   /** Describes the device, binds the axon and starts serving. */
@@ -92,6 +96,17 @@ export class Miner {
     const device = await o.backend.describe();
     const queue = o.queue ?? new DeviceQueue({ capacity: o.queueCapacity ?? 4 });
     const results = new HeldResults(o.backend, o.holdMs ?? 120_000, log);
+    // The schedule, followed: only the slot owner's work goes on past a slot boundary, and its
+    // challenge gets the device's memory too.
+    const slots = new SlotWatch(o.metagraph, o.slotBlocks);
+    const offSlot = slots.onChange(({ slot }) => {
+      queue.setSlot({ index: slot.index, owner: slot.owner?.hotkey });
+      void results.releaseBefore(slot.index);
+    });
+    const offStart = queue.onStart((validator, inSlot) => {
+      if (inSlot) void results.releaseOthers(validator);
+    });
+    slots.start();
     const limits = { ...DEFAULT_AXON_LIMITS, ...o.limits };
     const policy = { ...DEFAULT_POLICY, ...o.policy };
     let miner: Miner | undefined;
@@ -103,7 +118,6 @@ export class Miner {
       rateLimiter: new RateLimiter(policy),
       maxFrameBytes: limits.maxFrameBytes,
       requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
-      ...(o.slotBlocks !== undefined ? { slotBlocks: o.slotBlocks } : {}),
       log,
       ...(o.now ? { now: o.now } : {}),
       handlers: {
@@ -114,6 +128,7 @@ export class Miner {
           device,
           queue,
           results,
+          slots,
           log,
           onChallenge: (event) => {
             miner?.recordChallenge(event, log);
@@ -137,8 +152,19 @@ export class Miner {
       onFrame: (bytes, signal, admitted) => pipeline.handle(bytes, signal, admitted),
       refuse: (bytes, error) => pipeline.refuse(bytes, error),
     });
-    const port = await axon.listen();
-    miner = new Miner(o.signer.address, port, device, axon, queue, o.queue === undefined, results);
+    const unsubscribe = (): void => {
+      offSlot();
+      offStart();
+      slots.close();
+    };
+    let port: number;
+    try {
+      port = await axon.listen();
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    miner = new Miner(o.signer.address, port, device, axon, queue, o.queue === undefined, results, unsubscribe);
     log.info('axon serving', { hotkey: o.signer.address, port, device: device.name, backend: device.backend });
     return miner;
   }
@@ -179,6 +205,7 @@ export class Miner {
   /** Stops serving: refuses waiting challenges, closes connections, frees held results. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.unsubscribe();
       if (this.ownsQueue) this.queue.close();
       await this.axon.close();
       await this.results.releaseAll();

@@ -8,8 +8,8 @@
  *   policy    registered, permit or stake; nonce recorded;    E_NOT_REGISTERED E_NO_PERMIT E_RATE_LIMITED
  *             per-validator rate limit; room on the           E_TOO_MANY_CONNECTIONS E_TOO_MANY_IN_FLIGHT
  *             connection (the axon's gate)
- *   priority  slot owner, then stake, orders contenders      (used by the queue: E_BUSY)
- *             for the device (shared/challenge/schedule.ts)
+ *   priority  stake orders contenders for the device,       (used by the queue: E_BUSY)
+ *             after the slot owner (miner/slots.ts)
  *   handler   body budget and schema, then the operation      E_FRAME_TOO_LARGE E_SCHEMA E_DEADLINE ...
  *
  * Every refusal is a response frame with status 'error' and a reason code. Responses to admitted
@@ -20,7 +20,6 @@
  * still authenticates the connection: the validator shares it among those hotkeys, and the refusal
  * must not cost the hotkey that does live here its connection.
  */
-import { DEFAULT_SLOT_BLOCKS, slotAt } from '../shared/challenge/schedule.js';
 import type { Logger } from '../shared/log.js';
 import { ProtocolError, decodeFrame, decodeRequestBody, encode, peekRequestId } from '../shared/protocol/codec.js';
 import { BODIES, type Op, type ReasonCode, type RequestFrame } from '../shared/protocol/messages.js';
@@ -50,8 +49,6 @@ export interface PipelineOptions {
   maxFrameBytes: number;
   /** Bound on ping, device and open; a challenge is bounded by its own deadlineMs. */
   requestTimeoutMs: number;
-  /** Slot length of the challenge schedule, blocks (default DEFAULT_SLOT_BLOCKS). */
-  slotBlocks?: number;
   log: Logger;
   /** Wall clock, ms, for the timestamp window. */
   now?: () => number;
@@ -129,13 +126,10 @@ export class Pipeline {
       this.o.rateLimiter.take(frame.sender, this.now());
 
       stage = 'priority';
-      const slotOwner = slotAt(metagraph!.neurons, this.o.metagraph.block?.() ?? metagraph!.block, this.o.slotBlocks ?? DEFAULT_SLOT_BLOCKS).owner?.hotkey;
       const ctx: RequestContext = {
         validator: frame.sender,
         neuron,
         priority: priority(neuron),
-        inSlot: slotOwner === frame.sender,
-        slotOwner,
         receivedAt,
         signal: controller.signal,
       };

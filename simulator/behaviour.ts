@@ -163,7 +163,7 @@ export function deviceRound(device: SimDevice, ctx: RoundContext, out: Challenge
     // A lost root stays a no answer (E_CLOSED): the device worked, the validator never heard.
     if (lost) continue;
     const stalled = strategy.kind === 'late' && random() < strategy.rate;
-    const seconds = measuredSeconds((stalled ? clock + windowSeconds : clock) * 1000 + group.rttMs, group.rttMs);
+    const seconds = measuredSeconds((stalled ? clock + windowSeconds : clock) * 1000 + group.rttMs, group.rttMs, windowSeconds * 1000);
     r.seconds = seconds;
     if (seconds > windowSeconds) {
       r.reason = 'late';

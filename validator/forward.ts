@@ -24,6 +24,7 @@ export interface ForwardInput {
   dendrite: Pick<Dendrite, 'forward'>;
   random?: RoundInput['random'];
   openedRows?: number;
+  ownsSlot?: RoundInput['ownsSlot'];
   signal?: AbortSignal;
   log?: Logger;
 }
@@ -53,6 +54,7 @@ export async function forward(input: ForwardInput): Promise<ForwardOutput> {
     dendrite: input.dendrite,
     ...(input.random ? { random: input.random } : {}),
     ...(input.openedRows !== undefined ? { openedRows: input.openedRows } : {}),
+    ...(input.ownsSlot ? { ownsSlot: input.ownsSlot } : {}),
     ...(signal ? { signal } : {}),
     ...(input.log ? { log: input.log } : {}),
   });

@@ -10,6 +10,9 @@
  *
  * Openings are requested only after all roots are in, so verification work never delays the timing of
  * another miner's root.
+ *
+ * A miner that declines with a signed "busy" while this validator does not own the slot is excused:
+ * it served the slot's owner, as the protocol asks, and the round says nothing about it.
  */
 import { challengeFlops, committedPart, createChallenge } from '../shared/challenge/challenge.js';
 import { cryptoRandomInt, pickRows, type RandomInt } from '../shared/challenge/openings.js';
@@ -20,14 +23,17 @@ import { verifyOpenings } from '../shared/challenge/verify.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 import type { AxonTarget, CallFailure, CallResult, Dendrite } from './dendrite.js';
 import { paidClasses, type Incentives } from './incentives.js';
-import type { ChallengeResult } from './result.js';
+import type { ChallengeResult, Verdict } from './result.js';
 import type { Throughput } from './store/db.js';
 
 /**
- * The round trip subtracted from a challenge's time is capped at this share of it: a miner that slows
- * its answers to the probe can inflate its throughput by at most 1 / (1 − share).
+ * The round trip subtracted from a root's time is capped at this share of the window. A miner that
+ * answers the probe slowly and works that much longer gains at most this share: nothing measurable.
+ * (The cap was 10 % of the elapsed time, which paid a probe-delaying miner 1/0.9, measured +13 %.) An
+ * honest miner farther away than that loses the rest of its round trip from its window: 50 ms of a
+ * 10 s window is allowed.
  */
-export const MAX_RTT_SHARE = 0.1;
+export const MAX_RTT_SHARE = 0.005;
 
 /** Shortest credited time, so a clock quirk can never divide by zero. */
 const MIN_SECONDS = 1e-4;
@@ -44,6 +50,11 @@ export interface RoundInput {
   random?: { unit?: RandomUnit; int?: RandomInt };
   /** Rows opened per challenge (default: the protocol's). */
   openedRows?: number;
+  /**
+   * Whether this validator owns the current slot of the schedule, asked when a miner says it is busy.
+   * Absent: the round runs outside the schedule (a tool, a test), so a busy miner is always excused.
+   */
+  ownsSlot?: () => boolean;
   signal?: AbortSignal;
   log?: Logger;
 }
@@ -70,10 +81,14 @@ export function drawClass(incentives: Incentives, unit: number): Precision {
   return candidates.at(-1)![0];
 }
 
+/** The part of the measured round trip subtracted from a root's time: at most MAX_RTT_SHARE of the window. */
+export function rttAllowanceMs(rttMs: number, windowMs: number): number {
+  return Math.min(Math.max(0, rttMs), MAX_RTT_SHARE * windowMs);
+}
+
 /** Seconds a root took: send → receipt on the validator's clock, minus the (capped) round trip. */
-export function measuredSeconds(elapsedMs: number, rttMs: number): number {
-  const rtt = Math.min(Math.max(0, rttMs), MAX_RTT_SHARE * elapsedMs);
-  return Math.max(MIN_SECONDS, (elapsedMs - rtt) / 1000);
+export function measuredSeconds(elapsedMs: number, rttMs: number, windowMs: number): number {
+  return Math.max(MIN_SECONDS, (elapsedMs - rttAllowanceMs(rttMs, windowMs)) / 1000);
 }
 
 /** TFLOPS credited for a verified challenge: the FLOPs of the GEMMs it committed, over its window. */
@@ -83,15 +98,33 @@ export function creditedTflops(flops: number, windowSeconds: number): number {
 
 /**
  * How long the validator waits for roots: a root is on time when its time less the (capped) round
- * trip is within the window, which allows an elapsed time of up to window / (1 − MAX_RTT_SHARE).
+ * trip is within the window, which allows an elapsed time of up to window · (1 + MAX_RTT_SHARE).
  */
 export function rootWaitMs(windowMs: number): number {
-  return Math.ceil(windowMs / (1 - MAX_RTT_SHARE));
+  return Math.ceil(windowMs * (1 + MAX_RTT_SHARE));
 }
 
-/** A failed call's verdict: never sent → unreachable; sent and refused, late or garbled → no answer. */
-function failureVerdict(failure: CallFailure<Op>): 'unreachable' | 'no_answer' {
-  return failure.sentAt === undefined ? 'unreachable' : 'no_answer';
+/**
+ * The longest a round can take: the device report and the round-trip probe, the roots, the openings,
+ * each at its timeout. A validator starts a round only when this fits before its slot ends
+ * (scheduler.ts), so its challenges and openings never run into another validator's slot.
+ */
+export function roundBudgetMs(incentives: Pick<Incentives, 'challengeSeconds' | 'timeouts'>): number {
+  return 2 * incentives.timeouts.probeMs + rootWaitMs(Math.round(incentives.challengeSeconds * 1000)) + incentives.timeouts.openingsMs;
+}
+
+/**
+ * A failed call's verdict: never sent → unreachable; a signed "busy" outside this validator's slot →
+ * excused; otherwise (sent and refused, late or garbled) → no answer.
+ */
+function failureVerdict(failure: CallFailure<Op>, ownsSlot: () => boolean): Extract<Verdict, 'unreachable' | 'no_answer' | 'excused'> {
+  if (failure.sentAt === undefined) return 'unreachable';
+  return isExcused(failure, ownsSlot) ? 'excused' : 'no_answer';
+}
+
+/** A miner that says, signed, it is busy with the slot's owner, when this validator does not own the slot. */
+function isExcused(failure: CallFailure<Op>, ownsSlot: () => boolean): boolean {
+  return failure.signed && failure.code === 'E_BUSY' && !ownsSlot();
 }
 
 export async function runRound(input: RoundInput): Promise<RoundOutput> {
@@ -99,6 +132,7 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
   const log = input.log ?? silentLogger;
   const unit = input.random?.unit ?? cryptoRandomUnit;
   const int = input.random?.int ?? cryptoRandomInt;
+  const ownsSlot = input.ownsSlot ?? (() => false);
   const results = new Map<string, ChallengeResult>();
   const devices = new Map<string, DeviceInfo>();
   // One class for the whole round, drawn before anything is asked: a failure counts against it, and
@@ -122,7 +156,7 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
     };
   };
   const fail = (t: AxonTarget, call: CallFailure<Op>, what: string): void => {
-    results.set(t.hotkey, { ...base(t), ...sent(t), verdict: failureVerdict(call), reason: call.code, detail: `${what}: ${call.message}` });
+    results.set(t.hotkey, { ...base(t), ...sent(t), verdict: failureVerdict(call, ownsSlot), reason: call.code, detail: `${what}: ${call.message}` });
   };
   const probe = { deadlineMs: incentives.timeouts.probeMs, ...(signal ? { signal } : {}) };
 
@@ -183,7 +217,7 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
     const r = roots[i]!;
     if (!r.ok) return fail(t, r, 'challenge');
     const challenge = challenges.get(t.hotkey)!;
-    const seconds = measuredSeconds(r.elapsedMs, rtt.get(t.hotkey)!);
+    const seconds = measuredSeconds(r.elapsedMs, rtt.get(t.hotkey)!, challenge.deadlineMs);
     if (seconds * 1000 > challenge.deadlineMs) {
       // Outside the window the device was not measured against the others: nothing to open.
       results.set(t.hotkey, { ...base(t), ...sent(t), seconds, verdict: 'no_answer', reason: 'late', detail: `root after ${seconds.toFixed(3)} s of a ${challenge.deadlineMs / 1000} s window` });
@@ -208,8 +242,10 @@ export async function runRound(input: RoundInput): Promise<RoundOutput> {
     const timing = { ...sent(t), seconds: c.seconds, gemms };
     const o = openings[i]!;
     if (!o.ok) {
-      // A miner that committed a root and cannot open it has not proved anything: a failed proof.
-      results.set(t.hotkey, { ...base(t), ...timing, verdict: 'failed', reason: 'no_openings', detail: `openings: ${o.code}: ${o.message}` });
+      // A miner that committed a root and cannot open it has not proved anything: a failed proof. Unless
+      // the slot passed to its owner, for whom the miner freed the results (signed, outside our slot).
+      const verdict = isExcused(o, ownsSlot) ? 'excused' : 'failed';
+      results.set(t.hotkey, { ...base(t), ...timing, verdict, reason: verdict === 'failed' ? 'no_openings' : o.code, detail: `openings: ${o.code}: ${o.message}` });
       return;
     }
     const verdict = verifyOpenings(challenge, c.root.value, requests.get(t.hotkey)!, o.value, { elapsedMs: c.seconds * 1000, random: int });

@@ -14,6 +14,7 @@
 import type { KeyringPair } from '@polkadot/keyring/types';
 import type { ChainClient } from '../shared/chain/client.js';
 import { MetagraphSync } from '../shared/chain/metagraph.js';
+import { BlockClock, slotAt } from '../shared/challenge/schedule.js';
 import { storageEntry } from '../shared/chain/storage.js';
 import type { Metagraph } from '../shared/chain/types.js';
 import { describeError, FlopnetError } from '../shared/errors.js';
@@ -23,7 +24,7 @@ import { capacityCommitment, capacityReport, type CapacityReport } from './capac
 import { Dendrite, type DendriteOptions } from './dendrite.js';
 import { forward } from './forward.js';
 import { DEFAULT_INCENTIVES, type Incentives } from './incentives.js';
-import type { RoundInput } from './round.js';
+import { roundBudgetMs, type RoundInput } from './round.js';
 import { planRound, type RoundPlan } from './scheduler.js';
 import { resyncScores } from './scores.js';
 import { ValidatorStore, type RecordedResult } from './store/db.js';
@@ -53,6 +54,12 @@ export interface ValidatorOptions {
   random?: RoundInput['random'];
   /** Rows opened per challenge (default: the protocol's). */
   openedRows?: number;
+  /**
+   * Time between blocks, ms, to judge whether a round fits in the slot's remaining time (default:
+   * measured from the blocks as they arrive). For a chain whose blocks are not made on a clock (a devnet
+   * stepped by hand).
+   */
+  blockMs?: number;
   log?: Logger;
   /** Called after each recorded round (progress displays, the demo). */
   onRound?: (round: RoundSummary) => void;
@@ -96,10 +103,14 @@ export class Validator {
   private readonly ownsStore: boolean;
   private readonly options: ValidatorOptions;
   private block: number;
+  /** When each block arrived: how much of a slot is left. */
+  private readonly clock = new BlockClock();
   private readonly blockWaiters = new Set<() => void>();
   private unsubscribe: (() => void) | undefined;
   private rules: { block: number; value: SubnetWeightRules } | undefined;
   private lastSlot: number | undefined;
+  /** The last slot of ours that could not hold a round (warned once). */
+  private lastSkipped: number | undefined;
   private lastWeightsBlock = 0;
   private lastPublishBlock: number | undefined;
   private closed = false;
@@ -115,6 +126,7 @@ export class Validator {
     this.ownsStore = typeof options.db === 'string';
     this.sync = sync;
     this.block = block;
+    this.clock.observe(block, performance.now());
     this.log = options.log ?? silentLogger;
     this.dendrite = new Dendrite({ ...options.dendrite, signer: createSigner(options.hotkey), log: this.log.child('dendrite') });
     const { client, netuid } = options;
@@ -161,6 +173,7 @@ export class Validator {
     validator.unsubscribe = await options.client.subscribeBlocks(({ number }) => {
       if (number <= validator.block) return;
       validator.block = number;
+      validator.clock.observe(number, performance.now());
       options.onBlock?.(number);
       for (const wake of validator.blockWaiters) wake();
     });
@@ -184,18 +197,34 @@ export class Validator {
   }
 
   /**
-   * One pass: a round if this block is in a slot of ours that has not had one, then weights (and
-   * reveals) when due, then the capacity commitment when an epoch has passed.
+   * One pass: a round if this block is in a slot of ours that has not had one and has room for it,
+   * then weights (and reveals) when due, then the capacity commitment when an epoch has passed.
    */
   async step(signal?: AbortSignal): Promise<StepReport> {
     const metagraph = this.metagraph;
     const block = Math.max(this.block, metagraph.block);
-    const plan = planRound({ metagraph, hotkey: this.hotkey, block, slotBlocks: this.incentives.slotBlocks, lastSlot: this.lastSlot });
+    const plan = planRound({
+      metagraph,
+      hotkey: this.hotkey,
+      block,
+      slotBlocks: this.incentives.slotBlocks,
+      lastSlot: this.lastSlot,
+      budgetMs: roundBudgetMs(this.incentives),
+      msUntil: (end) => this.clock.msUntil(end, performance.now(), this.options.blockMs),
+    });
     const report: StepReport = { block, plan, weights: [], weightsHealth: this.setter.health() };
     if (plan.run) {
       this.lastSlot = plan.slot.index;
       report.round = await this.runRound(metagraph, block, signal);
     } else {
+      if (plan.cause === 'no_room' && plan.slot && plan.slot.index !== this.lastSkipped) {
+        // Said once per slot: a slot too short for the config's round means no rounds at all.
+        this.lastSkipped = plan.slot.index;
+        this.log.warn('no round in this slot', {
+          reason: plan.reason,
+          hint: 'a slot must hold 2·probeMs + challengeSeconds + openingsMs: raise slotBlocks or lower the timeouts in the incentive config',
+        });
+      }
       // Hotkeys that left the subnet lose their scores even between rounds.
       this.store.saveScores(resyncScores(this.store.loadScores(), metagraph));
     }
@@ -252,6 +281,7 @@ export class Validator {
       log: this.log.child('round'),
       ...(this.options.random ? { random: this.options.random } : {}),
       ...(this.options.openedRows !== undefined ? { openedRows: this.options.openedRows } : {}),
+      ownsSlot: () => slotAt(this.metagraph.neurons, Math.max(this.block, this.metagraph.block), this.incentives.slotBlocks).owner?.hotkey === this.hotkey,
       ...(signal ? { signal } : {}),
     });
     const count = (v: string) => results.filter((r) => r.verdict === v).length;
@@ -263,6 +293,7 @@ export class Validator {
       failed: count('failed'),
       noAnswer: count('no_answer'),
       unreachable: count('unreachable'),
+      excused: count('excused'),
       tflops: Number(results.reduce((sum, r) => sum + r.tflops, 0).toPrecision(4)),
       ...(failures.length ? { failures: failures.join(', ') } : {}),
     });

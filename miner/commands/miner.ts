@@ -13,6 +13,7 @@ import type { ChainClient } from '../../shared/chain/client.js';
 import { MetagraphSync } from '../../shared/chain/metagraph.js';
 import { taoToRao } from '../../shared/chain/units.js';
 import { sameEndpoint } from '../../shared/chain/ip.js';
+import { DEFAULT_SLOT_BLOCKS } from '../../shared/challenge/schedule.js';
 import { createSigner } from '../../shared/protocol/signing.js';
 import { BACKEND_KINDS, createBackend, devicesOption } from '../backends/index.js';
 import { ADVERSARY_FORMS, parseAdversary } from '../backends/adversary.js';
@@ -68,6 +69,13 @@ export const minerOptions = defineOptions({
   },
   threads: { key: 'threads', arg: '<n>', description: 'worker threads of the cpu backend (default: every core)', schema: zInt(1, 1024) },
   ...gemmOptions,
+  slotBlocks: {
+    key: 'slot-blocks',
+    arg: '<n>',
+    description: "blocks per slot of the challenge schedule: the subnet's slotBlocks (its validators' incentive config)",
+    schema: zInt(1, 100_000),
+    default: DEFAULT_SLOT_BLOCKS,
+  },
   adversary: {
     key: 'adversary',
     arg: '<form>',
@@ -206,9 +214,13 @@ export const minerCommand = defineCommand({
         });
         const metrics = options.metricsPort === undefined ? undefined : new MinerMetrics({ hotkeys: hotkeys.map((h) => h.address), healthBlocks: options.healthBlocks });
         let block = (await sync.start()).block;
+        // Every miner follows the blocks: at each slot boundary it stops what runs out of slot.
+        const onBlock = new Set<(block: number) => void>();
         const unsubscribe = await client.subscribeBlocks((b) => {
-          block = Math.max(block, b.number);
           metrics?.block(b.number);
+          if (b.number <= block) return;
+          block = b.number;
+          for (const listener of onBlock) listener(block);
         });
         const miners: Miner[] = [];
         const publishers: AxonPublisher[] = [];
@@ -222,14 +234,19 @@ export const minerCommand = defineCommand({
         let unfollow: (() => void) | undefined;
         // One device, one queue: a challenge to any served hotkey waits for the device like any other.
         const queue = new DeviceQueue({ capacity: 4 * hotkeys.length });
+        // Measured before serving: a first window then pays neither for warming a class up nor for
+        // measuring it, and the miner can refuse a GEMM too long for its device from the first challenge.
+        const paces = await queue.pace.calibrateDevice(backend, await backend.describe(), signal);
+        log.info('device measured', Object.fromEntries([...paces].map(([p, f]) => [p, `${(f / 1e9).toPrecision(3)} GFLOP/s`])));
         try {
           for (const [i, hotkey] of hotkeys.entries()) {
             const miner = await Miner.start({
               signer: createSigner(hotkey),
               backend,
-              metagraph: { current: () => sync.metagraph, block: () => block },
+              metagraph: { current: () => sync.metagraph, block: () => block, onBlock: (listener) => (onBlock.add(listener), () => onBlock.delete(listener)) },
               port: served[i]!.port,
               queue,
+              slotBlocks: options.slotBlocks,
               policy: { minStake: options.minStake === undefined ? undefined : taoToRao(options.minStake) },
               log: hotkeys.length > 1 ? log.child(served[i]!.hotkey) : log,
               ...metrics?.hooks(hotkey.address),

@@ -9,12 +9,8 @@ export interface RequestContext {
   /** The sender's hotkey, proven by its signature. */
   validator: string;
   neuron: Neuron;
-  /** Higher goes first when the device is contended (stake, rao). */
+  /** Higher goes first when the device is contended (stake, rao); the slot owner before all (miner/slots.ts). */
   priority: bigint;
-  /** The validator owns the current slot of the challenge schedule: its challenge goes first. */
-  inSlot: boolean;
-  /** Hotkey of the current slot's owner, if any validator holds a permit. */
-  slotOwner: string | undefined;
   /** Monotonic ms (performance.now()) when the frame arrived. */
   receivedAt: number;
   /** Aborted when the request times out or the miner shuts down. */

@@ -48,8 +48,10 @@ export interface DemoChecks {
  * within 5 % of a solo device when both devices run at a set pace. Here the devices are miner processes
  * with one CPU thread each on a loaded 2-core machine, so "the same device" varies between processes and
  * between rounds: the pair's weight came to 0.71–1.09× the honest miner's over seven runs of three
- * epochs, and 1.01–1.29× over three runs of one epoch (what CI runs). The check allows that spread and
- * fails a pair paid like one and a half devices or more; the ratio is printed.
+ * epochs, and 1.01–1.29× over three runs of one epoch (what CI runs). Since validators keep to their
+ * slots, a demo has a few rounds per validator: 0.75–1.14× over five runs (2026-12-04, loaded machine).
+ * The check allows that spread and fails a pair paid like one and a half devices or more; the ratio is
+ * printed.
  */
 export const SHARED_BOUND = 1.5;
 

@@ -32,16 +32,25 @@ export interface DemoOptions {
   onProgress?: (line: string) => void;
 }
 
-/** Fast rounds that still exercise sizing: the validators' incentive config for the demo. */
+/**
+ * Fast rounds that still exercise sizing: the validators' incentive config for the demo. A round takes
+ * up to 2 · 0.4 + 0.5 + 1.2 = 2.5 s (two probes, the window, the openings, each at its timeout).
+ */
 const DEMO_INCENTIVES = {
   version: 1,
   classes: { fp32: { draw: 1, reward: 1 } },
   ema: { alpha: 0.5 },
-  challengeSeconds: 1,
+  challengeSeconds: 0.5,
   startTflops: 5e-4,
-  slotBlocks: 2,
-  timeouts: { openingsMs: 4_000, probeMs: 2_000 },
+  timeouts: { openingsMs: 1_200, probeMs: 400 },
 };
+
+/**
+ * Blocks per slot: a validator starts a round only when it fits in what is left of its slot, and
+ * miners stop what outlives a slot. 4 s holds a round and the time a busy validator takes to notice
+ * its slot began.
+ */
+const demoSlotBlocks = (blockTimeMs: number): number => Math.ceil(4_000 / blockTimeMs);
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -81,7 +90,10 @@ function chainArgs(subnet: DemoSubnet, endpoint: string, wallet: string, hotkey:
 }
 
 async function startMiners(subnet: DemoSubnet, endpoint: string, options: DemoOptions, children: Children): Promise<void> {
-  const common = (m: DemoMiner) => [...chainArgs(subnet, endpoint, m.wallet, m.hotkeyName), '--axon.external_ip', '127.0.0.1', '--backend', options.backend, '--threads', '1'];
+  const common = (m: DemoMiner) => [
+    ...chainArgs(subnet, endpoint, m.wallet, m.hotkeyName),
+    '--axon.external_ip', '127.0.0.1', '--backend', options.backend, '--threads', '1', '--slot-blocks', String(demoSlotBlocks(options.blockTimeMs)),
+  ];
   const shared = subnet.miners.filter((m) => m.role === 'shared-backend');
   for (const m of subnet.miners) {
     if (m.role === 'shared-backend' && m !== shared[0]) continue;
@@ -108,7 +120,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     const subnet = await setupSubnet({ client, walletPath: join(dir, 'wallets'), miners: options.miners, validators: options.validators, tempo: options.tempo, log, signal });
     const incentives = join(dir, 'incentives.json');
-    writeFileSync(incentives, JSON.stringify(DEMO_INCENTIVES, null, 2));
+    writeFileSync(incentives, JSON.stringify({ ...DEMO_INCENTIVES, slotBlocks: demoSlotBlocks(options.blockTimeMs) }, null, 2));
 
     await startMiners(subnet, endpoint, options, children);
     const validators: Child[] = subnet.validators.map((v, i) =>

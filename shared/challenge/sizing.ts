@@ -34,8 +34,13 @@ export const SIZING = {
   granule: 64,
   /** Share of the reported device memory one GEMM's inputs and result may use. */
   memoryFraction: 0.5,
-  /** Longest window a challenge may have (the wire schema's bound on deadlineMs). */
-  maxWindowMs: 3_600_000,
+  /** Each of n and k is drawn up to this share below its ideal, so shapes differ between rounds. */
+  jitter: 0.15,
+  /**
+   * Longest window a validator sends (the incentive config's bound on challengeSeconds); a miner refuses
+   * a longer one (docs/protocol.md §12). The wire schema allows up to an hour.
+   */
+  maxWindowMs: 600_000,
 } as const;
 
 /** Bytes per input element as a miner stores it (its native type). */
@@ -99,9 +104,10 @@ export function sizeChallenge(input: SizingInput): ChallengeSize {
   while (dimCap > SIZING.granule && gemmWorkingSet(input.precision, dimCap, dimCap) > budget) dimCap = roundDim(dimCap / 1.25);
 
   // Each dimension independently 0–15% below its ideal, so shapes vary from round to round.
-  const base = Math.min(dimCap, Math.max(SIZING.minDim / 0.85, Math.cbrt(perWindow / SIZING.gemmsPerWindow / 2)));
-  const n = roundDim(base * (0.85 + 0.15 * random()));
-  let k = roundDim(base * (0.85 + 0.15 * random()));
+  const low = 1 - SIZING.jitter;
+  const base = Math.min(dimCap, Math.max(SIZING.minDim / low, Math.cbrt(perWindow / SIZING.gemmsPerWindow / 2)));
+  const n = roundDim(base * (low + SIZING.jitter * random()));
+  let k = roundDim(base * (low + SIZING.jitter * random()));
   let m = Math.ceil(offered / (2 * n * n * k));
   if (m > SIZING.gemmsBeforeLongK) {
     // The largest square GEMMs are too few: lengthen k first (its working set grows linearly, and the
@@ -113,4 +119,16 @@ export function sizeChallenge(input: SizingInput): ChallengeSize {
   }
   m = Math.max(1, Math.min(MAX_GEMMS, m));
   return { m, n, k, flops: 2 * m * n * n * k, flopsPerSecond: rate, deadlineMs };
+}
+
+/**
+ * Whether n × k is a shape sizeChallenge can produce, whatever the pace, window and memory: each of n
+ * and k is a multiple of the granule from minDim to its bound (n: the square bound, k: maxK), or below
+ * minDim (only a device too small for a minDim GEMM gets those, and they cost little); and k is at
+ * least n less its jitter (k is drawn like n and only ever lengthened). A miner refuses other shapes
+ * (docs/protocol.md §12): a GEMM with huge n and tiny k is cheap to compute and fills device memory.
+ */
+export function onSizingGrid(n: number, k: number): boolean {
+  const onGrid = (d: number, max: number) => Number.isInteger(d) && d >= 1 && d <= max && (d < SIZING.minDim || d % SIZING.granule === 0);
+  return onGrid(n, Math.min(SIZING.preferredDim, MAX_DIM)) && onGrid(k, Math.min(SIZING.maxK, MAX_DIM)) && k >= roundDim((1 - SIZING.jitter) * n);
 }

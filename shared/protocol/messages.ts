@@ -135,6 +135,11 @@ export const REASON_CODES = [
   'E_BAD_REQUEST',
   'E_UNKNOWN_CHALLENGE',
   'E_DUPLICATE_CHALLENGE',
+  // handler: what a conforming validator never sends (docs/protocol.md §12)
+  'E_WINDOW_TOO_LONG',
+  'E_WINDOW_PAST_SLOT',
+  'E_OFF_GRID',
+  'E_GEMM_TOO_LONG',
   'E_DEADLINE',
   'E_UNSUPPORTED',
   'E_SHUTTING_DOWN',

@@ -17,6 +17,7 @@ import { startDevnet, type TestDevnet } from '../helpers/devnet.js';
 import { get, scrape } from '../helpers/http.js';
 
 const TEMPO = 12;
+const SLOT_BLOCKS = 16;
 const dir = mkdtempSync(join(tmpdir(), 'flopnet-observability-'));
 let devnet: TestDevnet;
 let client: ChainClient;
@@ -54,14 +55,15 @@ beforeAll(async () => {
   client = await connect({ endpoint: devnet.endpoint });
   subnet = await setupSubnet({ client, walletPath: join(dir, 'wallets'), miners: 2, validators: 1, tempo: TEMPO, log: silentLogger, signal: new AbortController().signal });
   const incentives = join(dir, 'incentives.json');
-  writeFileSync(incentives, JSON.stringify({ version: 1, classes: { fp32: { draw: 1, reward: 1 } }, ema: { alpha: 0.5 }, challengeSeconds: 1, startTflops: 5e-4, slotBlocks: 2, timeouts: { openingsMs: 4_000, probeMs: 2_000 } }));
+  // As the demo's: a round takes up to 2.5 s, a slot of 16 blocks (4 s) holds it.
+  writeFileSync(incentives, JSON.stringify({ version: 1, classes: { fp32: { draw: 1, reward: 1 } }, ema: { alpha: 0.5 }, challengeSeconds: 0.5, startTflops: 5e-4, slotBlocks: SLOT_BLOCKS, timeouts: { openingsMs: 1_200, probeMs: 400 } }));
   const chain = (n: { wallet: string; hotkeyName: string }) => ['--netuid', String(subnet.netuid), '--subtensor.chain_endpoint', devnet.endpoint, '--wallet.path', subnet.walletPath, '--wallet.name', n.wallet, '--wallet.hotkey', n.hotkeyName];
   ports.miner = await freePort();
   ports.validator = await freePort();
   ports.dashboard = await freePort();
   const [honest, cheater] = subnet.miners;
-  start('miner', ['miner', ...chain(honest!), '--axon.port', String(await freePort()), '--axon.external_ip', '127.0.0.1', '--backend', 'cpu', '--threads', '1', '--metrics.port', String(ports.miner)]);
-  start('cheater', ['miner', ...chain(cheater!), '--axon.port', String(await freePort()), '--axon.external_ip', '127.0.0.1', '--backend', 'cpu', '--threads', '1', '--adversary', 'precision:bf16']);
+  start('miner', ['miner', ...chain(honest!), '--axon.port', String(await freePort()), '--axon.external_ip', '127.0.0.1', '--backend', 'cpu', '--threads', '1', '--slot-blocks', String(SLOT_BLOCKS), '--metrics.port', String(ports.miner)]);
+  start('cheater', ['miner', ...chain(cheater!), '--axon.port', String(await freePort()), '--axon.external_ip', '127.0.0.1', '--backend', 'cpu', '--threads', '1', '--slot-blocks', String(SLOT_BLOCKS), '--adversary', 'precision:bf16']);
   start('validator', [
     'validator', 'start', ...chain(subnet.validators[0]!), '--db', join(dir, 'validator.db'), '--incentives', incentives, '--publish-capacity',
     '--metrics.port', String(ports.validator), '--dashboard.port', String(ports.dashboard),

@@ -9,6 +9,7 @@ import type { Metagraph, Neuron } from '../../shared/chain/types.js';
 import type { Challenge, DeviceInfo, RowOpening, RowRef } from '../../shared/challenge/types.js';
 import { nextGemmFits, type ComputeBackend, type ExecuteOptions, type Execution } from '../../miner/backends/backend.js';
 import { committedPart } from '../../shared/challenge/challenge.js';
+import { RESULT_BYTES } from '../../shared/challenge/sizing.js';
 import { PROTOCOL_VERSION } from '../../shared/protocol/messages.js';
 
 const keyring = new Keyring({ type: 'sr25519' });
@@ -38,6 +39,50 @@ export function neuron(uid: number, hotkey: string, over: Partial<Neuron> = {}):
 
 export const metagraph = (neurons: Neuron[]): Metagraph => ({ netuid: 1, block: 100, neurons });
 export const source = (m: Metagraph) => ({ current: () => m });
+
+/**
+ * A chain whose blocks the test makes, by hand (`next`) or on a clock (`tick`): a metagraph source
+ * that reports each block as it arrives, as a miner's block subscription does.
+ */
+export class TestChain {
+  private readonly listeners = new Set<(block: number) => void>();
+  private ticker: NodeJS.Timeout | undefined;
+  constructor(
+    public graph: Metagraph,
+    public block = graph.block,
+  ) {}
+  /** The MetagraphSource a Miner follows. */
+  readonly source = {
+    current: () => this.graph,
+    block: () => this.block,
+    onBlock: (listener: (block: number) => void) => (this.listeners.add(listener), () => void this.listeners.delete(listener)),
+  };
+  /** Makes the next block (or jumps to `to`) and tells every follower. */
+  next(to = this.block + 1): number {
+    this.block = to;
+    for (const listener of this.listeners) listener(this.block);
+    return this.block;
+  }
+  /** Makes a block every `ms` until close. */
+  tick(ms: number): void {
+    this.ticker ??= setInterval(() => this.next(), ms);
+  }
+  /** Resolves once block `block` has arrived. */
+  reach(block: number): Promise<void> {
+    if (this.block >= block) return Promise.resolve();
+    return new Promise((resolve) => {
+      const listener = (b: number) => {
+        if (b < block) return;
+        this.listeners.delete(listener);
+        resolve();
+      };
+      this.listeners.add(listener);
+    });
+  }
+  close(): void {
+    clearInterval(this.ticker);
+  }
+}
 
 export const DEVICE: DeviceInfo = { backend: 'cpu', name: 'fake device', memoryBytes: 1 << 30, precisions: ['fp32', 'fp64'] };
 
@@ -91,8 +136,8 @@ export function challenge(over: Partial<Challenge> = {}): Challenge {
     seed: new Uint8Array(randomBytes(32)),
     precision: 'fp32',
     m: 2,
-    n: 64,
-    k: 64,
+    n: 128,
+    k: 128,
     deadlineMs: 5_000,
     ...over,
   };
@@ -100,8 +145,9 @@ export function challenge(over: Partial<Challenge> = {}): Challenge {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    const onAbort = () => (clearTimeout(timer), reject(signal!.reason));
+    const timer = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), Math.max(0, ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /**
@@ -110,39 +156,65 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * (a real backend, much faster at these sizes) computes the GEMMs committed to, so the answers are
  * real and verify. Two PacedBackends of one pace are equal devices, which CPU worker threads
  * sharing a loaded machine are not.
+ *
+ * GEMM j ends (j + 1) GEMMs after the run started, so timer lateness does not add up over a run.
+ *
+ * Options: `memoryBytes` gives it a device memory, as the CUDA backend has: each GEMM's result is
+ * allocated when it starts and held until released, a run stops when the next result does not fit,
+ * and a first GEMM that does not fit fails the run. `finishMs` fixes the stop rule's estimate of the
+ * time after the last GEMM (by default: what `inner` took per GEMM last time, a fifth more), so two
+ * devices stop after the same GEMM whatever the load on `inner`.
  */
 export class PacedBackend implements ComputeBackend {
   readonly kind: ComputeBackend['kind'];
   /** What `inner` took per GEMM last time, the stop rule's finishing estimate (with a fifth more). */
   private innerMsPerGemm = 10;
+  /** Result bytes held per challenge, against `memoryBytes`. */
+  private readonly held = new Map<string, number>();
+  private readonly memoryBytes: number | undefined;
+  private readonly finishMs: number | undefined;
   constructor(
     private readonly inner: ComputeBackend,
     private readonly flopsPerSecond: number,
+    options: { memoryBytes?: number; finishMs?: number } = {},
   ) {
     this.kind = inner.kind;
+    this.memoryBytes = options.memoryBytes;
+    this.finishMs = options.finishMs;
   }
   async start(): Promise<void> {
     await this.inner.start?.();
   }
-  describe(): Promise<DeviceInfo> {
-    return this.inner.describe();
+  async describe(): Promise<DeviceInfo> {
+    const info = await this.inner.describe();
+    return this.memoryBytes === undefined ? info : { ...info, memoryBytes: this.memoryBytes };
+  }
+  /** Device memory the held results take. */
+  get heldBytes(): number {
+    return [...this.held.values()].reduce((a, b) => a + b, 0);
   }
   async execute(c: Challenge, options: ExecuteOptions = {}): Promise<Execution> {
     const gemmMs = ((2 * c.n * c.n * c.k) / this.flopsPerSecond) * 1000;
+    const resultBytes = c.n * c.n * RESULT_BYTES[c.precision];
+    const fits = (gemms: number) => this.memoryBytes === undefined || this.heldBytes + (gemms + 1) * resultBytes <= this.memoryBytes;
+    if (!fits(0)) throw new Error(`out of device memory: ${this.heldBytes} of ${this.memoryBytes} bytes hold results`);
     let gemms = 0;
-    while (gemms < c.m && nextGemmFits(options.stopAt, gemms, gemmMs, 1.2 * (gemms + 1) * this.innerMsPerGemm)) {
-      await sleep(gemmMs, options.signal);
+    const started = performance.now();
+    while (gemms < c.m && fits(gemms) && nextGemmFits(options.stopAt, gemms, gemmMs, this.finishMs ?? 1.2 * (gemms + 1) * this.innerMsPerGemm)) {
+      await sleep(started + (gemms + 1) * gemmMs - performance.now(), options.signal);
       gemms++;
     }
-    const started = performance.now();
+    const computed = performance.now();
     const execution = await this.inner.execute(committedPart(c, gemms), options.signal ? { signal: options.signal } : {});
-    this.innerMsPerGemm = (performance.now() - started) / gemms;
+    this.innerMsPerGemm = (performance.now() - computed) / gemms;
+    this.held.set(c.id, gemms * resultBytes);
     return { ...execution, gemms };
   }
   open(challengeId: string, rows: readonly RowRef[]): Promise<RowOpening[]> {
     return this.inner.open(challengeId, rows);
   }
   release(challengeId: string): Promise<void> {
+    this.held.delete(challengeId);
     return this.inner.release(challengeId);
   }
   close(): Promise<void> {

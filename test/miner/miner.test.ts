@@ -50,7 +50,9 @@ describe('miner', () => {
     const opened = await a.open(target, { id: c.id, rows });
     expect(opened.ok && opened.value.rows.map((r) => [r.matrix, r.row])).toEqual([[1, 63], [0, 0]]);
     await new Promise((r) => setTimeout(r, 10));
-    expect(backend.released).toEqual([c.id]);
+    // (The device also ran and freed a calibration GEMM before its first fp32 challenge.)
+    expect(backend.released.at(-1)).toBe(c.id);
+    expect(backend.held.size).toBe(0);
     expect(miner.stats()).toMatchObject({ held: 0, challenges: { ok: 1, failed: 0 } });
     // One opening per challenge: the results are gone.
     const again = await a.open(target, { id: c.id, rows });
@@ -107,6 +109,31 @@ describe('miner', () => {
     expect((await owner).ok).toBe(true);
   });
 
+  it('refuses, signed and with its reason, a window above 600 s and a shape sizing never makes', async () => {
+    const { backend, a, target } = await setup();
+    const long = await a.challenge(target, challenge({ deadlineMs: 3_600_000 }), { deadlineMs: 2_000 });
+    expect(!long.ok && [long.code, long.signed]).toEqual(['E_WINDOW_TOO_LONG', true]);
+    // Huge n, tiny k: almost no arithmetic, a GiB of results per GEMM.
+    const flat = await a.challenge(target, challenge({ m: 1024, n: 16384, k: 128 }));
+    expect(!flat.ok && [flat.code, flat.signed]).toEqual(['E_OFF_GRID', true]);
+    expect(backend.executions).toBe(0);
+  });
+
+  it('holds at most two challenges\' results per validator: the oldest is freed, and its openings refused busy', async () => {
+    const { miner, a, c, target } = await setup();
+    const sent = [challenge(), challenge(), challenge()];
+    for (const ch of sent) expect((await a.challenge(target, ch)).ok).toBe(true);
+    expect((await c.challenge(target, challenge())).ok).toBe(true);
+    expect(miner.stats().held).toBe(3);
+    const first = await a.open(target, { id: sent[0]!.id, rows: [{ matrix: 0, row: 0 }] });
+    expect(!first.ok && [first.code, first.signed]).toEqual(['E_BUSY', true]);
+    expect(!first.ok && first.message).toContain('released');
+    expect((await a.open(target, { id: sent[2]!.id, rows: [{ matrix: 0, row: 0 }] })).ok).toBe(true);
+    // Another validator never learns of it.
+    const probe = await c.open(target, { id: sent[0]!.id, rows: [{ matrix: 0, row: 0 }] });
+    expect(!probe.ok && probe.code).toBe('E_UNKNOWN_CHALLENGE');
+  });
+
   it('answers E_DEADLINE when the device overruns the challenge deadline, and frees the device', async () => {
     const { backend, a, target } = await setup(new FakeBackend(300));
     const result = await a.challenge(target, challenge({ deadlineMs: 100 }), { deadlineMs: 2_000 });
@@ -120,7 +147,8 @@ describe('miner', () => {
     const ch = challenge();
     expect((await a.challenge(target, ch)).ok).toBe(true);
     await new Promise((r) => setTimeout(r, 120));
-    expect(backend.released).toEqual([ch.id]);
+    expect(backend.released.at(-1)).toBe(ch.id);
+    expect(backend.held.size).toBe(0);
     expect(miner.stats().held).toBe(0);
   });
 

@@ -6,11 +6,9 @@ import { ProtocolError } from '../../shared/protocol/codec.js';
 function harness() {
   const started: string[] = [];
   const gates = new Map<string, () => void>();
-  const job = (name: string, stake: bigint, deadline = Infinity, inSlot = false): QueueJob<string> => ({
+  const job = (name: string, stake: bigint, deadline = Infinity): QueueJob<string> => ({
     validator: name,
     stake,
-    inSlot,
-    slotOwner: undefined,
     deadline,
     marginMs: 0,
     run: (signal) =>
@@ -33,11 +31,9 @@ function windows(marginMs: number) {
     q: undefined as unknown as DeviceQueue,
     stops: new Map<string, () => number>(),
     gates: new Map<string, () => void>(),
-    job: (name: string, { validator, inSlot = false }: { validator: string; inSlot?: boolean }): QueueJob<string> => ({
+    job: (name: string, { validator }: { validator: string }): QueueJob<string> => ({
       validator,
       stake: 1n,
-      inSlot,
-      slotOwner: undefined,
       deadline: 1_000,
       marginMs,
       run: (_signal, stopAt) => new Promise((resolve) => (w.stops.set(name, stopAt), w.gates.set(name, () => resolve(name)))),
@@ -81,9 +77,10 @@ describe('device queue', () => {
   it('runs the slot owner\'s challenge next, ahead of earlier arrivals and more stake', async () => {
     const { started, job, finish } = harness();
     const q = new DeviceQueue({ capacity: 2 });
+    q.setSlot({ index: 20, owner: 'owner' });
     const running = q.submit(job('run', 1n));
     const rich = q.submit(job('rich', 100n));
-    const owner = q.submit(job('owner', 1n, Infinity, true));
+    const owner = q.submit(job('owner', 1n));
     // Full: the owner is never the one turned away.
     const refused = code(q.submit(job('late', 50n)));
     expect(await refused).toBe('E_BUSY');
@@ -142,15 +139,16 @@ describe('device queue', () => {
   it('stops a challenge sent out of turn as soon as the slot owner\'s arrives', async () => {
     const w = windows(0);
     const { q, stops, gates } = w;
-    const job = (name: string, inSlot: boolean) => w.job(name, { validator: name, inSlot });
-    const early = q.submit(job('early', false));
+    q.setSlot({ index: 20, owner: 'owner' });
+    const job = (name: string) => w.job(name, { validator: name });
+    const early = q.submit(job('early'));
     w.now = 100;
     // Another out-of-turn challenge changes nothing...
-    const other = q.submit(job('other', false));
+    const other = q.submit(job('other'));
     expect(stops.get('early')!()).toBe(1_000);
     // ...the slot owner's stops it now, and runs next.
     w.now = 200;
-    const owner = q.submit(job('owner', true));
+    const owner = q.submit(job('owner'));
     expect(stops.get('early')!()).toBe(200);
     gates.get('early')!();
     expect(await early).toBe('early');
@@ -159,6 +157,62 @@ describe('device queue', () => {
     expect(await owner).toBe('owner');
     gates.get('other')!();
     expect(await other).toBe('other');
+  });
+
+  it('answers a waiting challenge E_DEADLINE as soon as its deadline passes, while the device is still busy', async () => {
+    const { job, finish } = harness();
+    const q = new DeviceQueue({ capacity: 4 });
+    const busy = q.submit(job('busy', 1n));
+    const waited = performance.now();
+    const late = await code(q.submit(job('late', 1n, performance.now() + 50)));
+    expect(late).toBe('E_DEADLINE');
+    // Answered at its own deadline, not when the device freed up.
+    expect(performance.now() - waited).toBeLessThan(1_000);
+    expect(q.length).toBe(0);
+    await finish('busy');
+    await busy;
+  });
+
+  it('at a slot boundary stops whatever runs for anyone but the new owner, even the last owner\'s, and refuses the rest waiting', async () => {
+    const w = windows(0);
+    const { q, stops, gates } = w;
+    q.setSlot({ index: 20, owner: 'rogue' });
+    // In its own slot, with a window far beyond it.
+    const long = q.submit(w.job('long', { validator: 'rogue' }));
+    const queued = code(q.submit(w.job('queued', { validator: 'rogue' })));
+    const outOfTurn = code(q.submit(w.job('outOfTurn', { validator: 'other' })));
+    expect(stops.get('long')!()).toBe(500); // shares its window with its own waiting challenge
+    // The same slot again changes nothing.
+    w.now = 100;
+    q.setSlot({ index: 20, owner: 'rogue' });
+    expect(stops.get('long')!()).toBe(500);
+    // The next slot belongs to someone else: stop now, commit what is done; nothing else of the old slot runs.
+    w.now = 300;
+    q.setSlot({ index: 21, owner: 'next' });
+    expect(stops.get('long')!()).toBe(300);
+    expect(await queued).toBe('E_BUSY');
+    expect(await outOfTurn).toBe('E_BUSY');
+    const owner = q.submit(w.job('owner', { validator: 'next' }));
+    gates.get('long')!();
+    expect(await long).toBe('long');
+    expect(stops.get('owner')!()).toBe(1_000);
+    gates.get('owner')!();
+    expect(await owner).toBe('owner');
+  });
+
+  it('tells listeners which challenge starts and whether its sender owns the slot', async () => {
+    const { job, finish } = harness();
+    const q = new DeviceQueue({ capacity: 4 });
+    const seen: string[] = [];
+    const off = q.onStart((validator, inSlot) => seen.push(`${validator}:${inSlot}`));
+    q.setSlot({ index: 1, owner: 'owner' });
+    const a = q.submit(job('other', 1n));
+    const b = q.submit(job('owner', 1n));
+    await finish('other');
+    off();
+    await finish('owner');
+    await Promise.all([a, b]);
+    expect(seen).toEqual(['other:false', 'owner:true']);
   });
 
   it('close refuses the waiting and aborts the running', async () => {

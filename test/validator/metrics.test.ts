@@ -61,13 +61,14 @@ beforeAll(async () => {
     const warm = createChallenge({ precision: 'fp32', m: 1, n: 64, k: 64, deadlineMs: 1_000 });
     await backend.execute(warm);
     await backend.release(warm.id);
-    const miner = await Miner.start({ signer: createSigner(pair), backend, metagraph: { current: () => sync.metagraph }, host: '127.0.0.1', port: 0 });
+    const miner = await Miner.start({ signer: createSigner(pair), backend, metagraph: { current: () => sync.metagraph }, host: '127.0.0.1', port: 0, slotBlocks: incentives.slotBlocks });
     miners.push(miner);
     await client.serveAxon({ hotkey: pair, netuid, ip: '127.0.0.1', port: miner.port });
   }
   await devnet.newBlock(TEMPO + 2);
   await sync.refresh();
-  validator = await Validator.start({ client, netuid, hotkey: validatorKey, incentives, db: join(dbDir, 'validator.db'), ...metrics.hooks() });
+  // Blocks come only when the test makes one: a slot lasts as long as the test wants.
+  validator = await Validator.start({ client, netuid, hotkey: validatorKey, incentives, db: join(dbDir, 'validator.db'), blockMs: 60_000, ...metrics.hooks() });
   metrics.attach(validator);
   server = await metrics.serve({ host: '127.0.0.1', port: 0 });
 }, 120_000);

@@ -11,11 +11,11 @@ import { createSigner, cryptoReady } from '../../shared/protocol/signing.js';
 import type { Challenge } from '../../shared/challenge/types.js';
 import { Dendrite, type AxonTarget } from '../../validator/dendrite.js';
 import { parseIncentives } from '../../validator/incentives.js';
-import { creditedTflops, drawClass, MAX_RTT_SHARE, measuredSeconds, rootWaitMs, runRound } from '../../validator/round.js';
+import { creditedTflops, drawClass, MAX_RTT_SHARE, measuredSeconds, rootWaitMs, roundBudgetMs, rttAllowanceMs, runRound } from '../../validator/round.js';
 import { SIZING } from '../../shared/challenge/sizing.js';
 import { forward } from '../../validator/forward.js';
 import { ValidatorStore } from '../../validator/store/db.js';
-import { FakeBackend, metagraph, neuron, pair, source } from '../miner/fixtures.js';
+import { challenge as fixtureChallenge, FakeBackend, metagraph, neuron, pair, source } from '../miner/fixtures.js';
 
 await cryptoReady();
 const validator = pair('//Alice');
@@ -42,19 +42,29 @@ describe('drawClass', () => {
 
 describe('timing', () => {
   it('subtracts the measured round trip', () => {
-    expect(measuredSeconds(1000, 20)).toBeCloseTo(0.98, 12);
+    expect(measuredSeconds(1000, 3, 1000)).toBeCloseTo(0.997, 12);
+    expect(measuredSeconds(10_000, 20, 10_000)).toBeCloseTo(9.98, 12);
   });
-  it('caps the subtraction so slow probe answers cannot inflate throughput', () => {
-    expect(measuredSeconds(1000, 900)).toBeCloseTo(1 - MAX_RTT_SHARE, 12);
+  it('caps the subtraction at 0.5 % of the window, so answering the probe slowly gains at most that', () => {
+    expect(MAX_RTT_SHARE).toBe(0.005);
+    expect(rttAllowanceMs(900, 1000)).toBe(5);
+    expect(measuredSeconds(1000, 900, 1000)).toBeCloseTo(0.995, 12);
+    // However slow the probe's answer, a root is on time only if it came within the window plus 0.5 %.
+    for (const delay of [10, 100, 1_000, 60_000]) expect(measuredSeconds(10_100, delay, 10_000)).toBeGreaterThan(10);
+    expect(measuredSeconds(10_050, 60_000, 10_000)).toBeLessThanOrEqual(10);
   });
   it('credits the committed FLOPs over the window, however early they were done', () => {
     expect(creditedTflops(4e12, 2)).toBe(2);
     expect(creditedTflops(4e12, 0.5)).toBe(8);
   });
+  it('budgets a round at its timeouts: two probes, the roots, the openings', () => {
+    // The default config: 3 s probes, a 10 s window, 10 s of openings.
+    expect(roundBudgetMs(parseIncentives({}))).toBe(2 * 3_000 + 10_050 + 10_000);
+  });
   it('waits for a root as long as the largest round-trip allowance could still make it on time', () => {
     const wait = rootWaitMs(1_000);
-    expect(measuredSeconds(wait, Infinity)).toBeGreaterThanOrEqual(1);
-    expect(measuredSeconds(wait - 2, Infinity)).toBeLessThan(1);
+    expect(measuredSeconds(wait, Infinity, 1_000)).toBeGreaterThanOrEqual(1);
+    expect(measuredSeconds(wait - 2, Infinity, 1_000)).toBeLessThan(1);
   });
 });
 
@@ -154,7 +164,7 @@ describe('a late root', () => {
 });
 
 describe('a new miner far slower than sizing assumes', () => {
-  it('misses its first window, then gets GEMMs sized for half the assumed pace, and verifies', async () => {
+  it('misses (or refuses) its first windows, each time gets GEMMs sized for half the pace, and verifies', async () => {
     const key = pair('//SlowNewMiner');
     const graph = metagraph([
       neuron(0, validator.address, { validatorPermit: true }),
@@ -187,10 +197,13 @@ describe('a new miner far slower than sizing assumes', () => {
       // Assumed 20 GFLOP/s: a GEMM of ~1/32 of a 0.5 s window is ~0.3 GFLOP, 1.5 s on this device.
       const slow = parseIncentives({ startTflops: 0.02, challengeSeconds: 0.5 });
       const first = await forward({ round: 1, block: 1, metagraph: graph, self: validator.address, incentives: slow, store, dendrite });
+      // The miner measures its pace before its first GEMM and refuses to be held 1.5 s by it (on a loaded
+      // machine measuring may outlast the 0.5 s window: no answer either way).
       expect(first.results[0]).toMatchObject({ verdict: 'no_answer' });
       let round = 1;
       let last = first.results[0]!;
-      // Each miss halves the pace the GEMMs are sized for: 1.5 s → ≤ 0.75 s → ≤ 0.38 s fits the window.
+      // Each miss halves the pace the GEMMs are sized for: 1.5 s → ≤ 0.75 s → ≤ 0.38 s → ≤ 0.19 s, under
+      // the 250 ms any window accepts (miner/policy.ts SHORT_GEMM_MS), fits the window.
       while (last.verdict !== 'verified' && round < 4) {
         round++;
         const next = (await forward({ round, block: round, metagraph: graph, self: validator.address, incentives: slow, store, dendrite })).results[0]!;
@@ -203,6 +216,31 @@ describe('a new miner far slower than sizing assumes', () => {
       dendrite.close();
       await miner.close();
       await backend.close();
+    }
+  });
+});
+
+describe('a miner busy with the slot owner', () => {
+  it('is excused when it says so, signed, outside this validator\'s slot, and not inside it', async () => {
+    const slotOwner = pair('//SlotOwner');
+    const key = pair('//BusyMiner');
+    // Block 100, 5-block slots: slot 20 belongs to uid 0.
+    const graph = metagraph([neuron(0, slotOwner.address, { validatorPermit: true }), neuron(1, validator.address, { validatorPermit: true }), neuron(2, key.address)]);
+    const miner = await Miner.start({ signer: createSigner(key), backend: new FakeBackend(500), metagraph: source(graph), host: '127.0.0.1', port: 0, queueCapacity: 0 });
+    const ownerDendrite = new Dendrite({ signer: createSigner(slotOwner) });
+    const dendrite = new Dendrite({ signer: createSigner(validator) });
+    try {
+      const target = { hotkey: key.address, ip: '127.0.0.1', port: miner.port, uid: 2 };
+      const busy = ownerDendrite.challenge(target, fixtureChallenge());
+      await new Promise((r) => setTimeout(r, 50));
+      const round = (ownsSlot: boolean) => runRound({ round: 1, miners: [target], incentives, history: new Map(), dendrite, ownsSlot: () => ownsSlot });
+      expect((await round(false)).results[0]).toMatchObject({ verdict: 'excused', reason: 'E_BUSY', tflops: 0 });
+      expect((await round(true)).results[0]).toMatchObject({ verdict: 'no_answer', reason: 'E_BUSY', tflops: 0 });
+      expect((await busy).ok).toBe(true);
+    } finally {
+      ownerDendrite.close();
+      dendrite.close();
+      await miner.close();
     }
   });
 });

@@ -76,6 +76,8 @@ async function startValidator(): Promise<Validator> {
     incentives,
     db,
     publishCapacity: true,
+    // Blocks come only when the test makes one, after each step: a slot lasts as long as the test wants.
+    blockMs: 60_000,
     onWeights: (outcome) => {
       if (outcome.action === 'set') scoresAtWeights.set(outcome.block, { scores: validator!.store.loadScores(), round: validator!.store.nextRound() - 1 });
     },
@@ -128,7 +130,7 @@ beforeAll(async () => {
       await backend.execute(warm);
       await backend.release(warm.id);
     }
-    const miner = await Miner.start({ signer: createSigner(pair), backend, metagraph: source, host: '127.0.0.1', port: 0 });
+    const miner = await Miner.start({ signer: createSigner(pair), backend, metagraph: source, host: '127.0.0.1', port: 0, slotBlocks: incentives.slotBlocks });
     miners.push(miner);
     await client.serveAxon({ hotkey: pair, netuid, ip: '127.0.0.1', port: miner.port });
   }

@@ -16,8 +16,11 @@ export interface Throughput {
   tflops: number;
 }
 
-/** Reasons that mean the challenge did not finish in time: the next one is sized for half the pace. */
-export const TIMEOUT_REASONS: ReadonlySet<string> = new Set(['E_TIMEOUT', 'E_DEADLINE', 'late']);
+/**
+ * Reasons that mean the challenge did not finish in time, or its first GEMM would not have (the miner
+ * refused it): the next one is sized for half the pace.
+ */
+export const TIMEOUT_REASONS: ReadonlySet<string> = new Set(['E_TIMEOUT', 'E_DEADLINE', 'late', 'E_GEMM_TOO_LONG']);
 
 /**
  * The new pace for the result's class, with the committed FLOPs behind it (0 after a timeout), given

@@ -81,7 +81,9 @@ beforeAll(async () => {
   const port = await freePort();
   child = spawn(
     process.execPath,
-    ['bin/flopnet.mjs', 'miner', '--netuid', String(netuid), '--wallet.name', 'miner', '--axon.port', String(port), '--axon.external_ip', '127.0.0.1', '--register', '--backend', 'cpu', '--json'],
+    ['bin/flopnet.mjs', 'miner', '--netuid', String(netuid), '--wallet.name', 'miner', '--axon.port', String(port), '--axon.external_ip', '127.0.0.1', '--register', '--backend', 'cpu', '--json',
+      // Blocks come when the test makes them: one slot for the whole test, so its 30 s window fits.
+      '--slot-blocks', '100000'],
     { env: { ...process.env, NO_COLOR: '1', FLOPNET_SUBTENSOR_CHAIN_ENDPOINT: devnet.endpoint, FLOPNET_WALLET_PATH: walletPath }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { nextSlotOf, orderQueue, slotAt, type ScheduleValidator } from '../../../shared/challenge/schedule.js';
+import { BlockClock, challengeSlot, nextSlotOf, orderQueue, slotAt, type ScheduleValidator } from '../../../shared/challenge/schedule.js';
 
 const validators: ScheduleValidator[] = [
   { uid: 7, hotkey: 'v7', validatorPermit: true },
@@ -72,5 +72,54 @@ describe('slot holders', () => {
 
   it('still need a permit', () => {
     expect(slotAt([neuron(1, { validatorPermit: false })], 0, 5).owner).toBeUndefined();
+  });
+});
+
+describe('challengeSlot', () => {
+  // Slots of 5 blocks: v9 owns 10–14, v2 15–19, v7 20–24.
+  it('is the sender\'s slot when it owns the current one, or the next one (its view a block ahead)', () => {
+    expect(challengeSlot(validators, 'v9', 12, 5)).toMatchObject({ index: 2, endBlock: 15, own: true });
+    expect(challengeSlot(validators, 'v2', 14, 5)).toMatchObject({ index: 3, endBlock: 20, own: true });
+  });
+  it('is the current slot for a challenge out of turn', () => {
+    expect(challengeSlot(validators, 'v2', 12, 5)).toMatchObject({ index: 2, endBlock: 15, own: false });
+    expect(challengeSlot(validators, 'v9', 15, 5)).toMatchObject({ index: 3, own: false });
+  });
+});
+
+describe('BlockClock', () => {
+  it('measures the block time from arrivals, as the median, and says when a later block is due', () => {
+    const clock = new BlockClock();
+    expect(clock.observe(100, 0)).toBe(true);
+    expect(clock.observe(100, 5)).toBe(false);
+    expect(clock.observe(101, 12_000)).toBe(true);
+    // One gap is not a measurement.
+    expect(clock.msPerBlock()).toBeUndefined();
+    expect(clock.msUntil(105, 12_000)).toBeUndefined();
+    clock.observe(102, 24_500);
+    clock.observe(103, 36_000);
+    // A late block moves it little; a gap of two blocks counts as its average.
+    clock.observe(104, 60_000);
+    clock.observe(106, 84_000);
+    expect(clock.msPerBlock()).toBe(12_000);
+    expect(clock.msPerBlock('longest')).toBe(24_000);
+    expect(clock.last).toEqual({ block: 106, at: 84_000 });
+    expect(clock.msUntil(110, 90_000)).toBe(84_000 + 4 * 12_000 - 90_000);
+    expect(clock.msUntil(110, 90_000, 6_000)).toBe(84_000 + 4 * 6_000 - 90_000);
+    expect(clock.msUntil(106, 90_000)).toBeLessThan(0);
+    // Block 107 is overdue: the chain has not moved on, so the blocks after it still take their time.
+    expect(clock.msUntil(110, 200_000)).toBe(3 * 12_000);
+  });
+  it('is not shortened by a burst of blocks when asked for the longest', () => {
+    const clock = new BlockClock();
+    for (let b = 0; b < 5; b++) clock.observe(b, b * 12_000);
+    for (let b = 5; b < 15; b++) clock.observe(b, 48_000 + (b - 4) * 5);
+    expect(clock.msPerBlock()).toBeLessThan(10);
+    expect(clock.msPerBlock('longest')).toBe(12_000);
+  });
+  it('keeps only recent arrivals', () => {
+    const clock = new BlockClock();
+    for (let b = 0; b < 40; b++) clock.observe(b, b * (b < 20 ? 1_000 : 250));
+    expect(clock.msPerBlock()).toBe(250);
   });
 });

@@ -96,6 +96,9 @@ describe('flopnet validator report: weights health', () => {
   });
 });
 
+/** A round takes up to 3.5 s (two 0.5 s probes, the 0.5 s window, 2 s of openings): 4 s slots of 100 ms blocks. */
+const SLOT_BLOCKS = 40;
+
 describe('flopnet validator start on the devnet', () => {
   let env: ChainCliEnv;
   let miner: Miner;
@@ -112,7 +115,7 @@ describe('flopnet validator start on the devnet', () => {
     await sync.start();
     backend = new CpuBackend({ threads: 1 });
     // subtensor refuses exactly 127.0.0.1 as an axon address, not the rest of 127/8 (which Linux routes to lo).
-    miner = await Miner.start({ signer: createSigner(keys.charlieHk), backend, metagraph: { current: () => sync.metagraph }, host: '127.0.0.2', port: 0 });
+    miner = await Miner.start({ signer: createSigner(keys.charlieHk), backend, metagraph: { current: () => sync.metagraph }, host: '127.0.0.2', port: 0, slotBlocks: SLOT_BLOCKS });
     await client.serveAxon({ hotkey: keys.charlieHk, netuid, ip: '127.0.0.2', port: miner.port });
     const tempo = Number((await client.getHyperparameters({ netuid }))['tempo']);
     await devnet.newBlock(tempo + 2);
@@ -128,7 +131,7 @@ describe('flopnet validator start on the devnet', () => {
   /** Starts `flopnet validator start` on the devnet, with blocks built every 100 ms while it runs. */
   function startValidator(db: string) {
     const incentives = join(dir, 'fast.yaml');
-    writeFileSync(incentives, 'startTflops: 1.0e-4\nchallengeSeconds: 0.5\nslotBlocks: 1\n');
+    writeFileSync(incentives, `startTflops: 1.0e-4\nchallengeSeconds: 0.5\nslotBlocks: ${SLOT_BLOCKS}\ntimeouts: { probeMs: 500, openingsMs: 2000 }\n`);
     const child = spawn(
       process.execPath,
       ['bin/flopnet.mjs', 'validator', 'start', '--netuid', String(env.netuid), '--wallet.name', 'bob', '--incentives', incentives, '--db', db, '--json'],
