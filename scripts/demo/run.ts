@@ -35,13 +35,17 @@ export interface DemoOptions {
 /**
  * Fast rounds that still exercise sizing: the validators' incentive config for the demo. A round takes
  * up to 2 · 0.4 + 0.5 + 1.2 = 2.5 s (two probes, the window, the openings, each at its timeout).
+ * startTflops is what a new miner's first window is sized for: 30 GFLOP/s, about what one core does
+ * on its BLAS or WebAssembly kernel, so the miners show the machine's scale in the few rounds each
+ * validator's slots hold (at 0.5 GFLOP/s the demo showed 0.1-0.4 GFLOP/s miners: small first GEMMs
+ * measure overhead, and sizing grows at most 8× a round).
  */
 const DEMO_INCENTIVES = {
   version: 1,
   classes: { fp32: { draw: 1, reward: 1 } },
   ema: { alpha: 0.5 },
   challengeSeconds: 0.5,
-  startTflops: 5e-4,
+  startTflops: 3e-2,
   timeouts: { openingsMs: 1_200, probeMs: 400 },
 };
 
