@@ -29,7 +29,7 @@
  * --libraries PATH loads every CUDA library from PATH (the fake one from test/fixtures/fake-cuda, to
  * rehearse the script without a GPU: the numbers then mean nothing).
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { CpuBackend } from '../miner/backends/cpu.js';
 import { CudaBackend, type CudaPipeline } from '../miner/backends/cuda/backend.js';
@@ -176,6 +176,11 @@ interface CpuRow {
   cpu: { credited: number; raw: number; ratio: number };
   numpy?: number;
   shares: BenchResult['shares'];
+  /**
+   * Where the median run's window went, as fractions of it: the three stages, and idle (the rest: the
+   * reply margin and the unused end of the window, and the gaps between stages).
+   */
+  window: { generate: number; gemm: number; hash: number; idle: number };
 }
 
 const median = (xs: number[]) => {
@@ -183,6 +188,12 @@ const median = (xs: number[]) => {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
+
+function windowShares({ timings }: BenchResult, seconds: number): CpuRow['window'] {
+  const ms = seconds * 1000;
+  const { generateMs, gemmMs, hashMs } = timings;
+  return { generate: generateMs / ms, gemm: gemmMs / ms, hash: hashMs / ms, idle: Math.max(0, 1 - (generateMs + gemmMs + hashMs) / ms) };
+}
 
 /** Every kernel of --gemm, every class, --runs windows each; rows hold medians in GFLOP/s. */
 async function benchCpu(): Promise<void> {
@@ -193,6 +204,8 @@ async function benchCpu(): Promise<void> {
   const log = createLogger({ level: values.json ? 'warn' : 'info' });
   const cpuRows: CpuRow[] = [];
   let name = '';
+  // The machine's load while this runs (other jobs make every wall-clock number pessimistic).
+  const loadBefore = loadavg()[0]!;
   for (const gemm of kernels) {
     const backend = new CpuBackend({ gemm, threads, log, ...(values.blas ? { blas: values.blas } : {}) });
     try {
@@ -235,26 +248,29 @@ async function benchCpu(): Promise<void> {
           },
           ...(numpy.length ? { numpy: median(numpy) } : {}),
           shares: typical.shares,
+          window: windowShares(typical, window),
         });
       }
     } finally {
       await backend.close();
     }
   }
+  const load = `load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`;
   if (values.json) {
-    console.log(JSON.stringify({ date: new Date().toISOString(), cpu: name, threads, window, runs, rows: cpuRows }, null, 2));
+    console.log(JSON.stringify({ date: new Date().toISOString(), cpu: name, threads, window, runs, load, rows: cpuRows }, null, 2));
     return;
   }
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const g = (x: number | undefined) => (x === undefined ? '-' : x.toPrecision(4));
-  console.log(`cpu: ${name}, ${threads} threads; date: ${new Date().toISOString()}; ${window} s windows, median of ${runs} run(s) per row; GFLOP/s`);
+  console.log(`cpu: ${name}, ${threads} threads; date: ${new Date().toISOString()}; ${load}; ${window} s windows, median of ${runs} run(s) per row; GFLOP/s`);
   for (const gemm of new Set(cpuRows.map((r) => r.gemm))) console.log(`${gemm}: ${cpuRows.find((r) => r.gemm === gemm)!.detail}`);
   console.log('');
-  console.log('| GEMM | class | GEMMs done / m × n × k | credited | raw GEMM | credited / raw | numpy | credited / numpy | per CPU-s: credited, raw, ratio | generate | GEMM | hash | verified |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| GEMM | class | GEMMs done / m × n × k | credited | raw GEMM | credited / raw | numpy | credited / numpy | per CPU-s: credited, raw, ratio | window: generate, GEMM, hash, idle | verified |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of cpuRows) {
+    const w = r.window;
     console.log(
-      `| ${r.gemm} | ${r.precision} | ${r.gemms}/${r.m} × ${r.n} × ${r.k} | ${g(r.credited)} | ${g(r.raw)} | ${pct(r.ratio)} | ${g(r.numpy)} | ${r.numpy ? pct(r.credited / r.numpy) : '-'} | ${g(r.cpu.credited)}, ${g(r.cpu.raw)}, ${pct(r.cpu.ratio)} | ${pct(r.shares.generate)} | ${pct(r.shares.gemm)} | ${pct(r.shares.hash)} | ${r.verified}/${r.runs} |`,
+      `| ${r.gemm} | ${r.precision} | ${r.gemms}/${r.m} × ${r.n} × ${r.k} | ${g(r.credited)} | ${g(r.raw)} | ${pct(r.ratio)} | ${g(r.numpy)} | ${r.numpy ? pct(r.credited / r.numpy) : '-'} | ${g(r.cpu.credited)}, ${g(r.cpu.raw)}, ${pct(r.cpu.ratio)} | ${pct(w.generate)}, ${pct(w.gemm)}, ${pct(w.hash)}, ${pct(w.idle)} | ${r.verified}/${r.runs} |`,
     );
   }
   // The WebAssembly fallback's bar is against the BLAS of the same machine, class by class.

@@ -9,10 +9,11 @@
  * again: openings recompute a row's band with the same task (cpu.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { colOfB, rowOfA, type MatrixKey } from '../../shared/challenge/elements.js';
+import { fillLines, type MatrixKey } from '../../shared/challenge/elements.js';
 import { hashLeaf, HASH_BYTES } from '../../shared/challenge/merkle.js';
 import type { Precision } from '../../shared/challenge/types.js';
 import { roundToFp16, roundToMantissa } from './adversary.js';
+import { bandNodes } from './cpu-tree.js';
 import { WasmGemmThread, type WasmGemmShared, type WasmMultiplyTask, type WasmPackTask } from './gemm/wasm.js';
 
 export type Accumulation = 'fp64' | 'fp32' | 'fp16';
@@ -67,6 +68,8 @@ export interface HashTask {
   c: SharedArrayBuffer;
   /** Receives the leaf of row r at r·32. */
   leaves: SharedArrayBuffer;
+  /** `leaves` begins a whole tree (cpu-tree.ts): hash the band's own nodes of it too. */
+  tree?: boolean;
 }
 
 export type Task = GenerateTask | GemmTask | WasmPackTask | WasmMultiplyTask | HashTask;
@@ -75,21 +78,19 @@ export type TaskReply = { id: number; error?: string };
 
 const vector = (buffer: SharedArrayBuffer, wide: boolean) => (wide ? new Float64Array(buffer) : new Float32Array(buffer));
 
+/** The band's rows of A and columns of B (rows of Bᵀ), each straight into its place in the shared matrices. */
 export function generate(task: GenerateTask): void {
   const wide = task.precision === 'fp64';
-  const a = vector(task.a, wide);
-  const bt = vector(task.bt, wide);
-  const { k } = task;
-  for (let i = task.from; i < task.to; i++) {
-    const rowA = a.subarray(i * k, (i + 1) * k);
-    const colB = bt.subarray(i * k, (i + 1) * k);
-    rowOfA(task.precision, task.keyA, i, k, rowA);
-    colOfB(task.precision, task.keyB, i, k, colB);
-    if (task.roundInputsTo !== undefined) {
-      for (let l = 0; l < k; l++) {
-        rowA[l] = roundToMantissa(rowA[l]!, task.roundInputsTo);
-        colB[l] = roundToMantissa(colB[l]!, task.roundInputsTo);
-      }
+  const { k, from, to } = task;
+  const rowsA = vector(task.a, wide).subarray(from * k, to * k);
+  const colsB = vector(task.bt, wide).subarray(from * k, to * k);
+  fillLines(task.precision, task.keyA, from, to - from, k, rowsA);
+  fillLines(task.precision, task.keyB, from, to - from, k, colsB);
+  const bits = task.roundInputsTo;
+  if (bits !== undefined) {
+    for (let l = 0; l < rowsA.length; l++) {
+      rowsA[l] = roundToMantissa(rowsA[l]!, bits);
+      colsB[l] = roundToMantissa(colsB[l]!, bits);
     }
   }
 }
@@ -180,6 +181,7 @@ export function hashRows(task: HashTask): void {
   const leaves = new Uint8Array(task.leaves);
   const rowBytes = task.n * task.width;
   for (let r = task.from; r < task.to; r++) leaves.set(hashLeaf(bytes.subarray(r * rowBytes, (r + 1) * rowBytes)), r * HASH_BYTES);
+  if (task.tree) bandNodes(leaves, task.n, task.from, task.to);
 }
 
 /** What the backend hands each worker thread at start. */

@@ -20,11 +20,12 @@ import { FlopnetError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { silentLogger } from '../../shared/log.js';
 import { matrixKey } from '../../shared/challenge/elements.js';
-import { HASH_BYTES, merkleLevels, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
+import { HASH_BYTES, merkleProof, merkleRoot } from '../../shared/challenge/merkle.js';
 import { PRECISIONS, type Challenge, type DeviceInfo, type Precision, type RowRef } from '../../shared/challenge/types.js';
 import { nextGemmFits, type ExecuteOptions, type Execution, type ExecutionTimings, type GemmRate } from './backend.js';
 import { NodeBackend, type Dealer, type DeviceWorker, type GemmRowOpening, type WorkerRunOptions } from './node.js';
 import { cheaperInputBits, type Adversary } from './adversary.js';
+import { completeTree, treeLayout } from './cpu-tree.js';
 import type { Accumulation, CpuWorkerData, GemmTask, Task, TaskMessage, TaskReply } from './cpu-worker.js';
 import { bands, type GemmKernel } from './gemm/kernel.js';
 import { selectGemmKernel, type GemmPreference, type GemmSelection } from './gemm/select.js';
@@ -320,15 +321,17 @@ export class CpuDevice implements DeviceWorker {
     else await Promise.all(bands.map(([from, to]) => pool.run({ ...plan.gemm, from, to, a, bt, c, matrix: j })));
   }
 
-  private async hash(pool: WorkerPool, plan: Plan, buffers: GemmBuffers, bands: readonly [number, number][]): Promise<void> {
+  /** Hashes the rows of `bands` into `leaves`; with `tree`, `leaves` begins the GEMM's whole tree, and each band hashes its own nodes of it. */
+  private async hash(pool: WorkerPool, plan: Plan, c: SharedArrayBuffer, leaves: SharedArrayBuffer, bands: readonly [number, number][], tree = false): Promise<void> {
     const n = plan.challenge.n;
-    await Promise.all(bands.map(([from, to]) => pool.run({ type: 'hash', n, width: plan.width, from, to, c: buffers.c, leaves: buffers.leaves })));
+    await Promise.all(bands.map(([from, to]) => pool.run({ type: 'hash', n, width: plan.width, from, to, c, leaves, tree })));
   }
 
   async run(challenge: Challenge, dealer: Dealer, { signal, stopAt, finishMs, done }: WorkerRunOptions): Promise<ExecutionTimings> {
     await this.start();
     const pool = this.pool!;
     const plan = this.plan(challenge, pool);
+    const n = challenge.n;
     const buffers = this.buffers(plan);
     const kept = new Map<number, Uint8Array[]>();
     this.kept.set(challenge.id, kept);
@@ -347,10 +350,13 @@ export class CpuDevice implements DeviceWorker {
       const gemmStarted = performance.now();
       await phase('generateMs', () => this.generate(pool, plan, j, buffers));
       await phase('gemmMs', () => this.multiply(pool, plan, j, buffers, plan.bands));
-      await phase('hashMs', () => this.hash(pool, plan, buffers, plan.bands));
-      // The GEMM's tree here: n hashes (a few hundred µs for a CPU's n), cheaper than a worker round trip.
+      // A tree per GEMM (kept for its openings): the workers hash the rows and the nodes inside their bands, this thread the rest.
+      const tree = new SharedArrayBuffer(treeLayout(n).at(-1)!);
       let levels: Uint8Array[] = [];
-      await phase('hashMs', async () => (levels = merkleLevels(new Uint8Array(new Uint8Array(buffers.leaves)))));
+      await phase('hashMs', async () => {
+        await this.hash(pool, plan, buffers.c, tree, plan.bands, true);
+        levels = completeTree(new Uint8Array(tree), n, plan.bands);
+      });
       kept.set(j, levels);
       done(j, merkleRoot(levels));
       slowestGemmMs = Math.max(slowestGemmMs, performance.now() - gemmStarted);
@@ -379,7 +385,7 @@ export class CpuDevice implements DeviceWorker {
       const needed = plan.bands.filter(([from, to]) => mine.some(({ row }) => row >= from && row < to));
       await this.generate(pool, plan, j, buffers);
       await this.multiply(pool, plan, j, buffers, needed);
-      await this.hash(pool, plan, buffers, needed);
+      await this.hash(pool, plan, buffers.c, buffers.leaves, needed);
       const leaves = new Uint8Array(buffers.leaves);
       for (const [from, to] of needed) {
         const recomputed = leaves.subarray(from * HASH_BYTES, to * HASH_BYTES);

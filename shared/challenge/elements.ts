@@ -11,7 +11,8 @@
  * cheaper type changes the result measurably.
  */
 import { createHash } from 'node:crypto';
-import { philox4x32, philoxBlock, PHILOX_BLOCK } from './philox.js';
+import { philox4x32 } from './philox.js';
+import { simdLines } from './lines.js';
 import type { Precision } from './types.js';
 
 /** Stored mantissa (fraction) bits of each class's input type. */
@@ -80,32 +81,42 @@ export function element(precision: Precision, key: MatrixKey, line: number, posi
 
 type Vector = Float64Array | Float32Array;
 
-/** Writes the k values of one line into `out`. Values of every class below fp64 are exact in a Float32Array. */
-function fillLine(precision: Precision, key: MatrixKey, line: number, k: number, out: Vector): Vector {
+/**
+ * The reference for whole lines: Philox call by call along each line and the element rule above, in
+ * JavaScript. ./lines.ts must give exactly these bits; fillLines falls back to this where it cannot run.
+ */
+export function referenceLines(precision: Precision, key: MatrixKey, first: number, count: number, k: number, out: Vector): void {
   const p = MANTISSA_BITS[precision];
   const scale = 2 ** -p;
   const perCall = elementsPerCall(precision);
-  const calls = Math.ceil(k / perCall);
-  for (let first = 0; first < calls; first += PHILOX_BLOCK) {
-    const count = Math.min(PHILOX_BLOCK, calls - first);
-    const w = philoxBlock(key.k0, key.k1, line, first, count);
-    const from = first * perCall;
-    const length = Math.min(count * perCall, k - from);
-    if (precision === 'fp64') {
-      for (let i = 0; i < length; i++) out[from + i] = fp64Value(w[2 * i]!, w[2 * i + 1]!);
-    } else {
-      for (let i = 0; i < length; i++) out[from + i] = narrowValue(w[i]!, p, scale);
+  const w = new Uint32Array(4);
+  for (let t = 0; t < count; t++) {
+    const line = (first + t) >>> 0;
+    for (let call = 0, at = t * k; call * perCall < k; call++) {
+      philox4x32(call, line, 0, 0, key.k0, key.k1, w);
+      const values = Math.min(perCall, k - call * perCall);
+      if (precision === 'fp64') for (let i = 0; i < values; i++) out[at++] = fp64Value(w[2 * i]!, w[2 * i + 1]!);
+      else for (let i = 0; i < values; i++) out[at++] = narrowValue(w[i]!, p, scale);
     }
   }
+}
+
+/**
+ * Lines first..first+count−1 (rows of A, or columns of B) of the matrix whose key is `key`, k values
+ * each, into `out`: line first + t at t·k. Values of every class below fp64 are exact in a Float32Array.
+ * The SIMD generator (./lines.ts) where WebAssembly SIMD runs, else the reference above.
+ */
+export function fillLines<T extends Vector>(precision: Precision, key: MatrixKey, first: number, count: number, k: number, out: T): T {
+  if (!simdLines(MANTISSA_BITS[precision], key, first, count, k, out)) referenceLines(precision, key, first, count, k, out);
   return out;
 }
 
 /** Row r of A_j (n×k): the k values A[r, 0..k). */
 export function rowOfA<T extends Vector = Float64Array>(precision: Precision, key: MatrixKey, r: number, k: number, out?: T): T {
-  return fillLine(precision, key, r, k, out ?? new Float64Array(k)) as T;
+  return fillLines(precision, key, r, 1, k, out ?? (new Float64Array(k) as T));
 }
 
 /** Column c of B_j (k×n): the k values B[0..k), c]. */
 export function colOfB<T extends Vector = Float64Array>(precision: Precision, key: MatrixKey, c: number, k: number, out?: T): T {
-  return fillLine(precision, key, c, k, out ?? new Float64Array(k)) as T;
+  return fillLines(precision, key, c, 1, k, out ?? (new Float64Array(k) as T));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { philox, philoxBlock, PHILOX_BLOCK } from '../../../shared/challenge/philox.js';
+import { philox } from '../../../shared/challenge/philox.js';
 
 const hex = (words: Uint32Array) => Array.from(words, (w) => w.toString(16).padStart(8, '0')).join(' ');
 
@@ -37,24 +37,5 @@ describe('philox4x32-10', () => {
       }),
       { numRuns: 300 },
     );
-  });
-});
-
-describe('philoxBlock (WebAssembly)', () => {
-  it('gives all four words of philox([from + i, line, 0, 0]) for consecutive calls along a line', () => {
-    const u32 = fc.integer({ min: 0, max: 0xffffffff });
-    fc.assert(
-      fc.property(u32, u32, fc.integer({ min: 0, max: 131071 }), fc.integer({ min: 0, max: 32767 }), fc.integer({ min: 0, max: 40 }), (k0, k1, line, from, count) => {
-        const words = Array.from(philoxBlock(k0, k1, line, from, count));
-        const expected = Array.from({ length: count }, (_, i) => Array.from(philox([from + i, line, 0, 0], [k0, k1]))).flat();
-        expect(words).toEqual(expected);
-      }),
-      { numRuns: 200 },
-    );
-    expect(Array.from(philoxBlock(0, 0, 0, 0, 1))).toEqual([0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
-  });
-
-  it('refuses a block larger than its memory', () => {
-    expect(() => philoxBlock(0, 0, 0, 0, PHILOX_BLOCK + 1)).toThrow(RangeError);
   });
 });

@@ -1,23 +1,12 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JsGemm } from '../../../../miner/backends/gemm/js.js';
 import type { GemmKernel, GemmOperands, RowBands } from '../../../../miner/backends/gemm/kernel.js';
 import { protocolInputs, selfTest } from '../../../../miner/backends/gemm/selftest.js';
-import { createWasmGemmShared, GEMM_WASM_URL, WasmGemm, WasmGemmThread, wasmLayout } from '../../../../miner/backends/gemm/wasm.js';
-import { assembleGemmWasm } from '../../../../miner/backends/gemm/wasm-build.js';
+import { createWasmGemmShared, WasmGemm, WasmGemmThread, wasmLayout } from '../../../../miner/backends/gemm/wasm.js';
 import { PRECISIONS } from '../../../../shared/challenge/types.js';
 import { silentLogger } from '../../../../shared/log.js';
 import { expectMatchesReference, inlineRunner } from './kernels.js';
-
-describe('gemm.wasm', () => {
-  it('is byte for byte what its source (wasm-source.ts) assembles to with the pinned wabt', async () => {
-    const built = await assembleGemmWasm();
-    const committed = readFileSync(GEMM_WASM_URL);
-    expect(committed.length).toBe(built.length);
-    expect(Buffer.from(built).equals(committed)).toBe(true);
-  });
-});
 
 describe('WebAssembly GEMM kernel', () => {
   const shared = createWasmGemmShared();
