@@ -13,18 +13,18 @@
  *     the owner's cut, and what the owner's uid received, which is burned.
  */
 import type { Metagraph, Neuron } from '../shared/chain/types.js';
-import { PRECISIONS, type Precision } from '../shared/challenge/types.js';
+import { PRECISIONS } from '../shared/challenge/types.js';
 import { UsageError } from '../shared/errors.js';
 import { epoch as yumaEpoch, type SparseRow, type YumaParams } from '../shared/math/yuma.js';
 import { blockStep, distribute, newSubnetEmissionState, type SubnetEmissionState } from '../devnet/runtime/emission.js';
 import { paidClasses, type Incentives } from '../validator/incentives.js';
 import type { ChallengeResult } from '../validator/result.js';
 import type { ClassTflops } from '../validator/reward.js';
-import { updateScores, type ScoreEntry } from '../validator/scores.js';
-import { nextPace, type Throughput } from '../validator/store/throughput.js';
+import { updateScore, type ScoreEntry } from '../validator/scores.js';
+import { nextPace } from '../validator/store/throughput.js';
 import { drawClass } from '../validator/round.js';
 import { scoresToWeights, weightsForEmit, type WeightRules } from '../validator/weights.js';
-import { deviceRound, type SimDevice, type SimHotkey } from './behaviour.js';
+import { deviceRound, PaceTable, type SimDevice, type SimHotkey } from './behaviour.js';
 import type { Population, ValidatorGroup } from './population.js';
 import { formatStrategy } from './strategies.js';
 import { seededRandom } from './random.js';
@@ -132,8 +132,11 @@ interface SimValidator {
   hotkey: string;
   group: ValidatorGroup;
   stake: bigint;
+  /** Its scores by hotkey, as scoresToWeights reads them. */
   scores: Map<string, ScoreEntry>;
-  history: Map<string, Map<Precision, Throughput>>;
+  /** The same entries by miner index, as its rounds update them. */
+  entries: (ScoreEntry | undefined)[];
+  paces: PaceTable;
   rounds: number;
   lastUpdate: number;
 }
@@ -163,6 +166,7 @@ function layout(population: Population, incentives: Incentives) {
     });
   }
   let next = 0;
+  let index = 0;
   const uid = (): number => (next === ownerUid ? ((next += 2), next - 1) : next++);
   const validators = population.validators.flatMap((group, g) =>
     Array.from({ length: group.count }, (_, i) => ({ uid: uid(), hotkey: `validator-${g}-${i}`, group })),
@@ -173,7 +177,7 @@ function layout(population: Population, incentives: Incentives) {
     for (let d = 0; d < group.count; d++) {
       const hotkeys: SimHotkey[] = Array.from({ length: group.hotkeysPerDevice }, (_, h) => {
         minerGroup.push(g);
-        return { uid: uid(), hotkey: `miner-${g}-${d}${group.hotkeysPerDevice > 1 ? `-${h}` : ''}` };
+        return { uid: uid(), hotkey: `miner-${g}-${d}${group.hotkeysPerDevice > 1 ? `-${h}` : ''}`, index: index++ };
       });
       devices.push({ group, hotkeys });
     }
@@ -242,7 +246,8 @@ function createSubnet(input: SimulationInput): Subnet {
     ...v,
     stake: BigInt(Math.round(v.group.stake * RAO)),
     scores: new Map(),
-    history: new Map(),
+    entries: new Array<ScoreEntry | undefined>(miners.length),
+    paces: new PaceTable(miners.length),
     rounds: 0,
     lastUpdate: 0,
   }));
@@ -280,21 +285,27 @@ function createSubnet(input: SimulationInput): Subnet {
 function runRounds(net: Subnet, epochStart: number, epochBlock: number): void {
   const { incentives } = net.input;
   const holders = [...net.validators].sort((a, b) => a.uid - b.uid);
+  const results: ChallengeResult[] = [];
   for (let slot = Math.ceil(epochStart / incentives.slotBlocks); slot < Math.ceil(epochBlock / incentives.slotBlocks); slot++) {
     const v = holders[slot % holders.length]!;
     if (v.group.colluding) continue;
     const round = ++v.rounds;
-    const results: ChallengeResult[] = [];
-    const context = { round, precision: drawClass(incentives, net.random()), incentives, history: v.history, random: net.random };
-    for (const device of net.devices) deviceRound(device, context, results);
-    v.scores = updateScores(v.scores, results, round, incentives);
-    for (const r of results) {
-      if (!r.challenge) continue;
-      let paces = v.history.get(r.hotkey);
-      const pace = nextPace(r, paces?.get(r.challenge.precision));
-      if (!pace) continue;
-      if (!paces) v.history.set(r.hotkey, (paces = new Map()));
-      paces.set(r.challenge.precision, pace);
+    const context = { round, precision: drawClass(incentives, net.random()), incentives, paces: v.paces, random: net.random };
+    // A device at a time: its results are scored and forgotten before the next device runs, so they
+    // die young (scoring and sizing read only the hotkey's own state, and draw nothing at random).
+    for (const device of net.devices) {
+      results.length = 0;
+      deviceRound(device, context, results);
+      results.forEach((r, j) => {
+        const h = device.hotkeys[j]!;
+        const before = v.entries[h.index];
+        const entry = updateScore(before, r, round, incentives);
+        if (entry && entry !== before) v.scores.set(h.hotkey, (v.entries[h.index] = entry));
+        if (!r.challenge) return;
+        const last = v.paces.get(h.index, r.challenge.precision);
+        const pace = nextPace(r, last === undefined ? undefined : { tflops: last });
+        if (pace) v.paces.set(h.index, r.challenge.precision, pace.tflops);
+      });
     }
   }
 }
@@ -415,8 +426,7 @@ class Ledger {
     for (const v of this.honest) {
       for (const s of v.scores.values()) sumClasses(capacity, s.ema, 1 / this.honest.length);
       if (!measured) continue;
-      this.net.miners.forEach((m, i) => {
-        const s = v.scores.get(m.hotkey);
+      v.entries.forEach((s, i) => {
         if (!s) return;
         sumClasses(this.minerEma[i]!, s.ema, 1 / samples);
         this.minerScore[i] += s.score / samples;

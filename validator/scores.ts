@@ -68,19 +68,36 @@ function actionFor(update: ScoreUpdate, incentives: Incentives): Action {
  */
 export function updateScores(scores: Scores, updates: readonly ScoreUpdate[], round: number, incentives: Incentives): Map<string, ScoreEntry> {
   const next = new Map(scores);
-  const alpha = incentives.ema.alpha;
   for (const u of updates) {
-    const action = actionFor(u, incentives);
-    if (action === 'keep') continue;
-    const previous = next.get(u.hotkey)?.ema ?? {};
-    const precision = u.precision ?? u.challenge?.precision;
-    const credited = action === 'ema' && Number.isFinite(u.tflops) && u.tflops > 0 ? u.tflops : 0;
-    let ema: ClassTflops = {};
-    if (action !== 'zero' && precision !== undefined && previous[precision] !== undefined) {
-      // The common case, a class measured before: a copy of the same shape with one value changed.
-      ema = { ...previous };
-      ema[precision] = (action === 'ema' ? alpha * credited : 0) + (1 - alpha) * previous[precision]!;
-    } else if (action !== 'zero') {
+    const old = next.get(u.hotkey);
+    const entry = updateScore(old && { ...old, ema: { ...old.ema } }, u, round, incentives);
+    if (entry) next.set(u.hotkey, entry);
+  }
+  return next;
+}
+
+/**
+ * update_scores for one miner: `entry` (its score before, or undefined) is changed in place and
+ * returned, or a new entry when it had none; undefined when the result changes nothing and it had
+ * none. For callers that own their entries and apply millions of updates (`flopnet simulate`): no
+ * map to look the miner up in, and no new object once its classes have been measured (copies that
+ * lived until the miner's next round were most of the simulator's garbage). updateScores is this on
+ * copies.
+ */
+export function updateScore(entry: ScoreEntry | undefined, u: ScoreUpdate, round: number, incentives: Incentives): ScoreEntry | undefined {
+  const action = actionFor(u, incentives);
+  if (action === 'keep') return entry;
+  const alpha = incentives.ema.alpha;
+  const previous = entry?.ema ?? NEVER_MEASURED;
+  const precision = u.precision ?? u.challenge?.precision;
+  const credited = action === 'ema' && Number.isFinite(u.tflops) && u.tflops > 0 ? u.tflops : 0;
+  let ema = previous;
+  if (action !== 'zero' && precision !== undefined && previous[precision] !== undefined) {
+    // The common case, a class measured before: one value changed.
+    ema[precision] = (action === 'ema' ? alpha * credited : 0) + (1 - alpha) * previous[precision]!;
+  } else {
+    ema = {};
+    if (action !== 'zero') {
       // Keys in PRECISIONS order whatever order classes were first measured in, so every miner's
       // averages end up with one object shape (the simulator updates millions of them).
       for (const p of PRECISIONS) {
@@ -89,10 +106,17 @@ export function updateScores(scores: Scores, updates: readonly ScoreUpdate[], ro
         else if (old !== undefined) ema[p] = precision === undefined ? (1 - alpha) * old : old;
       }
     }
-    next.set(u.hotkey, { hotkey: u.hotkey, uid: u.uid, score: classScore(ema, incentives), ema, round });
   }
-  return next;
+  const score = classScore(ema, incentives);
+  if (!entry) return { hotkey: u.hotkey, uid: u.uid, score, ema, round };
+  entry.uid = u.uid;
+  entry.score = score;
+  entry.ema = ema;
+  entry.round = round;
+  return entry;
 }
+
+const NEVER_MEASURED: ClassTflops = Object.freeze({});
 
 /**
  * resync_metagraph: drops hotkeys that left the subnet (a replaced uid's old hotkey) and follows

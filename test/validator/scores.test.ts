@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseIncentives } from '../../validator/incentives.js';
-import { resyncScores, updateScores, type ScoreEntry, type ScoreUpdate } from '../../validator/scores.js';
+import { resyncScores, updateScore, updateScores, type ScoreEntry, type ScoreUpdate } from '../../validator/scores.js';
 import type { Verdict } from '../../validator/result.js';
 import type { Precision } from '../../shared/challenge/types.js';
 import type { Metagraph, Neuron } from '../../shared/chain/types.js';
@@ -121,6 +121,35 @@ describe('update_scores', () => {
     s = updateScores(s, [{ ...update('verified', Number.NaN), hotkey: 'b', uid: 1 }], 2, incentives);
     expect(s.get('a')).toEqual({ hotkey: 'a', uid: 0, score: 4, ema: { fp32: 4 }, round: 1 });
     expect(s.get('b')!.score).toBe(0.5);
+  });
+});
+
+describe('updateScore (one miner, an entry the caller owns)', () => {
+  it('gives the values updateScores gives, changing the entry in place, and never the scores it was copied from', () => {
+    // Every verdict and policy path, on two classes, in an order that measures, decays, zeroes and re-measures.
+    const updates: ScoreUpdate[] = [
+      update('verified', 8, 'fp32'), update('no_answer', 0, 'bf16', 'unsupported_class'), update('verified', 40, 'bf16'),
+      update('unreachable', 0, 'fp32'), update('excused', 0, 'fp32', 'E_BUSY'), update('verified', Number.NaN, 'bf16'),
+      update('failed', 0, 'fp32'), update('verified', 16, 'bf16'), update('verified', 8, 'fp32'), update('no_answer', 0, 'fp32', 'late'),
+    ];
+    let copied = new Map<string, ScoreEntry>();
+    let owned: ScoreEntry | undefined;
+    updates.forEach((u, i) => {
+      const before = copied;
+      const snapshot = structuredClone(before.get('a'));
+      copied = updateScores(copied, [u], i + 1, twoClasses);
+      // updateScores leaves the map it was given as it was.
+      expect(before.get('a')).toEqual(snapshot);
+      const next = updateScore(owned, u, i + 1, twoClasses);
+      if (owned) expect(next).toBe(owned);
+      owned = next;
+      expect(owned).toEqual(copied.get('a'));
+    });
+    expect(owned!.round).toBe(updates.length);
+  });
+
+  it('creates no entry for a result that changes nothing', () => {
+    expect(updateScore(undefined, update('excused', 0, 'fp32', 'E_BUSY'), 1, incentives)).toBeUndefined();
   });
 });
 
