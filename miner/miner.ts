@@ -149,7 +149,7 @@ export class Miner {
       port: o.port ?? 8091,
       limits,
       log: log.child('axon'),
-      onFrame: (bytes, signal, admitted) => pipeline.handle(bytes, signal, admitted),
+      onFrame: (bytes, signal, gate) => pipeline.handle(bytes, signal, gate),
       refuse: (bytes, error) => pipeline.refuse(bytes, error),
     });
     const unsubscribe = (): void => {

@@ -58,9 +58,10 @@ export function createChallengeHandler(deps: ChallengeHandlerDeps): Handler<'cha
     if (!deps.device.precisions.includes(challenge.precision)) {
       throw new ProtocolError('E_UNSUPPORTED', `this device does not run ${challenge.precision} (it runs ${deps.device.precisions.join(', ')})`);
     }
-    // The least any strategy needs (one GEMM's inputs and every leaf hash, results recomputed on
-    // opening): a challenge above it cannot run here, and trying would only exhaust the host.
-    const minimumBytes = 2 * challenge.n * challenge.k * (challenge.precision === 'fp64' ? 8 : 4) + challenge.m * challenge.n * 32;
+    // The least any strategy needs under protocol v3 (one GEMM's inputs and a root per GEMM; results
+    // are hashed as they are made and recomputed on opening): a challenge above it cannot run here,
+    // and trying would only exhaust the host.
+    const minimumBytes = 2 * challenge.n * challenge.k * (challenge.precision === 'fp64' ? 8 : 4) + challenge.m * 32;
     if (minimumBytes > deps.device.memoryBytes) {
       throw new ProtocolError('E_UNSUPPORTED', `the challenge needs at least ${minimumBytes} bytes; this device has ${deps.device.memoryBytes}`);
     }

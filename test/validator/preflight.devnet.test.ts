@@ -5,31 +5,28 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Keyring } from '@polkadot/keyring';
-import type { TestDevnet } from '../helpers/devnet.js';
-import { startDevnet } from '../helpers/devnet.js';
-import { connect, type ChainClient } from '../../shared/chain/index.js';
+import type { ChainClient } from '../../shared/chain/index.js';
 import { FlopnetError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { Validator } from '../../validator/validator.js';
-import { createOpenSubnet, devKeys } from '../shared/chain/fixtures.js';
+import { openSubnetOn } from '../shared/chain/fixtures.js';
 
 const TAO = 1_000_000_000n;
 const validatorKey = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//flopnet-test-preflight');
-let devnet: TestDevnet | undefined;
-let client: ChainClient | undefined;
+let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
-  await client?.close();
-  await devnet?.close();
+  await close?.();
+  close = undefined;
 });
 
-async function subnet(runtime: Parameters<typeof startDevnet>[0]) {
-  const keys = await devKeys();
-  devnet = await startDevnet(runtime);
-  client = await connect({ endpoint: devnet.endpoint, txTimeoutMs: 20_000 });
-  const netuid = await createOpenSubnet(client, keys);
+/** An open subnet on which Bob registered the validator and staked 100 TAO to it. */
+async function subnet(options: Parameters<typeof openSubnetOn>[0]) {
+  const opened = await openSubnetOn(options);
+  close = opened.close;
+  const { keys, netuid, client } = opened;
   await client.burnedRegister({ coldkey: keys.bob, hotkey: validatorKey.address, netuid });
   await client.addStake({ coldkey: keys.bob, hotkey: validatorKey.address, netuid, amount: 100n * TAO });
-  return { keys, netuid, client, devnet };
+  return opened;
 }
 
 const start = (c: ChainClient, netuid: number, lines: string[]) =>

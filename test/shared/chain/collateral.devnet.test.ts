@@ -4,23 +4,18 @@
  * the coldkey pays the total, the hotkey holds the locked part as stake, recorded as collateral.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevnet, type TestDevnet } from '../../helpers/devnet.js';
-import { connect, type ChainClient } from '../../../shared/chain/index.js';
-import { createOpenSubnet, devKeys, type DevKeys } from './fixtures.js';
+import type { ChainClient } from '../../../shared/chain/index.js';
+import { openSubnetOn, type DevKeys } from './fixtures.js';
 
-let devnet: TestDevnet;
 let client: ChainClient;
 let keys: DevKeys;
 let netuid: number;
+let close: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  keys = await devKeys();
-  devnet = await startDevnet({ runtime: { specVersion: 459, collateral: true } });
-  client = await connect({ endpoint: devnet.endpoint, txTimeoutMs: 20_000 });
-  netuid = await createOpenSubnet(client, keys);
+  ({ client, keys, netuid, close } = await openSubnetOn({ runtime: { specVersion: 459, collateral: true } }));
 });
 afterAll(async () => {
-  await client?.close();
-  await devnet?.close();
+  await close?.();
 });
 
 const free = async (address: string) => (await client.getBalance({ address })).free;

@@ -37,6 +37,19 @@ export async function createOpenSubnet(client: ChainClient, keys: DevKeys): Prom
   return netuid;
 }
 
+/** A fresh devnet of the given runtime with an open subnet, and a client on it; `close` stops both. */
+export async function openSubnetOn(options: Parameters<typeof startDevnet>[0] = {}) {
+  const keys = await devKeys();
+  const devnet = await startDevnet(options);
+  const client = await connect({ endpoint: devnet.endpoint, txTimeoutMs: 20_000 });
+  const netuid = await createOpenSubnet(client, keys);
+  const close = async (): Promise<void> => {
+    await client.close();
+    await devnet.close();
+  };
+  return { keys, devnet, client, netuid, close };
+}
+
 /**
  * A fresh devnet (loopback axons allowed) with an open subnet on which Bob registered `validator` and
  * staked 100 TAO to it: where the miner and validator end-to-end tests start.

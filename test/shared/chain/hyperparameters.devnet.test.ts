@@ -4,22 +4,19 @@
  * runtime removed, or one the epoch ignores, is refused before anything is sent.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startDevnet, type TestDevnet } from '../../helpers/devnet.js';
-import { CallUnsupportedError, connect, type ChainClient } from '../../../shared/chain/index.js';
-import { createOpenSubnet, devKeys } from './fixtures.js';
+import { CallUnsupportedError } from '../../../shared/chain/index.js';
+import { openSubnetOn } from './fixtures.js';
 
-let devnet: TestDevnet | undefined;
-let client: ChainClient | undefined;
+let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
-  await client?.close();
-  await devnet?.close();
+  await close?.();
+  close = undefined;
 });
 
-async function subnet(runtime: Parameters<typeof startDevnet>[0]) {
-  const keys = await devKeys();
-  devnet = await startDevnet(runtime);
-  client = await connect({ endpoint: devnet.endpoint, txTimeoutMs: 20_000 });
-  return { keys, netuid: await createOpenSubnet(client, keys), client };
+async function subnet(options: Parameters<typeof openSubnetOn>[0]) {
+  const opened = await openSubnetOn(options);
+  close = opened.close;
+  return opened;
 }
 
 describe('owner-set tempo and activity-cutoff factor', () => {
