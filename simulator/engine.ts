@@ -5,7 +5,7 @@
  * Per epoch:
  *  1. Rounds. The epoch's slots go to the validators in uid order (docs/protocol.md §12); in each slot
  *     its holder runs one round on every miner (behaviour.ts), scores the results (scores.ts
- *     updateScores) and keeps the pace that sizes the next challenge (store/throughput.ts nextPace).
+ *     ScoreTable, update_scores' rule) and keeps the pace that sizes the next challenge (store/throughput.ts nextPace).
  *  2. Weights. Each validator turns its scores into the vector it would submit (weights.ts
  *     scoresToWeights, weightsForEmit); a colluding validator weighs its colluders instead.
  *  3. Chain. The block coinbase fills the pending emission (devnet/runtime/emission.ts blockStep), Yuma
@@ -13,14 +13,14 @@
  *     the owner's cut, and what the owner's uid received, which is burned.
  */
 import type { Metagraph, Neuron } from '../shared/chain/types.js';
-import { PRECISIONS } from '../shared/challenge/types.js';
+import { PRECISIONS, type Precision } from '../shared/challenge/types.js';
 import { UsageError } from '../shared/errors.js';
 import { epoch as yumaEpoch, type SparseRow, type YumaParams } from '../shared/math/yuma.js';
 import { blockStep, distribute, newSubnetEmissionState, type SubnetEmissionState } from '../devnet/runtime/emission.js';
 import { paidClasses, type Incentives } from '../validator/incentives.js';
 import type { ChallengeResult } from '../validator/result.js';
 import type { ClassTflops } from '../validator/reward.js';
-import { updateScore, type ScoreEntry } from '../validator/scores.js';
+import { ScoreTable } from '../validator/scores.js';
 import { nextPace } from '../validator/store/throughput.js';
 import { drawClass } from '../validator/round.js';
 import { scoresToWeights, weightsForEmit, type WeightRules } from '../validator/weights.js';
@@ -132,10 +132,8 @@ interface SimValidator {
   hotkey: string;
   group: ValidatorGroup;
   stake: bigint;
-  /** Its scores by hotkey, as scoresToWeights reads them. */
-  scores: Map<string, ScoreEntry>;
-  /** The same entries by miner index, as its rounds update them. */
-  entries: (ScoreEntry | undefined)[];
+  /** Its scores by miner index (read by hotkey as scoresToWeights reads them). */
+  scores: ScoreTable;
   paces: PaceTable;
   rounds: number;
   lastUpdate: number;
@@ -197,8 +195,12 @@ function yumaParams(p: Population['subnet']): YumaParams {
   };
 }
 
-const sumClasses = (into: ClassTflops, ema: ClassTflops, scale = 1): void => {
-  for (const p of PRECISIONS) if (ema[p] !== undefined) into[p] = (into[p] ?? 0) + ema[p]! * scale;
+/** Adds scale × each class's TFLOPS (undefined: absent) into `into`. */
+const sumClasses = (into: ClassTflops, tflopsOf: (p: Precision) => number | undefined, scale = 1): void => {
+  for (const p of PRECISIONS) {
+    const t = tflopsOf(p);
+    if (t !== undefined) into[p] = (into[p] ?? 0) + t * scale;
+  }
 };
 
 /**
@@ -245,8 +247,7 @@ function createSubnet(input: SimulationInput): Subnet {
   const validators: SimValidator[] = placed.map((v) => ({
     ...v,
     stake: BigInt(Math.round(v.group.stake * RAO)),
-    scores: new Map(),
-    entries: new Array<ScoreEntry | undefined>(miners.length),
+    scores: new ScoreTable(miners.map((m) => m.hotkey)),
     paces: new PaceTable(miners.length),
     rounds: 0,
     lastUpdate: 0,
@@ -296,16 +297,15 @@ function runRounds(net: Subnet, epochStart: number, epochBlock: number): void {
     for (const device of net.devices) {
       results.length = 0;
       deviceRound(device, context, results);
-      results.forEach((r, j) => {
+      for (let j = 0; j < results.length; j++) {
+        const r = results[j]!;
         const h = device.hotkeys[j]!;
-        const before = v.entries[h.index];
-        const entry = updateScore(before, r, round, incentives);
-        if (entry && entry !== before) v.scores.set(h.hotkey, (v.entries[h.index] = entry));
-        if (!r.challenge) return;
+        v.scores.update(h.index, r, round, incentives);
+        if (!r.challenge) continue;
         const last = v.paces.get(h.index, r.challenge.precision);
         const pace = nextPace(r, last === undefined ? undefined : { tflops: last });
         if (pace) v.paces.set(h.index, r.challenge.precision, pace.tflops);
-      });
+      }
     }
   }
 }
@@ -424,13 +424,14 @@ class Ledger {
     const capacity: ClassTflops = {};
     const samples = this.honest.length * (this.net.input.epochs - this.warmup);
     for (const v of this.honest) {
-      for (const s of v.scores.values()) sumClasses(capacity, s.ema, 1 / this.honest.length);
+      const tflopsOf = (i: number) => (p: Precision) => v.scores.tflops(i, p);
+      for (const i of v.scores.order) sumClasses(capacity, tflopsOf(i), 1 / this.honest.length);
       if (!measured) continue;
-      v.entries.forEach((s, i) => {
-        if (!s) return;
-        sumClasses(this.minerEma[i]!, s.ema, 1 / samples);
-        this.minerScore[i] += s.score / samples;
-      });
+      for (let i = 0; i < this.net.miners.length; i++) {
+        if (!v.scores.has(i)) continue;
+        sumClasses(this.minerEma[i]!, tflopsOf(i), 1 / samples);
+        this.minerScore[i] += v.scores.score(i) / samples;
+      }
     }
     this.capacityPerEpoch.push(capacity);
   }
@@ -470,7 +471,7 @@ function outcome(net: Subnet, ledger: Ledger, warmup: number): SimulationResult 
   minerOutcomes.forEach((m, i) => byGroup[net.minerGroup[i]!]!.push(m));
   const groups = population.miners.map((group, g): Omit<GroupOutcome, 'relativeToHonest' | 'relativePerEpoch'> => {
     const tflops: ClassTflops = {};
-    for (const m of byGroup[g]!) sumClasses(tflops, m.ema, 1 / group.count);
+    for (const m of byGroup[g]!) sumClasses(tflops, (p) => m.ema[p], 1 / group.count);
     const total = byGroup[g]!.reduce((a, m) => a + m.emission, 0);
     return {
       label: group.label,

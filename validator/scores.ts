@@ -13,9 +13,9 @@
  * never be credited to the wrong miner after a re-registration. Pure; the store persists the result.
  */
 import type { Metagraph } from '../shared/chain/types.js';
-import { PRECISIONS } from '../shared/challenge/types.js';
-import type { FailureAction, Incentives } from './incentives.js';
-import { classScore, type ClassTflops } from './reward.js';
+import { PRECISIONS, type Precision } from '../shared/challenge/types.js';
+import { paidClasses, type FailureAction, type Incentives } from './incentives.js';
+import { classScore, classWorth, type ClassTflops } from './reward.js';
 import type { ChallengeResult } from './result.js';
 
 export interface ScoreEntry {
@@ -69,54 +69,148 @@ function actionFor(update: ScoreUpdate, incentives: Incentives): Action {
 export function updateScores(scores: Scores, updates: readonly ScoreUpdate[], round: number, incentives: Incentives): Map<string, ScoreEntry> {
   const next = new Map(scores);
   for (const u of updates) {
-    const old = next.get(u.hotkey);
-    const entry = updateScore(old && { ...old, ema: { ...old.ema } }, u, round, incentives);
-    if (entry) next.set(u.hotkey, entry);
+    const change = changeOf(u, incentives);
+    if (!change) continue;
+    const previous = next.get(u.hotkey)?.ema ?? {};
+    const { action, precision } = change;
+    let ema: ClassTflops = {};
+    if (action !== 'zero' && precision !== undefined && previous[precision] !== undefined) {
+      // The common case, a class measured before: a copy of the same shape with one value changed.
+      ema = { ...previous };
+      ema[precision] = classAfter(precision, previous[precision], change);
+    } else {
+      // Keys in PRECISIONS order whatever order classes were first measured in, so every miner's
+      // averages end up with one object shape.
+      for (const p of PRECISIONS) {
+        const after = classAfter(p, previous[p], change);
+        if (after !== undefined) ema[p] = after;
+      }
+    }
+    next.set(u.hotkey, { hotkey: u.hotkey, uid: u.uid, score: classScore(ema, incentives), ema, round });
   }
   return next;
 }
 
-/**
- * update_scores for one miner: `entry` (its score before, or undefined) is changed in place and
- * returned, or a new entry when it had none; undefined when the result changes nothing and it had
- * none. For callers that own their entries and apply millions of updates (`flopnet simulate`): no
- * map to look the miner up in, and no new object once its classes have been measured (copies that
- * lived until the miner's next round were most of the simulator's garbage). updateScores is this on
- * copies.
- */
-export function updateScore(entry: ScoreEntry | undefined, u: ScoreUpdate, round: number, incentives: Incentives): ScoreEntry | undefined {
-  const action = actionFor(u, incentives);
-  if (action === 'keep') return entry;
-  const alpha = incentives.ema.alpha;
-  const previous = entry?.ema ?? NEVER_MEASURED;
-  const precision = u.precision ?? u.challenge?.precision;
-  const credited = action === 'ema' && Number.isFinite(u.tflops) && u.tflops > 0 ? u.tflops : 0;
-  let ema = previous;
-  if (action !== 'zero' && precision !== undefined && previous[precision] !== undefined) {
-    // The common case, a class measured before: one value changed.
-    ema[precision] = (action === 'ema' ? alpha * credited : 0) + (1 - alpha) * previous[precision]!;
-  } else {
-    ema = {};
-    if (action !== 'zero') {
-      // Keys in PRECISIONS order whatever order classes were first measured in, so every miner's
-      // averages end up with one object shape (the simulator updates millions of them).
-      for (const p of PRECISIONS) {
-        const old = previous[p];
-        if (p === precision) ema[p] = (action === 'ema' ? alpha * credited : 0) + (1 - alpha) * (old ?? 0);
-        else if (old !== undefined) ema[p] = precision === undefined ? (1 - alpha) * old : old;
-      }
-    }
-  }
-  const score = classScore(ema, incentives);
-  if (!entry) return { hotkey: u.hotkey, uid: u.uid, score, ema, round };
-  entry.uid = u.uid;
-  entry.score = score;
-  entry.ema = ema;
-  entry.round = round;
-  return entry;
+/** What a result does to a miner's averages; undefined: nothing (excused). */
+interface Change {
+  action: Exclude<Action, 'keep'>;
+  /** The class the round drew; undefined for a row from before per-class scoring. */
+  precision: Precision | undefined;
+  /** TFLOPS to average in for the drawn class when verified. */
+  credited: number;
+  alpha: number;
 }
 
-const NEVER_MEASURED: ClassTflops = Object.freeze({});
+function changeOf(u: ScoreUpdate, incentives: Incentives): Change | undefined {
+  const action = actionFor(u, incentives);
+  if (action === 'keep') return undefined;
+  return {
+    action,
+    precision: u.precision ?? u.challenge?.precision,
+    credited: action === 'ema' && Number.isFinite(u.tflops) && u.tflops > 0 ? u.tflops : 0,
+    alpha: incentives.ema.alpha,
+  };
+}
+
+/** One class's average after a change (the rule both updateScores and ScoreTable apply); undefined: absent. */
+function classAfter(p: Precision, old: number | undefined, { action, precision, credited, alpha }: Change): number | undefined {
+  if (action === 'zero') return undefined;
+  if (p === precision) return (action === 'ema' ? alpha * credited : 0) + (1 - alpha) * (old ?? 0);
+  if (old === undefined) return undefined;
+  return precision === undefined ? (1 - alpha) * old : old;
+}
+
+/**
+ * The scores of many miners by index, in flat arrays, updated in place by update_scores' rule: for
+ * callers that update thousands of miners every round and keep them all for the run (`flopnet
+ * simulate`). In V8 a number stored in an object's property is a heap object of its own, so an entry
+ * per miner made two objects per update that lived until that miner's next round, and copying them
+ * out of the young generation was most of the simulator's garbage collection; here an update
+ * allocates nothing. It reads as a Scores map (`get`), and its entries come in the order updateScores'
+ * map would hold them.
+ */
+export class ScoreTable {
+  /** Per miner, the average per class in PRECISIONS order; NaN: never measured (absent from `ema`). */
+  private readonly ema: Float64Array;
+  private readonly scores: Float64Array;
+  private readonly rounds: Float64Array;
+  private readonly uids: Float64Array;
+  /** Miners with an entry, in the order their entries were made. */
+  private readonly made: number[] = [];
+  private readonly indexOf: Map<string, number>;
+  /** The paid classes of the last config seen, as (slot in PRECISIONS, reward). */
+  private paid: { incentives?: Incentives; slots: number[]; rewards: number[] } = { slots: [], rewards: [] };
+
+  constructor(private readonly hotkeys: readonly string[]) {
+    this.ema = new Float64Array(hotkeys.length * PRECISIONS.length).fill(Number.NaN);
+    this.scores = new Float64Array(hotkeys.length);
+    this.rounds = new Float64Array(hotkeys.length).fill(Number.NaN);
+    this.uids = new Float64Array(hotkeys.length);
+    this.indexOf = new Map(hotkeys.map((h, i) => [h, i]));
+  }
+
+  /** updateScores for the miner at `index` (whose hotkey is `u.hotkey`), in place. */
+  update(index: number, u: ScoreUpdate, round: number, incentives: Incentives): void {
+    const change = changeOf(u, incentives);
+    if (!change) return;
+    if (!this.has(index)) this.made.push(index);
+    const base = index * PRECISIONS.length;
+    for (let c = 0; c < PRECISIONS.length; c++) {
+      const old = this.ema[base + c]!;
+      const after = classAfter(PRECISIONS[c]!, Number.isNaN(old) ? undefined : old, change);
+      this.ema[base + c] = after ?? Number.NaN;
+    }
+    const paid = this.paidOf(incentives);
+    let score = 0;
+    for (let i = 0; i < paid.slots.length; i++) score += classWorth(paid.rewards[i]!, this.ema[base + paid.slots[i]!]);
+    this.scores[index] = score;
+    this.uids[index] = u.uid;
+    this.rounds[index] = round;
+  }
+
+  has(index: number): boolean {
+    return !Number.isNaN(this.rounds[index]!);
+  }
+
+  /** A class's average; undefined: never measured. */
+  tflops(index: number, precision: Precision): number | undefined {
+    const t = this.ema[index * PRECISIONS.length + PRECISIONS.indexOf(precision)]!;
+    return Number.isNaN(t) ? undefined : t;
+  }
+
+  score(index: number): number {
+    return this.scores[index]!;
+  }
+
+  /** Indices of the miners with an entry, in the order their entries were made. */
+  get order(): readonly number[] {
+    return this.made;
+  }
+
+  entry(index: number): ScoreEntry | undefined {
+    if (!this.has(index)) return undefined;
+    const ema: ClassTflops = {};
+    for (const p of PRECISIONS) {
+      const t = this.tflops(index, p);
+      if (t !== undefined) ema[p] = t;
+    }
+    return { hotkey: this.hotkeys[index]!, uid: this.uids[index]!, score: this.scores[index]!, ema, round: this.rounds[index]! };
+  }
+
+  /** Scores' lookup by hotkey. */
+  get(hotkey: string): ScoreEntry | undefined {
+    const index = this.indexOf.get(hotkey);
+    return index === undefined ? undefined : this.entry(index);
+  }
+
+  private paidOf(incentives: Incentives) {
+    if (this.paid.incentives !== incentives) {
+      const paid = paidClasses(incentives);
+      this.paid = { incentives, slots: paid.map(([p]) => PRECISIONS.indexOf(p)), rewards: paid.map(([, c]) => c.reward) };
+    }
+    return this.paid;
+  }
+}
 
 /**
  * resync_metagraph: drops hotkeys that left the subnet (a replaced uid's old hotkey) and follows

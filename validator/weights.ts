@@ -39,7 +39,7 @@ export interface WeightRules {
  * Float weights per uid (index = uid), summing to 1: weight ∝ score^exponent, then the burn share to
  * the owner's uid. `undefined` when there is nothing to pay (no score above zero and no burn uid).
  */
-export function scoresToWeights(scores: Scores, metagraph: Metagraph, incentives: Incentives): Float64Array | undefined {
+export function scoresToWeights(scores: Pick<Scores, 'get'>, metagraph: Metagraph, incentives: Incentives): Float64Array | undefined {
   const size = metagraph.neurons.reduce((max, n) => Math.max(max, n.uid + 1), 0);
   const weights = new Float64Array(size);
   for (const neuron of metagraph.neurons) {
