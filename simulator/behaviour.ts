@@ -31,12 +31,16 @@ export interface SimHotkey {
 export interface SimDevice {
   group: MinerGroup;
   hotkeys: readonly SimHotkey[];
+  /** deviceRate at each class, by its place in PRECISIONS. */
+  rates: readonly number[];
 }
 
 export interface RoundContext {
   round: number;
   /** The class the validator drew for the round (round.ts drawClass): every miner is asked it. */
   precision: Precision;
+  /** Its place in PRECISIONS. */
+  slot: number;
   incentives: Incentives;
   /** The validator's last measured pace per hotkey and class (the store's throughput table). */
   paces: PaceTable;
@@ -55,14 +59,14 @@ export class PaceTable {
     this.tflops = new Float64Array(hotkeys * PRECISIONS.length).fill(Number.NaN);
   }
 
-  /** undefined: never measured at that class. */
-  get(index: number, precision: Precision): number | undefined {
-    const tflops = this.tflops[index * PRECISIONS.length + PRECISIONS.indexOf(precision)]!;
+  /** At the class in `slot` of PRECISIONS; undefined: never measured at that class. */
+  get(index: number, slot: number): number | undefined {
+    const tflops = this.tflops[index * PRECISIONS.length + slot]!;
     return Number.isNaN(tflops) ? undefined : tflops;
   }
 
-  set(index: number, precision: Precision, tflops: number): void {
-    this.tflops[index * PRECISIONS.length + PRECISIONS.indexOf(precision)] = tflops;
+  set(index: number, slot: number, tflops: number): void {
+    this.tflops[index * PRECISIONS.length + slot] = tflops;
   }
 }
 
@@ -135,7 +139,7 @@ export function deviceRound(device: SimDevice, ctx: RoundContext, out: Challenge
   const strategy = group.strategy;
   const windowSeconds = incentives.challengeSeconds;
   const stopAt = windowSeconds - replyMarginMs(windowSeconds * 1000) / 1000;
-  const rate = deviceRate(group, precision);
+  const rate = device.rates[ctx.slot]!;
   const first = out.length;
   let running = 0;
   // Results whose root the network loses (rare: only flaky devices drop).
@@ -164,7 +168,7 @@ export function deviceRound(device: SimDevice, ctx: RoundContext, out: Challenge
       memoryBytes: group.device.memoryBytes,
       windowSeconds,
       startFlopsPerSecond: incentives.startTflops * 1e12,
-      tflops: ctx.paces.get(h.index, precision),
+      tflops: ctx.paces.get(h.index, ctx.slot),
       random,
     });
     const r = result(round, h, precision, 'no_answer', 'E_CLOSED');

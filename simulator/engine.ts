@@ -13,7 +13,7 @@
  *     the owner's cut, and what the owner's uid received, which is burned.
  */
 import type { Metagraph, Neuron } from '../shared/chain/types.js';
-import { PRECISIONS, type Precision } from '../shared/challenge/types.js';
+import { PRECISIONS } from '../shared/challenge/types.js';
 import { UsageError } from '../shared/errors.js';
 import { epoch as yumaEpoch, type SparseRow, type YumaParams } from '../shared/math/yuma.js';
 import { blockStep, distribute, newSubnetEmissionState, type SubnetEmissionState } from '../devnet/runtime/emission.js';
@@ -24,7 +24,7 @@ import { ScoreTable } from '../validator/scores.js';
 import { nextPace } from '../validator/store/throughput.js';
 import { drawClass } from '../validator/round.js';
 import { scoresToWeights, weightsForEmit, type WeightRules } from '../validator/weights.js';
-import { deviceRound, PaceTable, type SimDevice, type SimHotkey } from './behaviour.js';
+import { deviceRate, deviceRound, PaceTable, type SimDevice, type SimHotkey } from './behaviour.js';
 import type { Population, ValidatorGroup } from './population.js';
 import { formatStrategy } from './strategies.js';
 import { seededRandom } from './random.js';
@@ -177,7 +177,7 @@ function layout(population: Population, incentives: Incentives) {
         minerGroup.push(g);
         return { uid: uid(), hotkey: `miner-${g}-${d}${group.hotkeysPerDevice > 1 ? `-${h}` : ''}`, index: index++ };
       });
-      devices.push({ group, hotkeys });
+      devices.push({ group, hotkeys, rates: PRECISIONS.map((p) => deviceRate(group, p)) });
     }
   });
   return { size, ownerUid, validators, devices, minerGroup };
@@ -195,13 +195,40 @@ function yumaParams(p: Population['subnet']): YumaParams {
   };
 }
 
-/** Adds scale × each class's TFLOPS (undefined: absent) into `into`. */
-const sumClasses = (into: ClassTflops, tflopsOf: (p: Precision) => number | undefined, scale = 1): void => {
-  for (const p of PRECISIONS) {
-    const t = tflopsOf(p);
-    if (t !== undefined) into[p] = (into[p] ?? 0) + t * scale;
-  }
+const sumClasses = (into: ClassTflops, ema: ClassTflops, scale = 1): void => {
+  for (const p of PRECISIONS) if (ema[p] !== undefined) into[p] = (into[p] ?? 0) + ema[p]! * scale;
 };
+
+/**
+ * Sums of TFLOPS per class for many rows (miners, epochs), in one flat array: the ledger adds every
+ * validator's average of every miner each epoch. A class is a key of the row's ClassTflops from the
+ * first time something is added to it, in that order, as sumClasses adding into an object would.
+ */
+class ClassSums {
+  private readonly sums: Float64Array;
+  private readonly order: number[][];
+
+  constructor(rows: number) {
+    this.sums = new Float64Array(rows * PRECISIONS.length);
+    this.order = Array.from({ length: rows }, () => []);
+  }
+
+  /** Adds scale × each class the miner at `index` has an average for in `scores`. */
+  add(row: number, scores: ScoreTable, index: number, scale: number): void {
+    for (let slot = 0; slot < PRECISIONS.length; slot++) {
+      const t = scores.tflops(index, slot);
+      if (t === undefined) continue;
+      if (!this.order[row]!.includes(slot)) this.order[row]!.push(slot);
+      this.sums[row * PRECISIONS.length + slot] += t * scale;
+    }
+  }
+
+  get(row: number): ClassTflops {
+    const out: ClassTflops = {};
+    for (const slot of this.order[row]!) out[PRECISIONS[slot]!] = this.sums[row * PRECISIONS.length + slot]!;
+    return out;
+  }
+}
 
 /**
  * Epochs until every honest validator has measured each paid class often enough for its average to
@@ -291,7 +318,8 @@ function runRounds(net: Subnet, epochStart: number, epochBlock: number): void {
     const v = holders[slot % holders.length]!;
     if (v.group.colluding) continue;
     const round = ++v.rounds;
-    const context = { round, precision: drawClass(incentives, net.random()), incentives, paces: v.paces, random: net.random };
+    const precision = drawClass(incentives, net.random());
+    const context = { round, precision, slot: PRECISIONS.indexOf(precision), incentives, paces: v.paces, random: net.random };
     // A device at a time: its results are scored and forgotten before the next device runs, so they
     // die young (scoring and sizing read only the hotkey's own state, and draw nothing at random).
     for (const device of net.devices) {
@@ -302,9 +330,9 @@ function runRounds(net: Subnet, epochStart: number, epochBlock: number): void {
         const h = device.hotkeys[j]!;
         v.scores.update(h.index, r, round, incentives);
         if (!r.challenge) continue;
-        const last = v.paces.get(h.index, r.challenge.precision);
+        const last = v.paces.get(h.index, context.slot);
         const pace = nextPace(r, last === undefined ? undefined : { tflops: last });
-        if (pace) v.paces.set(h.index, r.challenge.precision, pace.tflops);
+        if (pace) v.paces.set(h.index, context.slot, pace.tflops);
       }
     }
   }
@@ -375,7 +403,7 @@ function runChain(net: Subnet, epochStart: number, epochBlock: number, rows: Spa
 /** What the run adds up over its measured epochs. */
 class Ledger {
   readonly minerEmission: Float64Array;
-  readonly minerEma: ClassTflops[];
+  readonly minerEma: ClassSums;
   readonly minerScore: Float64Array;
   readonly groupPerEpoch: number[][];
   readonly dividends: Float64Array;
@@ -391,7 +419,7 @@ class Ledger {
   ) {
     const { epochs, population } = net.input;
     this.minerEmission = new Float64Array(net.miners.length);
-    this.minerEma = net.miners.map(() => ({}));
+    this.minerEma = new ClassSums(net.miners.length);
     this.minerScore = new Float64Array(net.miners.length);
     this.groupPerEpoch = population.miners.map(() => new Array<number>(epochs).fill(0));
     this.dividends = new Float64Array(net.validators.length);
@@ -421,19 +449,18 @@ class Ledger {
       }
     }
     for (const c of paid.hotkeyCredits) toValidator(c.hotkey, c.amount);
-    const capacity: ClassTflops = {};
+    const capacity = new ClassSums(1);
     const samples = this.honest.length * (this.net.input.epochs - this.warmup);
     for (const v of this.honest) {
-      const tflopsOf = (i: number) => (p: Precision) => v.scores.tflops(i, p);
-      for (const i of v.scores.order) sumClasses(capacity, tflopsOf(i), 1 / this.honest.length);
+      for (const i of v.scores.order) capacity.add(0, v.scores, i, 1 / this.honest.length);
       if (!measured) continue;
       for (let i = 0; i < this.net.miners.length; i++) {
         if (!v.scores.has(i)) continue;
-        sumClasses(this.minerEma[i]!, tflopsOf(i), 1 / samples);
+        this.minerEma.add(i, v.scores, i, 1 / samples);
         this.minerScore[i] += v.scores.score(i) / samples;
       }
     }
-    this.capacityPerEpoch.push(capacity);
+    this.capacityPerEpoch.push(capacity.get(0));
   }
 }
 
@@ -464,14 +491,14 @@ function outcome(net: Subnet, ledger: Ledger, warmup: number): SimulationResult 
     group: population.miners[net.minerGroup[i]!]!.label,
     emission: minerEmission[i]!,
     share: minersTotal > 0 ? minerEmission[i]! / minersTotal : 0,
-    ema: ledger.minerEma[i]!,
+    ema: ledger.minerEma.get(i),
     score: ledger.minerScore[i]!,
   }));
   const byGroup = population.miners.map((): MinerOutcome[] => []);
   minerOutcomes.forEach((m, i) => byGroup[net.minerGroup[i]!]!.push(m));
   const groups = population.miners.map((group, g): Omit<GroupOutcome, 'relativeToHonest' | 'relativePerEpoch'> => {
     const tflops: ClassTflops = {};
-    for (const m of byGroup[g]!) sumClasses(tflops, (p) => m.ema[p], 1 / group.count);
+    for (const m of byGroup[g]!) sumClasses(tflops, m.ema, 1 / group.count);
     const total = byGroup[g]!.reduce((a, m) => a + m.emission, 0);
     return {
       label: group.label,

@@ -172,9 +172,9 @@ export class ScoreTable {
     return !Number.isNaN(this.rounds[index]!);
   }
 
-  /** A class's average; undefined: never measured. */
-  tflops(index: number, precision: Precision): number | undefined {
-    const t = this.ema[index * PRECISIONS.length + PRECISIONS.indexOf(precision)]!;
+  /** The average at the class in `slot` of PRECISIONS; undefined: never measured. */
+  tflops(index: number, slot: number): number | undefined {
+    const t = this.ema[index * PRECISIONS.length + slot]!;
     return Number.isNaN(t) ? undefined : t;
   }
 
@@ -190,10 +190,10 @@ export class ScoreTable {
   entry(index: number): ScoreEntry | undefined {
     if (!this.has(index)) return undefined;
     const ema: ClassTflops = {};
-    for (const p of PRECISIONS) {
-      const t = this.tflops(index, p);
+    PRECISIONS.forEach((p, slot) => {
+      const t = this.tflops(index, slot);
       if (t !== undefined) ema[p] = t;
-    }
+    });
     return { hotkey: this.hotkeys[index]!, uid: this.uids[index]!, score: this.scores[index]!, ema, round: this.rounds[index]! };
   }
 

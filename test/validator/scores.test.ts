@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseIncentives } from '../../validator/incentives.js';
 import { resyncScores, ScoreTable, updateScores, type ScoreEntry, type ScoreUpdate } from '../../validator/scores.js';
 import type { Verdict } from '../../validator/result.js';
-import type { Precision } from '../../shared/challenge/types.js';
+import { PRECISIONS, type Precision } from '../../shared/challenge/types.js';
 import type { Metagraph, Neuron } from '../../shared/chain/types.js';
 
 const incentives = parseIncentives({ ema: { alpha: 0.5 } });
@@ -157,8 +157,8 @@ describe('ScoreTable (scores by miner index, updated in place)', () => {
     expect(table.order).toEqual([2, 0]);
     expect(table.has(1)).toBe(false);
     expect(table.entry(0)).toEqual({ hotkey: 'a', uid: 0, score: 0, ema: {}, round: 1 });
-    expect(table.tflops(2, 'fp32')).toBe(6);
-    expect(table.tflops(2, 'bf16')).toBeUndefined();
+    expect(table.tflops(2, PRECISIONS.indexOf('fp32'))).toBe(6);
+    expect(table.tflops(2, PRECISIONS.indexOf('bf16'))).toBeUndefined();
   });
 });
 
