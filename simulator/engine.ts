@@ -313,7 +313,6 @@ function createSubnet(input: SimulationInput): Subnet {
 function runRounds(net: Subnet, epochStart: number, epochBlock: number): void {
   const { incentives } = net.input;
   const holders = [...net.validators].sort((a, b) => a.uid - b.uid);
-  const results: ChallengeResult[] = [];
   for (let slot = Math.ceil(epochStart / incentives.slotBlocks); slot < Math.ceil(epochBlock / incentives.slotBlocks); slot++) {
     const v = holders[slot % holders.length]!;
     if (v.group.colluding) continue;
@@ -323,7 +322,7 @@ function runRounds(net: Subnet, epochStart: number, epochBlock: number): void {
     // A device at a time: its results are scored and forgotten before the next device runs, so they
     // die young (scoring and sizing read only the hotkey's own state, and draw nothing at random).
     for (const device of net.devices) {
-      results.length = 0;
+      const results: ChallengeResult[] = [];
       deviceRound(device, context, results);
       for (let j = 0; j < results.length; j++) {
         const r = results[j]!;

@@ -155,7 +155,10 @@ export class ScoreTable {
     if (!change) return;
     if (!this.has(index)) this.made.push(index);
     const base = index * PRECISIONS.length;
-    for (let c = 0; c < PRECISIONS.length; c++) {
+    // A change with a class and not `zero` moves that class alone (classAfter keeps the others).
+    const only = change.action !== 'zero' && change.precision !== undefined ? PRECISIONS.indexOf(change.precision) : -1;
+    const [from, to] = only < 0 ? [0, PRECISIONS.length] : [only, only + 1];
+    for (let c = from; c < to; c++) {
       const old = this.ema[base + c]!;
       const after = classAfter(PRECISIONS[c]!, Number.isNaN(old) ? undefined : old, change);
       this.ema[base + c] = after ?? Number.NaN;
