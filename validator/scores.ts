@@ -31,6 +31,11 @@ export interface ScoreEntry {
 
 export type Scores = ReadonlyMap<string, ScoreEntry>;
 
+/** What weights read of scores: a miner's score by hotkey (a Scores map is one; so is a ScoreTable). */
+export interface ScoreLookup {
+  get(hotkey: string): Pick<ScoreEntry, 'score'> | undefined;
+}
+
 /** What scoring reads of a result. */
 export type ScoreUpdate = Pick<ChallengeResult, 'hotkey' | 'uid' | 'verdict' | 'tflops' | 'reason' | 'precision' | 'challenge'>;
 
@@ -125,9 +130,9 @@ function classAfter(p: Precision, old: number | undefined, { action, precision, 
  * callers that update thousands of miners every round and keep them all for the run (`flopnet
  * simulate`). In V8 a number stored in an object's property is a heap object of its own, so an entry
  * per miner made two objects per update that lived until that miner's next round, and copying them
- * out of the young generation was most of the simulator's garbage collection; here an update
- * allocates nothing. It reads as a Scores map (`get`), and its entries come in the order updateScores'
- * map would hold them.
+ * out of the young generation was most of the simulator's garbage collection; here nothing an
+ * update makes outlives it. Weights read it as they read a Scores map (ScoreLookup), and its entries come in
+ * the order updateScores' map would hold them.
  */
 export class ScoreTable {
   /** Per miner, the average per class in PRECISIONS order; NaN: never measured (absent from `ema`). */
@@ -193,17 +198,17 @@ export class ScoreTable {
   entry(index: number): ScoreEntry | undefined {
     if (!this.has(index)) return undefined;
     const ema: ClassTflops = {};
-    PRECISIONS.forEach((p, slot) => {
+    for (let slot = 0; slot < PRECISIONS.length; slot++) {
       const t = this.tflops(index, slot);
-      if (t !== undefined) ema[p] = t;
-    });
+      if (t !== undefined) ema[PRECISIONS[slot]!] = t;
+    }
     return { hotkey: this.hotkeys[index]!, uid: this.uids[index]!, score: this.scores[index]!, ema, round: this.rounds[index]! };
   }
 
-  /** Scores' lookup by hotkey. */
-  get(hotkey: string): ScoreEntry | undefined {
+  /** A miner's score by hotkey, as weights read it (ScoreLookup); the full entry is `entry`. */
+  get(hotkey: string): Pick<ScoreEntry, 'score'> | undefined {
     const index = this.indexOf.get(hotkey);
-    return index === undefined ? undefined : this.entry(index);
+    return index === undefined || !this.has(index) ? undefined : { score: this.scores[index]! };
   }
 
   private paidOf(incentives: Incentives) {

@@ -52,7 +52,8 @@ export function normalizeMaxWeight(x: readonly number[], limit = 0.1): number[] 
   const sum = x.reduce((a, b) => a + b, 0);
   if (n === 0) return [];
   if (sum === 0 || n * limit <= 1) return x.map(() => 1 / n);
-  const values = [...x].sort((a, b) => a - b);
+  // A typed array sorts numbers natively, without a comparator call per comparison.
+  const values = Float64Array.from(x).sort();
   const estimation = values.map((v) => v / sum);
   if (Math.max(...estimation) <= limit) return x.map((v) => v / sum);
   const cumsum: number[] = [];
