@@ -73,21 +73,23 @@ function actionFor(update: ScoreUpdate, incentives: Incentives): Action {
  */
 export function updateScores(scores: Scores, updates: readonly ScoreUpdate[], round: number, incentives: Incentives): Map<string, ScoreEntry> {
   const next = new Map(scores);
+  const alpha = incentives.ema.alpha;
   for (const u of updates) {
-    const change = changeOf(u, incentives);
-    if (!change) continue;
+    const action = actionFor(u, incentives);
+    if (action === 'keep') continue;
     const previous = next.get(u.hotkey)?.ema ?? {};
-    const { action, precision } = change;
+    const precision = u.precision ?? u.challenge?.precision;
+    const credited = creditOf(u, action);
     let ema: ClassTflops = {};
     if (action !== 'zero' && precision !== undefined && previous[precision] !== undefined) {
       // The common case, a class measured before: a copy of the same shape with one value changed.
       ema = { ...previous };
-      ema[precision] = classAfter(precision, previous[precision], change);
+      ema[precision] = classAfter(precision, previous[precision], action, precision, credited, alpha);
     } else {
       // Keys in PRECISIONS order whatever order classes were first measured in, so every miner's
       // averages end up with one object shape.
       for (const p of PRECISIONS) {
-        const after = classAfter(p, previous[p], change);
+        const after = classAfter(p, previous[p], action, precision, credited, alpha);
         if (after !== undefined) ema[p] = after;
       }
     }
@@ -96,29 +98,22 @@ export function updateScores(scores: Scores, updates: readonly ScoreUpdate[], ro
   return next;
 }
 
-/** What a result does to a miner's averages; undefined: nothing (excused). */
-interface Change {
-  action: Exclude<Action, 'keep'>;
-  /** The class the round drew; undefined for a row from before per-class scoring. */
-  precision: Precision | undefined;
-  /** TFLOPS to average in for the drawn class when verified. */
-  credited: number;
-  alpha: number;
-}
+/** TFLOPS a result averages in for the class it drew: its credit when verified and finite, else 0. */
+const creditOf = (u: ScoreUpdate, action: Action): number => (action === 'ema' && Number.isFinite(u.tflops) && u.tflops > 0 ? u.tflops : 0);
 
-function changeOf(u: ScoreUpdate, incentives: Incentives): Change | undefined {
-  const action = actionFor(u, incentives);
-  if (action === 'keep') return undefined;
-  return {
-    action,
-    precision: u.precision ?? u.challenge?.precision,
-    credited: action === 'ema' && Number.isFinite(u.tflops) && u.tflops > 0 ? u.tflops : 0,
-    alpha: incentives.ema.alpha,
-  };
-}
-
-/** One class's average after a change (the rule both updateScores and ScoreTable apply); undefined: absent. */
-function classAfter(p: Precision, old: number | undefined, { action, precision, credited, alpha }: Change): number | undefined {
+/**
+ * One class's average after a round that drew `precision` (undefined: a row from before per-class
+ * scoring) with `action`: the rule both updateScores and ScoreTable apply. Scalars, not an object: the
+ * simulator calls it millions of times. undefined: absent (never measured, or wiped).
+ */
+function classAfter(
+  p: Precision,
+  old: number | undefined,
+  action: Exclude<Action, 'keep'>,
+  precision: Precision | undefined,
+  credited: number,
+  alpha: number,
+): number | undefined {
   if (action === 'zero') return undefined;
   if (p === precision) return (action === 'ema' ? alpha * credited : 0) + (1 - alpha) * (old ?? 0);
   if (old === undefined) return undefined;
@@ -156,16 +151,20 @@ export class ScoreTable {
 
   /** updateScores for the miner at `index` (whose hotkey is `u.hotkey`), in place. */
   update(index: number, u: ScoreUpdate, round: number, incentives: Incentives): void {
-    const change = changeOf(u, incentives);
-    if (!change) return;
+    const action = actionFor(u, incentives);
+    if (action === 'keep') return;
     if (!this.has(index)) this.made.push(index);
+    const precision = u.precision ?? u.challenge?.precision;
+    const credited = creditOf(u, action);
+    const alpha = incentives.ema.alpha;
     const base = index * PRECISIONS.length;
-    // A change with a class and not `zero` moves that class alone (classAfter keeps the others).
-    const only = change.action !== 'zero' && change.precision !== undefined ? PRECISIONS.indexOf(change.precision) : -1;
-    const [from, to] = only < 0 ? [0, PRECISIONS.length] : [only, only + 1];
+    // A round with a class that wipes nothing moves that class alone (classAfter keeps the others).
+    const only = action !== 'zero' && precision !== undefined ? PRECISIONS.indexOf(precision) : -1;
+    const from = only < 0 ? 0 : only;
+    const to = only < 0 ? PRECISIONS.length : only + 1;
     for (let c = from; c < to; c++) {
       const old = this.ema[base + c]!;
-      const after = classAfter(PRECISIONS[c]!, Number.isNaN(old) ? undefined : old, change);
+      const after = classAfter(PRECISIONS[c]!, Number.isNaN(old) ? undefined : old, action, precision, credited, alpha);
       this.ema[base + c] = after ?? Number.NaN;
     }
     const paid = this.paidOf(incentives);
