@@ -321,8 +321,11 @@ function runRounds(net: Subnet, epochStart: number, epochBlock: number): void {
     const context = { round, precision, slot: PRECISIONS.indexOf(precision), incentives, paces: v.paces, random: net.random };
     // A device at a time: its results are scored and forgotten before the next device runs, so they
     // die young (scoring and sizing read only the hotkey's own state, and draw nothing at random).
+    // One array for them all, emptied by pop: a new array per device allocated its backing store,
+    // and truncating by `length = 0` is a runtime call.
+    const results: ChallengeResult[] = [];
     for (const device of net.devices) {
-      const results: ChallengeResult[] = [];
+      while (results.length > 0) results.pop();
       deviceRound(device, context, results);
       for (let j = 0; j < results.length; j++) {
         const r = results[j]!;
