@@ -9,7 +9,7 @@
  * Only the GEMMs themselves are not computed: a device of T TFLOP/s takes 2·n²·k / T per GEMM.
  */
 import { challengeFlops } from '../shared/challenge/challenge.js';
-import { sizeChallenge, type RandomUnit } from '../shared/challenge/sizing.js';
+import { sizeChallenge, type RandomUnit, type SizingInput } from '../shared/challenge/sizing.js';
 import { PRECISIONS, type Precision } from '../shared/challenge/types.js';
 import { replyMarginMs } from '../miner/handlers/challenge.js';
 import type { Incentives } from '../validator/incentives.js';
@@ -45,6 +45,23 @@ export interface RoundContext {
   /** The validator's last measured pace per hotkey and class (the store's throughput table). */
   paces: PaceTable;
   random: RandomUnit;
+  /**
+   * The round's sizing input (class, window, start pace, random source), whose memory and pace
+   * deviceRound sets for each miner it sizes: one object per round rather than one per miner.
+   */
+  sizing: SizingInput;
+}
+
+export function roundContext(round: number, precision: Precision, incentives: Incentives, paces: PaceTable, random: RandomUnit): RoundContext {
+  const sizing: SizingInput = {
+    precision,
+    memoryBytes: 0,
+    windowSeconds: incentives.challengeSeconds,
+    startFlopsPerSecond: incentives.startTflops * 1e12,
+    tflops: undefined,
+    random,
+  };
+  return { round, precision, slot: PRECISIONS.indexOf(precision), incentives, paces, random, sizing };
 }
 
 /**
@@ -163,14 +180,9 @@ export function deviceRound(device: SimDevice, ctx: RoundContext, out: Challenge
       out.push(result(round, h, precision, 'no_answer', 'unsupported_class'));
       continue;
     }
-    const size = sizeChallenge({
-      precision,
-      memoryBytes: group.device.memoryBytes,
-      windowSeconds,
-      startFlopsPerSecond: incentives.startTflops * 1e12,
-      tflops: ctx.paces.get(h.index, ctx.slot),
-      random,
-    });
+    ctx.sizing.memoryBytes = group.device.memoryBytes;
+    ctx.sizing.tflops = ctx.paces.get(h.index, ctx.slot);
+    const size = sizeChallenge(ctx.sizing);
     const r = result(round, h, precision, 'no_answer', 'E_CLOSED');
     r.challenge = { precision, m: size.m, n: size.n, k: size.k };
     r.rttMs = group.rttMs;

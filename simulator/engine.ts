@@ -24,7 +24,7 @@ import { ScoreTable } from '../validator/scores.js';
 import { nextPace } from '../validator/store/throughput.js';
 import { drawClass } from '../validator/round.js';
 import { scoresToWeights, weightsForEmit, type WeightRules } from '../validator/weights.js';
-import { deviceRate, deviceRound, PaceTable, type SimDevice, type SimHotkey } from './behaviour.js';
+import { deviceRate, deviceRound, PaceTable, roundContext, type SimDevice, type SimHotkey } from './behaviour.js';
 import type { Population, ValidatorGroup } from './population.js';
 import { formatStrategy } from './strategies.js';
 import { seededRandom } from './random.js';
@@ -318,7 +318,7 @@ function runRounds(net: Subnet, epochStart: number, epochBlock: number): void {
     if (v.group.colluding) continue;
     const round = ++v.rounds;
     const precision = drawClass(incentives, net.random());
-    const context = { round, precision, slot: PRECISIONS.indexOf(precision), incentives, paces: v.paces, random: net.random };
+    const context = roundContext(round, precision, incentives, v.paces, net.random);
     // A device at a time: its results are scored and forgotten before the next device runs, so they
     // die young (scoring and sizing read only the hotkey's own state, and draw nothing at random).
     // One array for them all, emptied by pop: a new array per device allocated its backing store,
