@@ -357,30 +357,41 @@ function weightedMedianCol(activeStake: readonly Fixed[], weights: Matrix, n: nu
   const voterStake = normalize(voters.map((i) => activeStake[i]!));
   const stakeSum = sum(voterStake);
   const minority = stakeSum - kappa;
-  const scores: Fixed[][] = Array.from({ length: n }, () => []);
-  const stakes: Fixed[][] = Array.from({ length: n }, () => []);
-  voters.forEach((i, k) => {
-    const row = weights[i]!;
-    for (let e = 0; e < row.cols.length; e++) {
-      if (row.vals[e]! <= ZERO) continue;
-      scores[row.cols[e]!]!.push(row.vals[e]!);
-      stakes[row.cols[e]!]!.push(voterStake[k]!);
-    }
-  });
   const consensus = new Array<Fixed>(n).fill(ZERO);
   if (voters.length === 0) return consensus;
+  // Column by column, each voter's row read through a cursor (rows are sorted by column, as
+  // maskedWeights leaves them), the column's positive weights kept sorted by insertion in two arrays
+  // reused for every column: there are few voters, and thousands of columns each with arrays of its
+  // own and a sort call were most of this step. Sums of fixed-point values are exact, so the order
+  // of equal weights changes nothing.
+  const rows = voters.map((i) => weights[i]!);
+  const at = new Array<number>(voters.length).fill(0);
+  const w: Fixed[] = [];
+  const s: Fixed[] = [];
   for (let j = 0; j < n; j++) {
-    const w = scores[j]!;
-    const s = stakes[j]!;
-    const order = w.map((_, k) => k).sort((a, b) => (w[a]! < w[b]! ? -1 : w[a]! > w[b]! ? 1 : 0));
+    let count = 0;
+    for (let v = 0; v < rows.length; v++) {
+      const row = rows[v]!;
+      for (; at[v]! < row.cols.length && row.cols[at[v]!] === j; at[v]!++) {
+        const x = row.vals[at[v]!]!;
+        if (x <= ZERO) continue;
+        let p = count++;
+        for (; p > 0 && w[p - 1]! > x; p--) {
+          w[p] = w[p - 1]!;
+          s[p] = s[p - 1]!;
+        }
+        w[p] = x;
+        s[p] = voterStake[v]!;
+      }
+    }
     let below = stakeSum;
-    for (const x of s) below -= x;
+    for (let e = 0; e < count; e++) below -= s[e]!;
     // Validators that gave no (or zero) weight form the group at x = 0.
-    if (w.length < voters.length && below > minority) continue;
-    let found = w.length > 0 ? w[order[order.length - 1]!]! : ZERO;
-    for (let k = 0; k < order.length; ) {
-      const x = w[order[k]!]!;
-      while (k < order.length && w[order[k]!] === x) below += s[order[k++]!]!;
+    if (count < voters.length && below > minority) continue;
+    let found = count > 0 ? w[count - 1]! : ZERO;
+    for (let e = 0; e < count; ) {
+      const x = w[e]!;
+      while (e < count && w[e] === x) below += s[e++]!;
       if (below > minority) {
         found = x;
         break;
