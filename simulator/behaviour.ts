@@ -9,13 +9,12 @@
  * Only the GEMMs themselves are not computed: a device of T TFLOP/s takes 2·n²·k / T per GEMM.
  */
 import { challengeFlops } from '../shared/challenge/challenge.js';
-import { sizeChallenge, type RandomUnit } from '../shared/challenge/sizing.js';
-import type { Precision } from '../shared/challenge/types.js';
+import { sizeChallenge, type RandomUnit, type SizingInput } from '../shared/challenge/sizing.js';
+import { PRECISIONS, type Precision } from '../shared/challenge/types.js';
 import { replyMarginMs } from '../miner/handlers/challenge.js';
 import type { Incentives } from '../validator/incentives.js';
 import type { ChallengeResult } from '../validator/result.js';
 import { creditedTflops, measuredSeconds } from '../validator/round.js';
-import type { Throughput } from '../validator/store/throughput.js';
 import { cheapestRate } from './devices.js';
 import { cheapPrecisionPass, FP16_ACCUMULATION_RHO, inventedRowsPass, roundedInputsRho } from './detection.js';
 import type { MinerGroup } from './population.js';
@@ -24,22 +23,68 @@ import type { MinerGroup } from './population.js';
 export interface SimHotkey {
   uid: number;
   hotkey: string;
+  /** Its place among the subnet's miner hotkeys, where the validators keep their state of it. */
+  index: number;
 }
 
 /** One physical device: a population group's member, serving one or more hotkeys. */
 export interface SimDevice {
   group: MinerGroup;
   hotkeys: readonly SimHotkey[];
+  /** deviceRate at each class, by its place in PRECISIONS. */
+  rates: readonly number[];
 }
 
 export interface RoundContext {
   round: number;
   /** The class the validator drew for the round (round.ts drawClass): every miner is asked it. */
   precision: Precision;
+  /** Its place in PRECISIONS. */
+  slot: number;
   incentives: Incentives;
   /** The validator's last measured pace per hotkey and class (the store's throughput table). */
-  history: ReadonlyMap<string, ReadonlyMap<Precision, Throughput>>;
+  paces: PaceTable;
   random: RandomUnit;
+  /**
+   * The round's sizing input (class, window, start pace, random source), whose memory and pace
+   * deviceRound sets for each miner it sizes: one object per round rather than one per miner.
+   */
+  sizing: SizingInput;
+}
+
+export function roundContext(round: number, precision: Precision, incentives: Incentives, paces: PaceTable, random: RandomUnit): RoundContext {
+  const sizing: SizingInput = {
+    precision,
+    memoryBytes: 0,
+    windowSeconds: incentives.challengeSeconds,
+    startFlopsPerSecond: incentives.startTflops * 1e12,
+    tflops: undefined,
+    random,
+  };
+  return { round, precision, slot: PRECISIONS.indexOf(precision), incentives, paces, random, sizing };
+}
+
+/**
+ * A validator's last measured pace per miner hotkey and class, TFLOP/s (the store's throughput
+ * table), by the hotkey's index: one array rather than a map per hotkey, because every round reads
+ * and writes it for every miner.
+ */
+export class PaceTable {
+  private readonly tflops: Float64Array;
+
+  constructor(hotkeys: number) {
+    this.tflops = new Float64Array(hotkeys * PRECISIONS.length).fill(Number.NaN);
+  }
+
+  /** At the class in `slot` of PRECISIONS; undefined: never measured at that class. */
+  get(index: number, slot: number): number | undefined {
+    const tflops = this.tflops[index * PRECISIONS.length + slot]!;
+    return Number.isNaN(tflops) ? undefined : tflops;
+  }
+
+  set(index: number, slot: number, tflops: number): void {
+    this.tflops[index * PRECISIONS.length + slot] = tflops;
+  }
 }
 
 /** What a precision downgrade uses instead: the cheaper class (its units' rate) and its mantissa bits. */
@@ -111,57 +156,57 @@ export function deviceRound(device: SimDevice, ctx: RoundContext, out: Challenge
   const strategy = group.strategy;
   const windowSeconds = incentives.challengeSeconds;
   const stopAt = windowSeconds - replyMarginMs(windowSeconds * 1000) / 1000;
-  const running: Array<{ result: ChallengeResult; rate: number; lost: boolean }> = [];
+  const rate = device.rates[ctx.slot]!;
+  const first = out.length;
+  let running = 0;
+  // Results whose root the network loses (rare: only flaky devices drop).
+  let lost: Set<ChallengeResult> | undefined;
 
   for (const h of device.hotkeys) {
     if (strategy.kind === 'colluder') {
       out.push(result(round, h, precision, 'unreachable', 'E_CONNECT'));
       continue;
     }
-    let lost = false;
+    let dropped = false;
     if (strategy.kind === 'flaky' && random() < strategy.dropRate) {
       // Half the drops lose the connection before the challenge, half lose the root after it.
       if (random() < 0.5) {
         out.push(result(round, h, precision, 'unreachable', 'E_CONNECT'));
         continue;
       }
-      lost = true;
+      dropped = true;
     }
-    const rate = deviceRate(group, precision);
     if (rate <= 0) {
       out.push(result(round, h, precision, 'no_answer', 'unsupported_class'));
       continue;
     }
-    const last = ctx.history.get(h.hotkey)?.get(precision);
-    const size = sizeChallenge({
-      precision,
-      memoryBytes: group.device.memoryBytes,
-      windowSeconds,
-      startFlopsPerSecond: incentives.startTflops * 1e12,
-      tflops: last?.tflops,
-      random,
-    });
+    ctx.sizing.memoryBytes = group.device.memoryBytes;
+    ctx.sizing.tflops = ctx.paces.get(h.index, ctx.slot);
+    const size = sizeChallenge(ctx.sizing);
     const r = result(round, h, precision, 'no_answer', 'E_CLOSED');
     r.challenge = { precision, m: size.m, n: size.n, k: size.k };
     r.rttMs = group.rttMs;
     r.windowSeconds = windowSeconds;
     r.sizedTflops = size.flopsPerSecond / 1e12;
     out.push(r);
-    running.push({ result: r, rate, lost });
+    running++;
+    if (dropped) (lost ??= new Set()).add(r);
   }
 
   // The challenges arrive together; each runs in turn until its share of what is left of the window
   // (less the reply margin) is used, and the first GEMM always runs.
   let clock = 0;
-  for (let j = 0; j < running.length; j++) {
-    const { result: r, rate, lost } = running[j]!;
-    const { m, n, k } = r.challenge!;
-    const budget = (stopAt - clock) / (running.length - j);
+  let done = 0;
+  for (let i = first; i < out.length; i++) {
+    const r = out[i]!;
+    if (!r.challenge) continue;
+    const { m, n, k } = r.challenge;
+    const budget = (stopAt - clock) / (running - done++);
     const gemmSeconds = (2 * n * n * k) / rate;
     const gemms = Math.min(m, Math.max(1, Math.floor(budget / gemmSeconds)));
     clock += gemms * gemmSeconds;
     // A lost root stays a no answer (E_CLOSED): the device worked, the validator never heard.
-    if (lost) continue;
+    if (lost?.has(r)) continue;
     const stalled = strategy.kind === 'late' && random() < strategy.rate;
     const seconds = measuredSeconds((stalled ? clock + windowSeconds : clock) * 1000 + group.rttMs, group.rttMs, windowSeconds * 1000);
     r.seconds = seconds;

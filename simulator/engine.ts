@@ -5,7 +5,7 @@
  * Per epoch:
  *  1. Rounds. The epoch's slots go to the validators in uid order (docs/protocol.md §12); in each slot
  *     its holder runs one round on every miner (behaviour.ts), scores the results (scores.ts
- *     updateScores) and keeps the pace that sizes the next challenge (store/throughput.ts nextPace).
+ *     ScoreTable, update_scores' rule) and keeps the pace that sizes the next challenge (store/throughput.ts nextPace).
  *  2. Weights. Each validator turns its scores into the vector it would submit (weights.ts
  *     scoresToWeights, weightsForEmit); a colluding validator weighs its colluders instead.
  *  3. Chain. The block coinbase fills the pending emission (devnet/runtime/emission.ts blockStep), Yuma
@@ -13,18 +13,18 @@
  *     the owner's cut, and what the owner's uid received, which is burned.
  */
 import type { Metagraph, Neuron } from '../shared/chain/types.js';
-import { PRECISIONS, type Precision } from '../shared/challenge/types.js';
+import { PRECISIONS } from '../shared/challenge/types.js';
 import { UsageError } from '../shared/errors.js';
 import { epoch as yumaEpoch, type SparseRow, type YumaParams } from '../shared/math/yuma.js';
 import { blockStep, distribute, newSubnetEmissionState, type SubnetEmissionState } from '../devnet/runtime/emission.js';
 import { paidClasses, type Incentives } from '../validator/incentives.js';
 import type { ChallengeResult } from '../validator/result.js';
 import type { ClassTflops } from '../validator/reward.js';
-import { updateScores, type ScoreEntry } from '../validator/scores.js';
-import { nextPace, type Throughput } from '../validator/store/throughput.js';
+import { ScoreTable } from '../validator/scores.js';
+import { nextPace } from '../validator/store/throughput.js';
 import { drawClass } from '../validator/round.js';
 import { scoresToWeights, weightsForEmit, type WeightRules } from '../validator/weights.js';
-import { deviceRound, type SimDevice, type SimHotkey } from './behaviour.js';
+import { deviceRate, deviceRound, PaceTable, roundContext, type SimDevice, type SimHotkey } from './behaviour.js';
 import type { Population, ValidatorGroup } from './population.js';
 import { formatStrategy } from './strategies.js';
 import { seededRandom } from './random.js';
@@ -132,8 +132,9 @@ interface SimValidator {
   hotkey: string;
   group: ValidatorGroup;
   stake: bigint;
-  scores: Map<string, ScoreEntry>;
-  history: Map<string, Map<Precision, Throughput>>;
+  /** Its scores by miner index (read by hotkey as scoresToWeights reads them). */
+  scores: ScoreTable;
+  paces: PaceTable;
   rounds: number;
   lastUpdate: number;
 }
@@ -163,6 +164,7 @@ function layout(population: Population, incentives: Incentives) {
     });
   }
   let next = 0;
+  let index = 0;
   const uid = (): number => (next === ownerUid ? ((next += 2), next - 1) : next++);
   const validators = population.validators.flatMap((group, g) =>
     Array.from({ length: group.count }, (_, i) => ({ uid: uid(), hotkey: `validator-${g}-${i}`, group })),
@@ -173,9 +175,9 @@ function layout(population: Population, incentives: Incentives) {
     for (let d = 0; d < group.count; d++) {
       const hotkeys: SimHotkey[] = Array.from({ length: group.hotkeysPerDevice }, (_, h) => {
         minerGroup.push(g);
-        return { uid: uid(), hotkey: `miner-${g}-${d}${group.hotkeysPerDevice > 1 ? `-${h}` : ''}` };
+        return { uid: uid(), hotkey: `miner-${g}-${d}${group.hotkeysPerDevice > 1 ? `-${h}` : ''}`, index: index++ };
       });
-      devices.push({ group, hotkeys });
+      devices.push({ group, hotkeys, rates: PRECISIONS.map((p) => deviceRate(group, p)) });
     }
   });
   return { size, ownerUid, validators, devices, minerGroup };
@@ -196,6 +198,37 @@ function yumaParams(p: Population['subnet']): YumaParams {
 const sumClasses = (into: ClassTflops, ema: ClassTflops, scale = 1): void => {
   for (const p of PRECISIONS) if (ema[p] !== undefined) into[p] = (into[p] ?? 0) + ema[p]! * scale;
 };
+
+/**
+ * Sums of TFLOPS per class for many rows (miners, epochs), in one flat array: the ledger adds every
+ * validator's average of every miner each epoch. A class is a key of the row's ClassTflops from the
+ * first time something is added to it, in that order, as sumClasses adding into an object would.
+ */
+class ClassSums {
+  private readonly sums: Float64Array;
+  private readonly order: number[][];
+
+  constructor(rows: number) {
+    this.sums = new Float64Array(rows * PRECISIONS.length);
+    this.order = Array.from({ length: rows }, () => []);
+  }
+
+  /** Adds scale × each class the miner at `index` has an average for in `scores`. */
+  add(row: number, scores: ScoreTable, index: number, scale: number): void {
+    for (let slot = 0; slot < PRECISIONS.length; slot++) {
+      const t = scores.tflops(index, slot);
+      if (t === undefined) continue;
+      if (!this.order[row]!.includes(slot)) this.order[row]!.push(slot);
+      this.sums[row * PRECISIONS.length + slot] += t * scale;
+    }
+  }
+
+  get(row: number): ClassTflops {
+    const out: ClassTflops = {};
+    for (const slot of this.order[row]!) out[PRECISIONS[slot]!] = this.sums[row * PRECISIONS.length + slot]!;
+    return out;
+  }
+}
 
 /**
  * Epochs until every honest validator has measured each paid class often enough for its average to
@@ -241,8 +274,8 @@ function createSubnet(input: SimulationInput): Subnet {
   const validators: SimValidator[] = placed.map((v) => ({
     ...v,
     stake: BigInt(Math.round(v.group.stake * RAO)),
-    scores: new Map(),
-    history: new Map(),
+    scores: new ScoreTable(miners.map((m) => m.hotkey)),
+    paces: new PaceTable(miners.length),
     rounds: 0,
     lastUpdate: 0,
   }));
@@ -284,17 +317,25 @@ function runRounds(net: Subnet, epochStart: number, epochBlock: number): void {
     const v = holders[slot % holders.length]!;
     if (v.group.colluding) continue;
     const round = ++v.rounds;
+    const precision = drawClass(incentives, net.random());
+    const context = roundContext(round, precision, incentives, v.paces, net.random);
+    // A device at a time: its results are scored and forgotten before the next device runs, so they
+    // die young (scoring and sizing read only the hotkey's own state, and draw nothing at random).
+    // One array for them all, emptied by pop: a new array per device allocated its backing store,
+    // and truncating by `length = 0` is a runtime call.
     const results: ChallengeResult[] = [];
-    const context = { round, precision: drawClass(incentives, net.random()), incentives, history: v.history, random: net.random };
-    for (const device of net.devices) deviceRound(device, context, results);
-    v.scores = updateScores(v.scores, results, round, incentives);
-    for (const r of results) {
-      if (!r.challenge) continue;
-      let paces = v.history.get(r.hotkey);
-      const pace = nextPace(r, paces?.get(r.challenge.precision));
-      if (!pace) continue;
-      if (!paces) v.history.set(r.hotkey, (paces = new Map()));
-      paces.set(r.challenge.precision, pace);
+    for (const device of net.devices) {
+      while (results.length > 0) results.pop();
+      deviceRound(device, context, results);
+      for (let j = 0; j < results.length; j++) {
+        const r = results[j]!;
+        const h = device.hotkeys[j]!;
+        v.scores.update(h.index, r, round, incentives);
+        if (!r.challenge) continue;
+        const last = v.paces.get(h.index, context.slot);
+        const pace = nextPace(r, last === undefined ? undefined : { tflops: last });
+        if (pace) v.paces.set(h.index, context.slot, pace.tflops);
+      }
     }
   }
 }
@@ -364,7 +405,7 @@ function runChain(net: Subnet, epochStart: number, epochBlock: number, rows: Spa
 /** What the run adds up over its measured epochs. */
 class Ledger {
   readonly minerEmission: Float64Array;
-  readonly minerEma: ClassTflops[];
+  readonly minerEma: ClassSums;
   readonly minerScore: Float64Array;
   readonly groupPerEpoch: number[][];
   readonly dividends: Float64Array;
@@ -380,7 +421,7 @@ class Ledger {
   ) {
     const { epochs, population } = net.input;
     this.minerEmission = new Float64Array(net.miners.length);
-    this.minerEma = net.miners.map(() => ({}));
+    this.minerEma = new ClassSums(net.miners.length);
     this.minerScore = new Float64Array(net.miners.length);
     this.groupPerEpoch = population.miners.map(() => new Array<number>(epochs).fill(0));
     this.dividends = new Float64Array(net.validators.length);
@@ -410,19 +451,18 @@ class Ledger {
       }
     }
     for (const c of paid.hotkeyCredits) toValidator(c.hotkey, c.amount);
-    const capacity: ClassTflops = {};
+    const capacity = new ClassSums(1);
     const samples = this.honest.length * (this.net.input.epochs - this.warmup);
     for (const v of this.honest) {
-      for (const s of v.scores.values()) sumClasses(capacity, s.ema, 1 / this.honest.length);
+      for (const i of v.scores.order) capacity.add(0, v.scores, i, 1 / this.honest.length);
       if (!measured) continue;
-      this.net.miners.forEach((m, i) => {
-        const s = v.scores.get(m.hotkey);
-        if (!s) return;
-        sumClasses(this.minerEma[i]!, s.ema, 1 / samples);
-        this.minerScore[i] += s.score / samples;
-      });
+      for (let i = 0; i < this.net.miners.length; i++) {
+        if (!v.scores.has(i)) continue;
+        this.minerEma.add(i, v.scores, i, 1 / samples);
+        this.minerScore[i] += v.scores.score(i) / samples;
+      }
     }
-    this.capacityPerEpoch.push(capacity);
+    this.capacityPerEpoch.push(capacity.get(0));
   }
 }
 
@@ -453,7 +493,7 @@ function outcome(net: Subnet, ledger: Ledger, warmup: number): SimulationResult 
     group: population.miners[net.minerGroup[i]!]!.label,
     emission: minerEmission[i]!,
     share: minersTotal > 0 ? minerEmission[i]! / minersTotal : 0,
-    ema: ledger.minerEma[i]!,
+    ema: ledger.minerEma.get(i),
     score: ledger.minerScore[i]!,
   }));
   const byGroup = population.miners.map((): MinerOutcome[] => []);

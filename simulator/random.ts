@@ -14,19 +14,21 @@ export function seededRandom(seed: number): RandomUnit {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
     return (z ^ (z >>> 16)) >>> 0;
   };
-  let a = splitmix();
-  let b = splitmix();
-  let c = splitmix();
-  let d = splitmix();
+  // The state lives in a typed array: a uint32 at or above 2³⁰ held in a closure variable is a heap
+  // number, so each draw would allocate several (two draws per miner per round).
+  const state = new Uint32Array(4);
+  for (let i = 0; i < 4; i++) state[i] = splitmix();
   const next = (): number => {
+    const a = state[0]!;
+    const b = state[1]!;
     const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
     const t = b << 9;
-    c ^= a;
-    d ^= b;
-    b ^= c;
-    a ^= d;
-    c ^= t;
-    d = rotl(d, 11);
+    const c = state[2]! ^ a;
+    const d = state[3]! ^ b;
+    state[1] = b ^ c;
+    state[0] = a ^ d;
+    state[2] = c ^ t;
+    state[3] = rotl(d, 11);
     return result;
   };
   return () => ((next() >>> 5) * 67_108_864 + (next() >>> 6)) / 9_007_199_254_740_992;

@@ -29,9 +29,11 @@ export function getRewards(results: readonly ChallengeResult[], incentives: Ince
  */
 export function classScore(ema: ClassTflops, incentives: Incentives): number {
   let score = 0;
-  for (const [precision, c] of paidClasses(incentives)) {
-    const tflops = ema[precision];
-    if (tflops !== undefined && Number.isFinite(tflops) && tflops > 0) score += c.reward * tflops;
-  }
+  for (const [precision, c] of paidClasses(incentives)) score += classWorth(c.reward, ema[precision]);
   return score;
+}
+
+/** What one class's average adds to a score: reward × TFLOPS; never measured, non-finite or not above 0: nothing. */
+export function classWorth(reward: number, tflops: number | undefined): number {
+  return tflops !== undefined && Number.isFinite(tflops) && tflops > 0 ? reward * tflops : 0;
 }

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { Metagraph } from '../shared/chain/types.js';
 import { convertWeightsForEmit, normalizeMaxWeight, U16_MAX } from '../shared/chain/weights.js';
 import type { Incentives } from './incentives.js';
-import type { Scores } from './scores.js';
+import type { ScoreLookup } from './scores.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -39,7 +39,7 @@ export interface WeightRules {
  * Float weights per uid (index = uid), summing to 1: weight ∝ score^exponent, then the burn share to
  * the owner's uid. `undefined` when there is nothing to pay (no score above zero and no burn uid).
  */
-export function scoresToWeights(scores: Scores, metagraph: Metagraph, incentives: Incentives): Float64Array | undefined {
+export function scoresToWeights(scores: ScoreLookup, metagraph: Metagraph, incentives: Incentives): Float64Array | undefined {
   const size = metagraph.neurons.reduce((max, n) => Math.max(max, n.uid + 1), 0);
   const weights = new Float64Array(size);
   for (const neuron of metagraph.neurons) {
@@ -81,6 +81,8 @@ export function weightsForEmit(weights: Float64Array, rules: WeightRules): EmitW
   );
   const emit = convertWeightsForEmit(capOver, capped);
   const needed = Math.min(rules.minAllowedWeights, weights.length);
+  // capOver is in uid order and so is what convertWeightsForEmit keeps of it: only padding reorders.
+  if (emit.uids.length >= needed) return emit;
   const present = new Set(emit.uids);
   for (let uid = 0; uid < weights.length && emit.uids.length < needed; uid++) {
     if (present.has(uid)) continue;

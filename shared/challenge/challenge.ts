@@ -38,12 +38,19 @@ export function createChallenge(parameters: ChallengeParameters): Challenge {
  * credit all work on this part, so they need no notion of a partly done challenge.
  */
 export function committedPart<C extends Pick<Challenge, 'm'>>(challenge: C, gemms: number): C {
-  return { ...challenge, m: Math.min(challenge.m, gemms) };
+  return { ...challenge, m: committedGemms(challenge, gemms) };
 }
+
+const committedGemms = (challenge: Pick<Challenge, 'm'>, gemms: number) => Math.min(challenge.m, gemms);
 
 /** FLOPs of m GEMMs of 2·n·n·k each (a committed part's: the work credited when it verifies). */
 export function challengeFlops(challenge: Pick<Challenge, 'm' | 'n' | 'k'>): number {
   return 2 * challenge.m * challenge.n * challenge.n * challenge.k;
+}
+
+/** challengeFlops of committedPart, without copying the challenge (the simulator asks millions of times). */
+export function committedFlops(challenge: Pick<Challenge, 'm' | 'n' | 'k'>, gemms: number): number {
+  return challengeFlops({ m: committedGemms(challenge, gemms), n: challenge.n, k: challenge.k });
 }
 
 /** Bytes of the results of m GEMMs of n×n: binary64 values for the fp64 class, binary32 for the others. */

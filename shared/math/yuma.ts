@@ -139,6 +139,13 @@ type Matrix = Row[];
 const emptyRow = (): Row => ({ cols: [], vals: [] });
 
 /**
+ * The row of a uid with no entries, shared: most rows are empty (only validators weigh or hold bonds),
+ * and a fresh empty row per uid per step was garbage by the thousand. Frozen, so a step that wrongly
+ * appended to it would throw instead of changing other rows.
+ */
+const EMPTY_ROW: Row = Object.freeze({ cols: Object.freeze([]) as unknown as number[], vals: Object.freeze([]) as unknown as Fixed[] });
+
+/**
  * Runs one Yuma epoch over a subnet's state (`epoch_mechanism`, one mechanism). Pure: the inputs are not
  * modified. Vectors shorter than `stake` are padded as the chain pads them (no permit, block 0, no row).
  */
@@ -181,6 +188,7 @@ export function epoch(input: YumaInput): YumaOutput {
   const lastStep = input.lastMechanismStepBlock;
   const lastTempo = lastStep === 0 ? Math.max(0, current - input.tempo) : lastStep + 1;
   const storedBonds: Matrix = Array.from({ length: n }, (_, i) => {
+    if (!input.bonds[i]?.length) return EMPTY_ROW;
     const row = emptyRow();
     for (const [j, u] of input.bonds[i] ?? []) {
       if (j >= n || lastTempo <= registeredAt(j)) continue;
@@ -266,7 +274,7 @@ export function isTopkNonzero(values: readonly Fixed[], k: number): boolean[] {
 function maskedWeights(input: YumaInput, n: number, permit: readonly boolean[], owner: number | null): Matrix {
   const registeredAt = (j: number): number => input.blockAtRegistration[j] ?? 0;
   return Array.from({ length: n }, (_, i) => {
-    if (!permit[i]) return emptyRow();
+    if (!permit[i]) return EMPTY_ROW;
     const updated = input.lastUpdate[i] ?? 0;
     const committed = input.commitBlock?.[i] ?? null;
     const kept = (input.weights[i] ?? []).filter(
@@ -297,6 +305,7 @@ function colNormalize(m: Matrix, n: number): Matrix {
   const sums = new Array<Fixed>(n).fill(ZERO);
   for (const row of m) for (let k = 0; k < row.cols.length; k++) sums[row.cols[k]!] += row.vals[k]!;
   return m.map((row) => {
+    if (row.cols.length === 0) return row;
     const vals = new Array<Fixed>(row.vals.length);
     for (let k = 0; k < vals.length; k++) {
       const s = sums[row.cols[k]!]!;
@@ -313,6 +322,7 @@ function colMaxUpscale(m: Matrix, n: number): Matrix {
     for (let k = 0; k < row.cols.length; k++) if (max[row.cols[k]!]! < row.vals[k]!) max[row.cols[k]!] = row.vals[k]!;
   }
   return m.map((row) => {
+    if (row.cols.length === 0) return row;
     const vals = new Array<Fixed>(row.vals.length);
     for (let k = 0; k < vals.length; k++) {
       const top = max[row.cols[k]!]!;
@@ -324,7 +334,7 @@ function colMaxUpscale(m: Matrix, n: number): Matrix {
 
 /** Row i scaled by s_i (`row_hadamard_sparse`). */
 function rowScale(m: Matrix, s: readonly Fixed[]): Matrix {
-  return m.map((row, i) => ({ cols: row.cols, vals: row.vals.map((v) => (v * s[i]!) >> 32n) }));
+  return m.map((row, i) => (row.cols.length === 0 ? row : { cols: row.cols, vals: row.vals.map((v) => (v * s[i]!) >> 32n) }));
 }
 
 /** r_j = Σ_i s_i × m_ij (`matmul_sparse`). */
@@ -357,30 +367,41 @@ function weightedMedianCol(activeStake: readonly Fixed[], weights: Matrix, n: nu
   const voterStake = normalize(voters.map((i) => activeStake[i]!));
   const stakeSum = sum(voterStake);
   const minority = stakeSum - kappa;
-  const scores: Fixed[][] = Array.from({ length: n }, () => []);
-  const stakes: Fixed[][] = Array.from({ length: n }, () => []);
-  voters.forEach((i, k) => {
-    const row = weights[i]!;
-    for (let e = 0; e < row.cols.length; e++) {
-      if (row.vals[e]! <= ZERO) continue;
-      scores[row.cols[e]!]!.push(row.vals[e]!);
-      stakes[row.cols[e]!]!.push(voterStake[k]!);
-    }
-  });
   const consensus = new Array<Fixed>(n).fill(ZERO);
   if (voters.length === 0) return consensus;
+  // Column by column, each voter's row read through a cursor (rows are sorted by column, as
+  // maskedWeights leaves them), the column's positive weights kept sorted by insertion in two arrays
+  // reused for every column: there are few voters, and thousands of columns each with arrays of its
+  // own and a sort call were most of this step. Sums of fixed-point values are exact, so the order
+  // of equal weights changes nothing.
+  const rows = voters.map((i) => weights[i]!);
+  const at = new Array<number>(voters.length).fill(0);
+  const w: Fixed[] = [];
+  const s: Fixed[] = [];
   for (let j = 0; j < n; j++) {
-    const w = scores[j]!;
-    const s = stakes[j]!;
-    const order = w.map((_, k) => k).sort((a, b) => (w[a]! < w[b]! ? -1 : w[a]! > w[b]! ? 1 : 0));
+    let count = 0;
+    for (let v = 0; v < rows.length; v++) {
+      const row = rows[v]!;
+      for (; at[v]! < row.cols.length && row.cols[at[v]!] === j; at[v]!++) {
+        const x = row.vals[at[v]!]!;
+        if (x <= ZERO) continue;
+        let p = count++;
+        for (; p > 0 && w[p - 1]! > x; p--) {
+          w[p] = w[p - 1]!;
+          s[p] = s[p - 1]!;
+        }
+        w[p] = x;
+        s[p] = voterStake[v]!;
+      }
+    }
     let below = stakeSum;
-    for (const x of s) below -= x;
+    for (let e = 0; e < count; e++) below -= s[e]!;
     // Validators that gave no (or zero) weight form the group at x = 0.
-    if (w.length < voters.length && below > minority) continue;
-    let found = w.length > 0 ? w[order[order.length - 1]!]! : ZERO;
-    for (let k = 0; k < order.length; ) {
-      const x = w[order[k]!]!;
-      while (k < order.length && w[order[k]!] === x) below += s[order[k++]!]!;
+    if (count < voters.length && below > minority) continue;
+    let found = count > 0 ? w[count - 1]! : ZERO;
+    for (let e = 0; e < count; ) {
+      const x = w[e]!;
+      while (e < count && w[e] === x) below += s[e++]!;
       if (below > minority) {
         found = x;
         break;
@@ -394,6 +415,7 @@ function weightedMedianCol(activeStake: readonly Fixed[], weights: Matrix, n: nu
 /** W̄_ij = min(W_ij, C_j); an entry above a column's consensus of 0 is dropped. */
 function colClip(m: Matrix, threshold: readonly Fixed[]): Matrix {
   return m.map((row) => {
+    if (row.cols.length === 0) return row;
     const out = emptyRow();
     for (let k = 0; k < row.cols.length; k++) {
       const j = row.cols[k]!;
@@ -432,8 +454,8 @@ function interpolate(a: Matrix, b: Matrix, n: number, r: Fixed): Matrix {
 function matEma(next: Matrix, old: Matrix, alpha: Fixed, n: number): Matrix {
   const keep = ONE - alpha;
   return next.map((rowNew, i) => {
-    const rowOld = old[i] ?? emptyRow();
-    if (rowNew.cols.length === 0 && rowOld.cols.length === 0) return emptyRow();
+    const rowOld = old[i] ?? EMPTY_ROW;
+    if (rowNew.cols.length === 0 && rowOld.cols.length === 0) return EMPTY_ROW;
     const acc = new Array<Fixed>(n).fill(ZERO);
     for (let k = 0; k < rowNew.cols.length; k++) acc[rowNew.cols[k]!] += (alpha * rowNew.vals[k]!) >> 32n;
     for (let k = 0; k < rowOld.cols.length; k++) acc[rowOld.cols[k]!] += (keep * rowOld.vals[k]!) >> 32n;
@@ -467,7 +489,7 @@ function matEmaLiquid(
   const clamp = (x: Fixed, lo: Fixed, hi: Fixed): Fixed => (x < lo ? lo : x > hi ? hi : x);
   const oldByCol = new Array<Fixed>(consensus.length).fill(ZERO);
   return next.map((rowNew, i) => {
-    const rowOld = old[i] ?? emptyRow();
+    const rowOld = old[i] ?? EMPTY_ROW;
     rowOld.cols.forEach((j, k) => (oldByCol[j] = rowOld.vals[k]!));
     const out = emptyRow();
     rowNew.cols.forEach((j, k) => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseIncentives } from '../../validator/incentives.js';
-import { resyncScores, updateScores, type ScoreEntry, type ScoreUpdate } from '../../validator/scores.js';
+import { resyncScores, ScoreTable, updateScores, type ScoreEntry, type ScoreUpdate } from '../../validator/scores.js';
 import type { Verdict } from '../../validator/result.js';
-import type { Precision } from '../../shared/challenge/types.js';
+import { PRECISIONS, type Precision } from '../../shared/challenge/types.js';
 import type { Metagraph, Neuron } from '../../shared/chain/types.js';
 
 const incentives = parseIncentives({ ema: { alpha: 0.5 } });
@@ -121,6 +121,44 @@ describe('update_scores', () => {
     s = updateScores(s, [{ ...update('verified', Number.NaN), hotkey: 'b', uid: 1 }], 2, incentives);
     expect(s.get('a')).toEqual({ hotkey: 'a', uid: 0, score: 4, ema: { fp32: 4 }, round: 1 });
     expect(s.get('b')!.score).toBe(0.5);
+  });
+});
+
+describe('ScoreTable (scores by miner index, updated in place)', () => {
+  it('gives the entries updateScores gives, after every verdict and policy path', () => {
+    // On two classes, in an order that measures, decays, zeroes and re-measures; and a row without a class.
+    const updates: ScoreUpdate[] = [
+      update('verified', 8, 'fp32'), update('no_answer', 0, 'bf16', 'unsupported_class'), update('verified', 40, 'bf16'),
+      update('unreachable', 0, 'fp32'), update('excused', 0, 'fp32', 'E_BUSY'), update('verified', Number.NaN, 'bf16'),
+      update('failed', 0, 'fp32'), update('verified', 16, 'bf16'), update('verified', 8, 'fp32'), update('no_answer', 0, 'fp32', 'late'),
+      { ...update('no_answer', 0), precision: undefined }, update('verified', 3, 'fp32'),
+    ];
+    for (const config of [twoClasses, parseIncentives({ ...twoClasses, failure: { failedProof: 'decay', noAnswer: 'zero', unreachable: 'zero' } })]) {
+      let map = new Map<string, ScoreEntry>();
+      const table = new ScoreTable(['z', 'a']);
+      updates.forEach((u, i) => {
+        map = updateScores(map, [u], i + 1, config);
+        table.update(1, u, i + 1, config);
+        expect(table.entry(1)).toEqual(map.get('a'));
+        expect(table.get('a')).toEqual({ score: map.get('a')!.score });
+        expect(table.score(1)).toBe(map.get('a')!.score);
+      });
+      expect(table.has(0)).toBe(false);
+      expect(table.get('z')).toBeUndefined();
+    }
+  });
+
+  it('lists entries in the order they were made, as a Map would, and makes none for a result that changes nothing', () => {
+    const table = new ScoreTable(['a', 'b', 'c']);
+    table.update(2, { ...update('verified', 8), hotkey: 'c', uid: 2 }, 1, incentives);
+    table.update(1, { ...update('excused', 0, 'fp32', 'E_BUSY'), hotkey: 'b', uid: 1 }, 1, incentives);
+    table.update(0, update('failed'), 1, incentives);
+    table.update(2, { ...update('verified', 8), hotkey: 'c', uid: 2 }, 2, incentives);
+    expect(table.order).toEqual([2, 0]);
+    expect(table.has(1)).toBe(false);
+    expect(table.entry(0)).toEqual({ hotkey: 'a', uid: 0, score: 0, ema: {}, round: 1 });
+    expect(table.tflops(2, PRECISIONS.indexOf('fp32'))).toBe(6);
+    expect(table.tflops(2, PRECISIONS.indexOf('bf16'))).toBeUndefined();
   });
 });
 

@@ -8,7 +8,7 @@
  * pace it was sized for (its stored pace, or the one its first challenge assumed), also one never measured (else it would get the same first challenge, and miss
  * it, forever).
  */
-import { challengeFlops, committedPart } from '../../shared/challenge/challenge.js';
+import { committedFlops } from '../../shared/challenge/challenge.js';
 import type { ChallengeResult } from '../result.js';
 
 /** A miner's last measured throughput at one class (committed FLOPs over the seconds they took), TFLOP/s. */
@@ -30,7 +30,7 @@ export function nextPace(result: ChallengeResult, previous: Throughput | undefin
   const c = result.challenge;
   if (!c) return undefined;
   if (result.verdict === 'verified' && result.gemms !== undefined && result.seconds !== undefined && result.seconds > 0) {
-    const flops = challengeFlops(committedPart(c, result.gemms));
+    const flops = committedFlops(c, result.gemms);
     return { tflops: flops / result.seconds / 1e12, flops };
   }
   const sizedFor = previous?.tflops ?? result.sizedTflops;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { challengeFlops, createChallenge, resultSize } from '../../../shared/challenge/challenge.js';
+import { challengeFlops, committedFlops, committedPart, createChallenge, resultSize } from '../../../shared/challenge/challenge.js';
 import { MAX_GEMMS, zChallenge } from '../../../shared/challenge/types.js';
 import { decodeFrame, encode } from '../../../shared/protocol/codec.js';
 
@@ -35,5 +35,14 @@ describe('createChallenge', () => {
     } catch (error) {
       expect(error).toMatchObject({ code: 'E_CHALLENGE_PARAMETERS', hint: expect.stringMatching(/fp64, fp32/) });
     }
+  });
+});
+
+describe('committedFlops', () => {
+  it('is the FLOPs of the committed part: the GEMMs finished, never more than the challenge had', () => {
+    const c = createChallenge({ precision: 'fp32', m: 5, n: 128, k: 256, deadlineMs: 5000 });
+    expect(committedFlops(c, 3)).toBe(2 * 3 * 128 * 128 * 256);
+    expect(committedFlops(c, 9)).toBe(challengeFlops(c));
+    for (const gemms of [0, 1, 5, 6]) expect(committedFlops(c, gemms)).toBe(challengeFlops(committedPart(c, gemms)));
   });
 });
