@@ -11,18 +11,33 @@
  * therefore finishes a GEMM's part of the commitment as soon as that GEMM is hashed, wherever it ran, and
  * needs nothing but the GEMM roots to close the window.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const HASH_BYTES = 32;
-const LEAF = Buffer.from([0x00]);
-const NODE = Buffer.from([0x01]);
+const LEAF = 0x00;
+const NODE = 0x01;
+
+/**
+ * prefix ‖ parts, hashed in one call: a Hash object per call costs more than copying the input into this
+ * thread's scratch buffer (a node 0.7 µs against 1.3, a 6 KiB row 3.8 against 4.3 on the CI machine), and
+ * a window hashes millions of both.
+ */
+let scratch = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
+function digest(prefix: number, first: Uint8Array, second?: Uint8Array): Uint8Array<ArrayBuffer> {
+  const size = 1 + first.length + (second?.length ?? 0);
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(size);
+  scratch[0] = prefix;
+  scratch.set(first, 1);
+  if (second) scratch.set(second, 1 + first.length);
+  return new Uint8Array(hash('sha256', scratch.subarray(0, size), 'buffer'));
+}
 
 export function hashLeaf(data: Uint8Array): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(createHash('sha256').update(LEAF).update(data).digest());
+  return digest(LEAF, data);
 }
 
 export function hashNode(left: Uint8Array, right: Uint8Array): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(createHash('sha256').update(NODE).update(left).update(right).digest());
+  return digest(NODE, left, right);
 }
 
 /**
@@ -39,8 +54,7 @@ export function merkleLevels(leaves: Uint8Array): Uint8Array[] {
     const count = level.length / HASH_BYTES;
     const next = new Uint8Array(Math.ceil(count / 2) * HASH_BYTES);
     for (let i = 0; i + 1 < count; i += 2) {
-      const h = createHash('sha256').update(NODE).update(level.subarray(i * HASH_BYTES, (i + 2) * HASH_BYTES)).digest();
-      next.set(h, (i / 2) * HASH_BYTES);
+      next.set(digest(NODE, level.subarray(i * HASH_BYTES, (i + 2) * HASH_BYTES)), (i / 2) * HASH_BYTES);
     }
     if (count % 2 === 1) next.set(level.subarray((count - 1) * HASH_BYTES), ((count - 1) / 2) * HASH_BYTES);
     levels.push(next);
