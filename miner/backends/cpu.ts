@@ -455,7 +455,3 @@ export class CpuBackend extends NodeBackend {
     return execution;
   }
 }
-
-export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
-  return new CpuBackend(options);
-}

@@ -33,11 +33,6 @@ export async function runtimeCall(ctx: ChainContext, method: string, params: Uin
   return result.toU8a(true);
 }
 
-/** u16 little-endian, the SCALE form of a netuid. */
-export function netuidBytes(netuid: number): Uint8Array {
-  return new Uint8Array([netuid & 0xff, (netuid >> 8) & 0xff]);
-}
-
 /** The best block's hash and number, for reads that must agree on one block. */
 export async function head(ctx: ChainContext): Promise<{ hash: string; number: number }> {
   const header = await ctx.api.rpc.chain.getHeader();

@@ -159,11 +159,6 @@ export const zInt = (min: number, max: number) =>
     .union([z.number(), z.string().trim().regex(/^-?\d+$/, 'an integer').transform(Number)])
     .pipe(z.number().int(`an integer from ${min} to ${max}`).min(min, `an integer from ${min} to ${max}`).max(max, `an integer from ${min} to ${max}`));
 
-export const zNumber = (min: number, max: number) =>
-  z
-    .union([z.number(), z.string().trim().regex(/^-?(\d+\.?\d*|\.\d+)(e-?\d+)?$/i, 'a number').transform(Number)])
-    .pipe(z.number().min(min, `a number from ${min} to ${max}`).max(max, `a number from ${min} to ${max}`));
-
 export const zBool = z.union([
   z.boolean(),
   z

@@ -26,8 +26,6 @@ export function detectFormat(data: Uint8Array): KeyfileFormat {
   return 'plaintext';
 }
 
-export const isEncrypted = (data: Uint8Array): boolean => detectFormat(data) !== 'plaintext';
-
 /** The error for formats btcli itself can no longer open reliably; the user's way out is the mnemonic. */
 export function unsupportedFormat(format: 'ansible-vault' | 'fernet', path: string): FlopnetError {
   const what = format === 'ansible-vault' ? 'Ansible Vault (bittensor 2021-2023)' : 'legacy Fernet (bittensor before Oct 2021)';

@@ -105,7 +105,3 @@ export class CudaBackend extends NodeBackend {
     return this.devices[0]!.measureGemm(precision, n, k, seconds, bandRows);
   }
 }
-
-export function createCudaBackend(options: CudaBackendOptions = {}): Promise<CudaBackend> {
-  return CudaBackend.create(options);
-}
