@@ -3,29 +3,22 @@
  * it refuses the spec-185-era commit-reveal (reveal without salt) naming the runtime and what to do,
  * and warns with the stake figures when the owner's silent stake keeps consensus from forming.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Keyring } from '@polkadot/keyring';
 import type { ChainClient } from '../../shared/chain/index.js';
 import { FlopnetError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { Validator } from '../../validator/validator.js';
-import { openSubnetOn } from '../shared/chain/fixtures.js';
+import { registerValidator, subnetPerTest } from '../shared/chain/fixtures.js';
 
 const TAO = 1_000_000_000n;
 const validatorKey = new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri('//flopnet-test-preflight');
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const openSubnet = subnetPerTest();
 
 /** An open subnet on which Bob registered the validator and staked 100 TAO to it. */
-async function subnet(options: Parameters<typeof openSubnetOn>[0]) {
-  const opened = await openSubnetOn(options);
-  close = opened.close;
-  const { keys, netuid, client } = opened;
-  await client.burnedRegister({ coldkey: keys.bob, hotkey: validatorKey.address, netuid });
-  await client.addStake({ coldkey: keys.bob, hotkey: validatorKey.address, netuid, amount: 100n * TAO });
+async function subnet(options: Parameters<typeof openSubnet>[0]) {
+  const opened = await openSubnet(options);
+  await registerValidator(opened.client, opened.keys, opened.netuid, validatorKey.address);
   return opened;
 }
 

@@ -2,6 +2,7 @@
  * A subnet on a test devnet, set up as subtensor.md §7 describes for a localnet: Alice (sudo) owns it,
  * start_call done, admin freeze window 0, commit-reveal off, no weights rate limit.
  */
+import { afterEach } from 'vitest';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
@@ -51,6 +52,29 @@ export async function openSubnetOn(options: Parameters<typeof startDevnet>[0] = 
 }
 
 /**
+ * openSubnetOn for a file whose tests each open a subnet of their own: call once at the top of the file;
+ * the returned function opens one, and the subnet of each test is closed after it.
+ */
+export function subnetPerTest(): typeof openSubnetOn {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+  return async (options) => {
+    const opened = await openSubnetOn(options);
+    close = opened.close;
+    return opened;
+  };
+}
+
+/** Bob registers `validator` on the subnet and stakes 100 TAO to it: enough for a validator permit. */
+export async function registerValidator(client: ChainClient, keys: DevKeys, netuid: number, validator: string): Promise<void> {
+  await client.burnedRegister({ coldkey: keys.bob, hotkey: validator, netuid });
+  await client.addStake({ coldkey: keys.bob, hotkey: validator, netuid, amount: 100_000_000_000n });
+}
+
+/**
  * A fresh devnet (loopback axons allowed) with an open subnet on which Bob registered `validator` and
  * staked 100 TAO to it: where the miner and validator end-to-end tests start.
  */
@@ -59,7 +83,6 @@ export async function subnetWithValidator(validator: string, { defaultTempo }: {
   const devnet = await startDevnet({ allowLoopbackAxons: true, defaultTempo });
   const client = await connect({ endpoint: devnet.endpoint, txTimeoutMs: 30_000 });
   const netuid = await createOpenSubnet(client, keys);
-  await client.burnedRegister({ coldkey: keys.bob, hotkey: validator, netuid });
-  await client.addStake({ coldkey: keys.bob, hotkey: validator, netuid, amount: 100_000_000_000n });
+  await registerValidator(client, keys, netuid, validator);
   return { keys, devnet, client, netuid };
 }

@@ -3,21 +3,11 @@
  * (SubtensorModule on spec 425, AdminUtils from spec 431), within subtensor's bounds; a setter the
  * runtime removed, or one the epoch ignores, is refused before anything is sent.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallUnsupportedError } from '../../../shared/chain/index.js';
-import { openSubnetOn } from './fixtures.js';
+import { subnetPerTest } from './fixtures.js';
 
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
-
-async function subnet(options: Parameters<typeof openSubnetOn>[0]) {
-  const opened = await openSubnetOn(options);
-  close = opened.close;
-  return opened;
-}
+const subnet = subnetPerTest();
 
 describe('owner-set tempo and activity-cutoff factor', () => {
   it('spec 425: SubtensorModule.set_tempo / set_activity_cutoff_factor, signed by the owner, bounded', async () => {
