@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '@polkadot/keyring';
 import { MetagraphSync, type ChainClient } from '../../shared/chain/index.js';
-import { createChallenge } from '../../shared/challenge/challenge.js';
 import type { ReadOnlyServer } from '../../shared/metrics/http.js';
 import { createSigner } from '../../shared/protocol/signing.js';
 import { Miner } from '../../miner/miner.js';
 import { CpuBackend } from '../../miner/backends/cpu.js';
 import { parseAdversary } from '../../miner/backends/adversary.js';
 import { parseIncentives } from '../../validator/incentives.js';
+import { stepValidator, untilSeen, warmUp } from '../helpers/validator.js';
 import { ValidatorMetrics, missedSlots } from '../../validator/metrics.js';
 import { Validator } from '../../validator/validator.js';
 import type { TestDevnet } from '../helpers/devnet.js';
@@ -42,12 +42,7 @@ const dbDir = mkdtempSync(join(tmpdir(), 'flopnet-metrics-'));
 let clock = Date.now();
 const metrics = new ValidatorMetrics({ healthBlocks: 10, healthSlots: 3, now: () => clock });
 
-async function step() {
-  await devnet.newBlock(1);
-  await sync.refresh();
-  while (validator.metagraph.block < sync.metagraph!.block) await new Promise((r) => setTimeout(r, 10));
-  return validator.step();
-}
+const step = () => stepValidator(devnet, sync, validator);
 
 beforeAll(async () => {
   let keys;
@@ -58,9 +53,7 @@ beforeAll(async () => {
     await client.burnedRegister({ coldkey: keys.charlie, hotkey: pair.address, netuid });
     const backend = new CpuBackend({ threads: 1, ...(cheat ? { adversary: parseAdversary(cheat) } : {}) });
     backends.push(backend);
-    const warm = createChallenge({ precision: 'fp32', m: 1, n: 64, k: 64, deadlineMs: 1_000 });
-    await backend.execute(warm);
-    await backend.release(warm.id);
+    await warmUp(backend);
     const miner = await Miner.start({ signer: createSigner(pair), backend, metagraph: { current: () => sync.metagraph }, host: '127.0.0.1', port: 0, slotBlocks: incentives.slotBlocks });
     miners.push(miner);
     await client.serveAxon({ hotkey: pair, netuid, ip: '127.0.0.1', port: miner.port });
@@ -154,7 +147,7 @@ describe('validator metrics', () => {
       await devnet.newBlock(1);
       await sync.refresh();
     }
-    while (validator.metagraph.block < sync.metagraph!.block) await new Promise((r) => setTimeout(r, 10));
+    await untilSeen(validator, sync);
     const stuck = await get(`${server.url}/healthz`);
     expect(stuck.status).toBe(503);
     expect(stuck.body).toMatch(/^stuck: rounds: no round in 3 of its slots \(slots starting at blocks \d+, \d+, \d+\); last round \d+ at block \d+\n/);

@@ -13,11 +13,11 @@ import type { TestDevnet } from '../helpers/devnet.js';
 import { subnetWithValidator, type DevKeys } from '../shared/chain/fixtures.js';
 import { MetagraphSync, type ChainClient, type Metagraph } from '../../shared/chain/index.js';
 import { createSigner } from '../../shared/protocol/signing.js';
-import { createChallenge } from '../../shared/challenge/challenge.js';
 import { Miner } from '../../miner/miner.js';
 import { CpuBackend } from '../../miner/backends/cpu.js';
 import { parseAdversary } from '../../miner/backends/adversary.js';
 import { parseIncentives } from '../../validator/incentives.js';
+import { stepValidator, warmUp } from '../helpers/validator.js';
 import { Validator } from '../../validator/validator.js';
 import type { ScoreEntry } from '../../validator/scores.js';
 import type { WeightOutcome } from '../../validator/weight-setter.js';
@@ -85,13 +85,7 @@ async function startValidator(): Promise<Validator> {
   return validator;
 }
 
-/** Builds a block and steps the validator once it has seen it. */
-async function step() {
-  await devnet.newBlock(1);
-  await sync.refresh();
-  while (validator!.metagraph.block < sync.metagraph!.block) await new Promise((r) => setTimeout(r, 10));
-  return validator!.step();
-}
+const step = () => stepValidator(devnet, sync, validator!);
 
 /**
  * Steps block by block until the validator runs a round. Slots rotate over every permitted hotkey:
@@ -124,12 +118,7 @@ beforeAll(async () => {
       backend = new CpuBackend({ threads: 1, ...(cheat ? { adversary: cheat } : {}) });
       backends.push(backend);
     }
-    // A real miner warms its device up before serving; a cold worker thread would miss the first deadline.
-    if (backend !== shared || name === SHARED[0]) {
-      const warm = createChallenge({ precision: 'fp32', m: 1, n: 64, k: 64, deadlineMs: 1_000 });
-      await backend.execute(warm);
-      await backend.release(warm.id);
-    }
+    if (backend !== shared || name === SHARED[0]) await warmUp(backend);
     const miner = await Miner.start({ signer: createSigner(pair), backend, metagraph: source, host: '127.0.0.1', port: 0, slotBlocks: incentives.slotBlocks });
     miners.push(miner);
     await client.serveAxon({ hotkey: pair, netuid, ip: '127.0.0.1', port: miner.port });
