@@ -52,13 +52,10 @@ export function normalizeMaxWeight(x: readonly number[], limit = 0.1): number[] 
   const sum = x.reduce((a, b) => a + b, 0);
   if (n === 0) return [];
   if (sum === 0 || n * limit <= 1) return x.map(() => 1 / n);
-  // With a positive sum the largest share is the largest entry's (dividing keeps the order), so a
-  // vector already within the limit is returned before anything is sorted.
-  if (sum > 0 && x.reduce((max, v) => Math.max(max, v), -Infinity) / sum <= limit) return x.map((v) => v / sum);
+  // A vector already within the limit is returned before anything is sorted.
+  if (x.reduce((max, v) => Math.max(max, v / sum), -Infinity) <= limit) return x.map((v) => v / sum);
   // A typed array sorts numbers natively, without a comparator call per comparison.
-  const values = Float64Array.from(x).sort();
-  const estimation = values.map((v) => v / sum);
-  if (Math.max(...estimation) <= limit) return x.map((v) => v / sum);
+  const estimation = Float64Array.from(x).sort().map((v) => v / sum);
   const cumsum: number[] = [];
   estimation.reduce((acc, e, i) => (cumsum[i] = acc + e), 0);
   const estimationSum = estimation.map((e, i) => (n - i - 1) * e);
