@@ -100,6 +100,8 @@ describe.skipIf(!CHROMIUM)('the dashboard in Chromium', () => {
     // The 1-day range redraws from the server's buckets.
     await page.click('#ranges button[data-range="1d"]');
     await expect.poll(() => page.locator('#ranges button.on').getAttribute('data-range')).toBe('1d');
+    // The button turns on at the click; the chart is redrawn when the day's buckets arrive.
+    await expect.poll(() => page.locator('#capacity-chart svg').getAttribute('data-span')).toBe(String(86_400_000));
     // A day of rounds 7 minutes apart, in 6-minute buckets: about 205 of them hold a round.
     const day = Number(await page.locator('#capacity-chart svg').getAttribute('data-points'));
     expect(day).toBeGreaterThan(190);

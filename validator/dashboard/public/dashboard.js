@@ -43,7 +43,8 @@ function fail(container, error) {
 /** A line chart of TFLOPS per class over time: one path per class, a gap where a bucket is empty. */
 function lineChart(container, data, emptyText) {
   const W = 1000, H = 260, L = 64, R = 16, T = 24, B = 28;
-  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'TFLOPS per class over time', 'data-points': data.points.length });
+  // data-span (ms) says which range is drawn: the range buttons change before the new data arrives.
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'TFLOPS per class over time', 'data-points': data.points.length, 'data-span': data.to - data.from });
   const max = Math.max(0, ...data.points.flatMap((p) => Object.values(p.tflops)));
   const x = (t) => L + ((t - data.from) / (data.to - data.from)) * (W - L - R);
   const y = (v) => H - B - (max > 0 ? v / max : 0) * (H - T - B);
